@@ -1,0 +1,160 @@
+"""What the commands do, callable from Python: ``new``, ``check`` and ``fill``.
+
+Each function reads, computes and writes through the pipeline modules and raises an
+``SroiError`` subclass for anything a user can cause; the CLI only turns those into messages.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__, packager, reader, render, safefile
+from .check import validate
+from .engine import Results, compute
+from .exceptions import Problem, ValidationError, WriteRefusedError
+from .template import build_template
+
+FINGERPRINT_PROPERTY = "sroi-excel-inputs"
+VERSION_PROPERTY = "sroi-excel-version"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of check or fill: problems found, results computed, files touched."""
+
+    path: Path
+    problems: tuple[Problem, ...] = ()
+    results: Results | None = None
+    output: Path | None = None
+    backup: Path | None = None
+    sheets: tuple[str, ...] = field(default=())
+    stale: bool = False  # check only: result sheets older than the inputs
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def summary(self) -> dict:
+        """Plain data for --json."""
+        data: dict = {
+            "file": str(self.path),
+            "ok": not self.errors,
+            "errors": [_problem(p) for p in self.errors],
+            "warnings": [_problem(p) for p in self.warnings],
+        }
+        if self.output is not None:
+            data["written"] = str(self.output)
+            data["backup"] = str(self.backup) if self.backup else None
+            data["sheets"] = list(self.sheets)
+        if self.stale:
+            data["stale"] = True
+        if self.results is not None:
+            h = self.results.headline
+            data["results"] = {
+                "scenario": h.scenario,
+                "sroi_ratio": h.ratio,
+                "net_sroi_ratio": h.net_ratio,
+                "pv_outcomes": h.pv_value,
+                "pv_inputs": h.pv_inputs,
+                "npv": h.npv,
+                "payback_years": h.payback_years,
+                "discount_rate": h.discount_rate,
+                "discount_rate_inputs": h.input_rate,
+                "horizon_years": h.years,
+                "stakeholders": [
+                    {"stakeholder": r.stakeholder, "inputs": r.inputs, "value": r.value,
+                     "net": r.net, "ratio": r.ratio}
+                    for r in self.results.stakeholders.itertuples(index=False)],
+            }
+        return data
+
+
+FillReport = Report
+
+
+def _problem(p: Problem) -> dict:
+    return {"sheet": p.sheet, "cell": p.cell, "message": p.message}
+
+
+def new(path: str | os.PathLike, lang: str = "nl", force: bool = False) -> Path:
+    """Write an empty analysis workbook (with one worked example) to ``path``."""
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise ValueError(f"{target.name}: the template is an .xlsx workbook; use a name ending "
+                         "in .xlsx")
+    if target.exists() and not force:
+        raise WriteRefusedError(f"{target} already exists; choose another name or use --force")
+    safefile.write_atomic(target, build_template(lang), backup=force)
+    return target
+
+
+def _analyse(data: bytes, name: str, scenario: str | None) -> tuple[reader.Reading, list]:
+    reading = reader.read(data, name)
+    problems = list(reading.problems)
+    if reading.model is not None and not reading.errors:
+        problems += validate(reading.model)
+    return reading, problems
+
+
+def check(path: str | os.PathLike, scenario: str | None = None) -> Report:
+    """Validate a workbook without writing; results are computed when there are no errors."""
+    snapshot = safefile.read_snapshot(path)
+    reading, problems = _analyse(snapshot.data, Path(path).name, scenario)
+    results = None
+    if reading.model is not None and not any(p.severity == "error" for p in problems):
+        results = compute(reading.model, scenario)
+        problems += list(results.warnings)
+    stale = _is_stale(snapshot.data, reading.fingerprint)
+    return Report(Path(path), tuple(problems), results, stale=stale)
+
+
+def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
+         scenario: str | None = None, backup: bool = True) -> Report:
+    """Compute the analysis and write the result sheets into the workbook (or into output)."""
+    source = Path(path)
+    target = Path(output) if output is not None else source
+    snapshot = safefile.read_snapshot(source)
+    # Refuse early (open in Excel, read-only) before spending time on the computation.
+    safefile.check_writable(target, source=snapshot if _same(source, target) else None)
+    reading, problems = _analyse(snapshot.data, source.name, scenario)
+    if reading.model is None or any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    results = compute(reading.model, scenario)
+    problems += list(results.warnings)
+    results = _with_warnings(results, problems)
+    rendered = render.render_results(results)
+    merged = packager.merge_result_sheets(
+        snapshot.data, rendered, name=source.name,
+        properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__})
+    kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
+                                 else None, backup=backup)
+    return Report(source, tuple(problems), results, output=target, backup=kept,
+                  sheets=tuple(render.sheet_names(results.model.language)))
+
+
+def _with_warnings(results: Results, problems: list[Problem]) -> Results:
+    from dataclasses import replace
+
+    warnings = tuple(p for p in problems if p.severity == "warning")
+    return replace(results, warnings=warnings)
+
+
+def _same(a: Path, b: Path) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _is_stale(data: bytes, fingerprint: str) -> bool:
+    """True when the workbook has result sheets computed from other inputs than it has now."""
+    from . import opc
+
+    parts = opc.read_package(data)
+    if not packager.owned_sheets(parts):
+        return False
+    stored = packager.read_properties(parts).get(FINGERPRINT_PROPERTY)
+    return stored is not None and stored != fingerprint

@@ -1,0 +1,319 @@
+"""Model -> results. Pure arithmetic: no files, no Excel, no printing.
+
+The method is in ``shared/sroi-method.md``; the short version:
+
+    gross(o,t)  = quantity(o,t) x proxy(o,t)
+    impact(o,t) = gross x (1 - deadweight) x (1 - displacement) x (1 - attribution)
+    value(o,t+k) += impact(o,t) x (1 - dropoff)^k          for k = 0 .. duration-1
+    PV = sum value(t) / (1 + r)^t;  ratio = PV(value) / PV(inputs);  net = NPV / PV(inputs)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import formula
+from .exceptions import FormulaError, Problem, ScenarioError, WorkbookError
+from .model import Amount, Model
+
+TRAIL_COLUMNS = (
+    "outcome_no", "stakeholder", "outcome", "occurs_in", "year", "age", "quantity", "proxy",
+    "gross", "deadweight", "displacement", "attribution", "claim", "impact", "dropoff",
+    "persistence", "value", "discount_factor", "present_value",
+)
+OUTCOME_COLUMNS = (
+    "outcome_no", "stakeholder", "outcome", "indicator", "quantity", "proxy", "proxy_source",
+    "deadweight", "attribution", "displacement", "dropoff", "claim", "duration", "first_year",
+    "recurring", "gross", "value", "present_value", "share",
+)
+INPUT_COLUMNS = (
+    "input_no", "stakeholder", "description", "kind", "year", "amount", "discount_factor",
+    "present_value",
+)
+STAKEHOLDER_COLUMNS = ("stakeholder", "inputs", "value", "net", "ratio")
+YEAR_COLUMNS = (
+    "year", "calendar_year", "inputs", "value", "discount_factor_inputs",
+    "discount_factor_value", "pv_inputs", "pv_value", "cumulative_pv_inputs",
+    "cumulative_pv_value", "cumulative_net",
+)
+QUALITATIVE_COLUMNS = ("stakeholder", "outcome", "indicator", "note")
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The figures a report leads with."""
+
+    pv_value: float
+    pv_inputs: float
+    npv: float
+    ratio: float | None  # PV(value) / PV(inputs); None without inputs
+    net_ratio: float | None  # NPV / PV(inputs)
+    payback_years: float | None  # None: not reached within the horizon
+    value_nominal: float
+    inputs_nominal: float
+    discount_rate: float
+    input_rate: float
+    discount_inputs: bool
+    years: int  # the horizon
+    last_year: int  # last year counted (beyond the horizon when the setting says so)
+    scenario: str | None
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything fill writes; tables are pandas DataFrames with the *_COLUMNS above."""
+
+    model: Model
+    scenario: str | None
+    headline: Headline
+    trail: pd.DataFrame
+    outcomes: pd.DataFrame
+    inputs: pd.DataFrame
+    stakeholders: pd.DataFrame
+    years: pd.DataFrame
+    qualitative: pd.DataFrame
+    warnings: tuple[Problem, ...] = field(default=())
+
+
+class _Values:
+    """Assumption values for one year under one scenario, evaluated lazily and memoised."""
+
+    def __init__(self, model: Model, overrides: dict[str, Amount], year: int):
+        self._amounts: dict[str, Amount] = {}
+        self._cells: dict[str, str] = {}
+        for a in model.assumptions:
+            key = a.name.casefold()
+            per_year = dict(a.per_year)
+            self._amounts[key] = overrides.get(key) or per_year.get(year) or a.value
+            self._cells[key] = str(a.at) if a.at else a.name
+        self._memo: dict[str, float] = {}
+        self._busy: set[str] = set()
+
+    def name(self, name: str) -> float:
+        key = name.casefold()
+        if key in self._memo:
+            return self._memo[key]
+        amount = self._amounts.get(key)
+        if amount is None:
+            raise FormulaError(f"the name '{name}' is not an assumption on the assumptions sheet")
+        if key in self._busy:
+            raise FormulaError(f"the assumption '{name}' depends on itself (a circular formula)")
+        self._busy.add(key)
+        try:
+            value = _evaluate(amount, self)
+        finally:
+            self._busy.discard(key)
+        self._memo[key] = value
+        return value
+
+    def ref(self, sheet: str | None, cell: str) -> float:
+        raise FormulaError(f"the cell reference {cell} was not resolved by the reader")
+
+    def range(self, sheet: str | None, start: str, end: str) -> list[float]:
+        raise FormulaError(f"the range {start}:{end} was not resolved by the reader")
+
+
+def _evaluate(amount: Amount, values: _Values) -> float:
+    try:
+        return float(formula.evaluate(amount.node, values))
+    except FormulaError as exc:
+        if amount.at is None:
+            raise
+        raise WorkbookError(f"{amount.text}: {exc}", amount.at.sheet, amount.at.ref) from None
+
+
+def _percent(amount: Amount, values: _Values, label: str) -> float:
+    value = _evaluate(amount, values)
+    if not 0.0 <= value <= 1.0:
+        where = (amount.at.sheet, amount.at.ref) if amount.at else ("", "")
+        raise WorkbookError(
+            f"{label} is {value:.0%}; it must be between 0% and 100%", *where)
+    return value
+
+
+def discount_factor(rate: float, year: int) -> float:
+    """1 / (1 + rate)^year; year 0 and earlier are not discounted."""
+    return 1.0 if year <= 0 else (1.0 + rate) ** -year
+
+
+def payback_period(inputs_cum: list[float], value_cum: list[float]) -> float | None:
+    """When cumulative value first reaches cumulative inputs, in years.
+
+    Index i of the lists is the end of year i (0 = the start). A year's inputs are counted at
+    its start (the cautious reading: money goes in before value comes out) and its value
+    accrues evenly, so the moment within the year is interpolated linearly. None when there are
+    no inputs or the value never catches up within the years given.
+    """
+    if not inputs_cum or inputs_cum[-1] <= 0:
+        return None
+    if value_cum[0] >= inputs_cum[0] > 0:
+        return 0.0
+    for year in range(1, len(inputs_cum)):
+        if value_cum[year] >= inputs_cum[year]:
+            owed = inputs_cum[year] - value_cum[year - 1]
+            earned = value_cum[year] - value_cum[year - 1]
+            if owed <= 0:
+                return float(year - 1)
+            return year - 1 + owed / earned
+    return None
+
+
+def compute(model: Model, scenario: str | None = None) -> Results:
+    """Compute every figure of the analysis for the base values or a named scenario."""
+    settings = model.settings
+    chosen = scenario if scenario is not None else settings.scenario
+    overrides: dict[str, Amount] = {}
+    if chosen:
+        found = model.scenario(chosen)
+        if found is None:
+            names = ", ".join(s.name for s in model.scenarios) or "none"
+            raise ScenarioError(f"there is no scenario named '{chosen}' (scenarios: {names})")
+        chosen = found.name
+        overrides = {name.casefold(): amount for name, amount in found.overrides}
+
+    horizon = settings.years
+    monetised = [(i, o) for i, o in enumerate(model.outcomes, 1) if o.monetised]
+    last_year = horizon
+    if settings.beyond_horizon:
+        for _, o in monetised:
+            start_last = horizon if o.recurring else o.first_year
+            last_year = max(last_year, start_last + o.duration - 1)
+    values_by_year = {t: _Values(model, overrides, t) for t in range(0, last_year + 1)}
+    df_value = [discount_factor(settings.discount_rate, t) for t in range(last_year + 1)]
+    in_rate = settings.input_rate if settings.discount_inputs else 0.0
+    df_inputs = [discount_factor(in_rate, t) for t in range(last_year + 1)]
+
+    trail_rows: list[tuple] = []
+    outcome_rows: list[tuple] = []
+    value_by_year = [0.0] * (last_year + 1)
+    value_by_stakeholder: dict[str, float] = {}
+    warnings: list[Problem] = []
+    for number, o in monetised:
+        gross_total = impact_total = pv_total = 0.0
+        first_quantity = first_proxy = float("nan")
+        claim_first = float("nan")
+        occurs = range(o.first_year, horizon + 1) if o.recurring else (o.first_year,)
+        percentages = None
+        for t in occurs:
+            if t > horizon or t < 1:
+                continue
+            values = values_by_year[t]
+            quantity = _evaluate(o.quantity, values)
+            proxy = _evaluate(o.proxy, values)
+            dw = _percent(o.deadweight, values, "deadweight")
+            at = _percent(o.attribution, values, "attribution")
+            dp = _percent(o.displacement, values, "displacement")
+            do = _percent(o.dropoff, values, "drop-off")
+            claim = (1 - dw) * (1 - dp) * (1 - at)
+            gross = quantity * proxy
+            impact = gross * claim
+            if percentages is None:
+                percentages = (dw, at, dp, do)
+                first_quantity, first_proxy, claim_first = quantity, proxy, claim
+            gross_total += gross
+            for age in range(o.duration):
+                year = t + age
+                if year > last_year:
+                    break
+                persistence = (1 - do) ** age
+                value = impact * persistence
+                pv = value * df_value[year]
+                value_by_year[year] += value
+                impact_total += value
+                pv_total += pv
+                trail_rows.append((
+                    number, o.stakeholder, o.name, t, year, age, quantity, proxy, gross, dw,
+                    dp, at, claim, impact, do, persistence, value, df_value[year], pv))
+        if percentages is None:
+            warnings.append(Problem(
+                o.at.sheet if o.at else "", o.at.ref if o.at else "",
+                f"the outcome '{o.name}' starts in year {o.first_year}, outside the horizon of "
+                f"{horizon} years, so it adds nothing", "warning"))
+            percentages = (float("nan"),) * 4
+        value_by_stakeholder[o.stakeholder] = (
+            value_by_stakeholder.get(o.stakeholder, 0.0) + pv_total)
+        dw, at, dp, do = percentages
+        outcome_rows.append((
+            number, o.stakeholder, o.name, o.indicator, first_quantity, first_proxy,
+            o.proxy_source, dw, at, dp, do, claim_first, o.duration, o.first_year, o.recurring,
+            gross_total, impact_total, pv_total, 0.0))
+
+    input_rows: list[tuple] = []
+    inputs_by_year = [0.0] * (last_year + 1)
+    inputs_by_stakeholder: dict[str, float] = {}
+    for number, item in enumerate(model.inputs, 1):
+        years = range(max(item.year, 0), horizon + 1) if item.recurring else (item.year,)
+        for t in years:
+            if t > horizon:
+                continue
+            values = values_by_year[max(t, 0)]
+            if item.kind == "hours":
+                amount = _evaluate(item.hours, values) * _evaluate(item.rate, values)
+            else:
+                amount = _evaluate(item.amount, values)
+            pv = amount * df_inputs[t]
+            inputs_by_year[t] += amount
+            inputs_by_stakeholder[item.stakeholder] = (
+                inputs_by_stakeholder.get(item.stakeholder, 0.0) + pv)
+            input_rows.append((number, item.stakeholder, item.description, item.kind, t, amount,
+                               df_inputs[t], pv))
+
+    pv_value = sum(v * f for v, f in zip(value_by_year, df_value, strict=True))
+    pv_inputs = sum(v * f for v, f in zip(inputs_by_year, df_inputs, strict=True))
+    npv = pv_value - pv_inputs
+    ratio = pv_value / pv_inputs if pv_inputs else None
+    net_ratio = npv / pv_inputs if pv_inputs else None
+
+    year_rows = []
+    cum_in = cum_val = 0.0
+    cum_inputs: list[float] = []
+    cum_values: list[float] = []
+    for t in range(last_year + 1):
+        pv_in = inputs_by_year[t] * df_inputs[t]
+        pv_val = value_by_year[t] * df_value[t]
+        cum_in += pv_in
+        cum_val += pv_val
+        cum_inputs.append(cum_in)
+        cum_values.append(cum_val)
+        calendar = settings.first_year + t - 1 if settings.first_year and t > 0 else None
+        year_rows.append((t, calendar, inputs_by_year[t], value_by_year[t], df_inputs[t],
+                          df_value[t], pv_in, pv_val, cum_in, cum_val, cum_val - cum_in))
+
+    names = [s.name for s in model.stakeholders]
+    for extra in (*value_by_stakeholder, *inputs_by_stakeholder):
+        if extra not in names:
+            names.append(extra)
+    stakeholder_rows = []
+    for name in names:
+        inp = inputs_by_stakeholder.get(name, 0.0)
+        val = value_by_stakeholder.get(name, 0.0)
+        stakeholder_rows.append((name, inp, val, val - inp, val / inp if inp else None))
+
+    outcomes = pd.DataFrame(outcome_rows, columns=list(OUTCOME_COLUMNS))
+    if pv_value:
+        outcomes["share"] = outcomes["present_value"] / pv_value
+    qualitative = pd.DataFrame(
+        [(o.stakeholder, o.name, o.indicator, o.proxy_source)
+         for o in model.outcomes if not o.monetised],
+        columns=list(QUALITATIVE_COLUMNS))
+
+    headline = Headline(
+        pv_value=pv_value, pv_inputs=pv_inputs, npv=npv, ratio=ratio, net_ratio=net_ratio,
+        payback_years=payback_period(cum_inputs, cum_values),
+        value_nominal=sum(value_by_year), inputs_nominal=sum(inputs_by_year),
+        discount_rate=settings.discount_rate, input_rate=in_rate,
+        discount_inputs=settings.discount_inputs, years=horizon, last_year=last_year,
+        scenario=chosen or None)
+    if not math.isfinite(pv_value) or not math.isfinite(pv_inputs):
+        raise WorkbookError("the figures are too large to compute; check the quantities")
+    return Results(
+        model=model, scenario=chosen or None, headline=headline,
+        trail=pd.DataFrame(trail_rows, columns=list(TRAIL_COLUMNS)),
+        outcomes=outcomes,
+        inputs=pd.DataFrame(input_rows, columns=list(INPUT_COLUMNS)),
+        stakeholders=pd.DataFrame(stakeholder_rows, columns=list(STAKEHOLDER_COLUMNS)),
+        years=pd.DataFrame(year_rows, columns=list(YEAR_COLUMNS)),
+        qualitative=qualitative, warnings=tuple(warnings))

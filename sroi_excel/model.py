@@ -1,0 +1,141 @@
+"""The typed model of one analysis, as read from a workbook. Frozen: the engine never edits it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .formula import Node, Number
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Where a value was typed: sheet name as in the workbook, and an A1 reference."""
+
+    sheet: str
+    ref: str
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.ref}"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A number or a formula over assumptions, with the cell it came from.
+
+    ``node`` refers to assumptions by ``Name`` only: the reader has already turned references
+    to assumption cells into names and inlined every other referenced cell.
+    """
+
+    node: Node
+    text: str = ""
+    at: Cell | None = None
+
+    @property
+    def is_formula(self) -> bool:
+        return not isinstance(self.node, Number)
+
+    @classmethod
+    def of(cls, value: float, at: Cell | None = None) -> Amount:
+        """A plain number."""
+        return cls(Number(float(value)), _number_text(value), at)
+
+
+def _number_text(value: float) -> str:
+    return f"{value:g}" if float(value) != int(value) else str(int(value))
+
+
+@dataclass(frozen=True)
+class Settings:
+    name: str = ""
+    organisation: str = ""
+    analysis_type: str = "forecast"  # forecast or evaluative
+    first_year: int | None = None  # calendar year of analysis year 1
+    years: int = 1
+    discount_rate: float = 0.0
+    discount_rate_inputs: float | None = None  # None: same as discount_rate
+    discount_inputs: bool = True
+    beyond_horizon: bool = False
+    price_year: int | None = None
+    currency: str = "EUR"
+    scenario: str | None = None
+
+    @property
+    def input_rate(self) -> float:
+        if self.discount_rate_inputs is None:
+            return self.discount_rate
+        return self.discount_rate_inputs
+
+
+@dataclass(frozen=True)
+class Stakeholder:
+    name: str
+    description: str = ""
+    at: Cell | None = None
+
+
+@dataclass(frozen=True)
+class Assumption:
+    name: str
+    value: Amount
+    unit: str = ""
+    source: str = ""
+    low: float | None = None
+    high: float | None = None
+    per_year: tuple[tuple[int, Amount], ...] = ()  # (analysis year, value) where given
+    at: Cell | None = None
+
+
+@dataclass(frozen=True)
+class InputItem:
+    stakeholder: str
+    description: str
+    kind: str  # money, hours or in_kind
+    amount: Amount | None = None  # money and in kind
+    hours: Amount | None = None
+    rate: Amount | None = None
+    year: int = 0
+    recurring: bool = False
+    source: str = ""
+    row: int = 0
+    at: Cell | None = None  # the row's first cell
+
+
+@dataclass(frozen=True)
+class Outcome:
+    stakeholder: str
+    name: str
+    quantity: Amount | None
+    proxy: Amount | None
+    indicator: str = ""
+    proxy_source: str = ""
+    deadweight: Amount = field(default_factory=lambda: Amount.of(0))
+    attribution: Amount = field(default_factory=lambda: Amount.of(0))
+    displacement: Amount = field(default_factory=lambda: Amount.of(0))
+    dropoff: Amount = field(default_factory=lambda: Amount.of(0))
+    duration: int = 1
+    first_year: int = 1
+    recurring: bool = False
+    monetised: bool = True
+    row: int = 0
+    at: Cell | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    overrides: tuple[tuple[str, Amount], ...]  # assumption name -> value
+
+
+@dataclass(frozen=True)
+class Model:
+    settings: Settings
+    stakeholders: tuple[Stakeholder, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    inputs: tuple[InputItem, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    language: str = "nl"
+
+    def scenario(self, name: str) -> Scenario | None:
+        wanted = name.strip().casefold()
+        return next((s for s in self.scenarios if s.name.casefold() == wanted), None)

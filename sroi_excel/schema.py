@@ -1,0 +1,414 @@
+"""The workbook's vocabulary: sheet names, column headers (Dutch and English), notes, styles.
+
+The template generator, the reader and the writer all take their words from here, so a header
+renamed in one place is renamed everywhere. Keys (``"deadweight"``) are what the code uses;
+labels are what users see.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True)
+class Text:
+    """One label in both languages."""
+
+    nl: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.nl if lang == "nl" else self.en
+
+    def all(self) -> tuple[str, str]:
+        return (self.nl, self.en)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an input table: key for the code, header and note for the user."""
+
+    key: str
+    header: Text
+    note: Text
+    kind: str = "text"  # text, name, number, percent, integer, yesno, choice, stakeholder
+    width: float = 14
+    required: bool = False
+    aliases: tuple[str, ...] = ()  # other headers users write for the same thing
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """An input sheet: its names and its columns (or settings rows)."""
+
+    key: str
+    name: Text
+    columns: tuple[Column, ...]
+    note: Text = Text("", "")
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+
+def _c(key, nl, en, note_nl, note_en, kind="text", width=14, required=False, aliases=()):
+    return Column(key, Text(nl, en), Text(note_nl, note_en), kind, width, required, aliases)
+
+
+# Settings are rows, not columns: each "column" here is one setting row of the sheet.
+SETTINGS = Sheet(
+    "settings",
+    Text("Instellingen", "Settings"),
+    (
+        _c("name", "Naam analyse", "Analysis name",
+           "Naam van de interventie of analyse; komt boven de resultaten.",
+           "Name of the intervention or analysis; shown above the results.", width=40),
+        _c("organisation", "Organisatie", "Organisation",
+           "Wie de analyse maakt of laat maken.", "Who makes or commissions the analysis."),
+        _c("analysis_type", "Soort analyse", "Analysis type",
+           "prognose (vooraf, verwachte effecten) of evaluatief (achteraf, gemeten effecten).",
+           "forecast (expected outcomes) or evaluative (measured outcomes).", kind="choice"),
+        _c("first_year", "Eerste jaar (kalenderjaar)", "First year (calendar year)",
+           "Kalenderjaar van analysejaar 1, bijv. 2025. Leeg laten mag.",
+           "Calendar year of analysis year 1, e.g. 2025. May be left blank.", kind="integer"),
+        _c("years", "Aantal jaren (horizon)", "Number of years (horizon)",
+           "Over hoeveel jaren de analyse loopt (1 of meer).",
+           "How many years the analysis covers (1 or more).", kind="integer", required=True),
+        _c("discount_rate", "Discontovoet effecten", "Discount rate (outcomes)",
+           "Jaarlijkse discontovoet voor opbrengsten. 2,25% is de Nederlandse MKBA-richtlijn, "
+           "3,5% het Britse Green Book, 0% betekent niet verdisconteren.",
+           "Yearly discount rate for outcomes. 2.25% is the Dutch SCBA guideline, 3.5% the UK "
+           "Green Book, 0% means no discounting.", kind="percent"),
+        _c("discount_rate_inputs", "Discontovoet inbreng", "Discount rate (inputs)",
+           "Leeg = gelijk aan de discontovoet voor effecten. De richtlijn voor "
+           "gezondheidseconomie gebruikt 3% voor kosten en 1,5% voor effecten.",
+           "Blank = same as for outcomes. The Dutch health-economics guideline uses 3% for "
+           "costs and 1.5% for effects.", kind="percent"),
+        _c("discount_inputs", "Inbreng verdisconteren", "Discount inputs",
+           "ja: inbreng in latere jaren wordt net als opbrengsten verdisconteerd. nee: inbreng "
+           "telt tegen nominale waarde. Inbreng in jaar 0 wordt nooit verdisconteerd.",
+           "yes: inputs in later years are discounted like outcomes. no: inputs count at face "
+           "value. Year-0 inputs are never discounted.", kind="yesno"),
+        _c("beyond_horizon", "Effecten na horizon meetellen", "Count outcomes beyond horizon",
+           "ja: een effect dat langer duurt dan de horizon telt door tot het einde van zijn "
+           "duur. nee (standaard): alleen jaren binnen de horizon tellen.",
+           "yes: an outcome lasting past the horizon counts until its duration ends. no "
+           "(default): only years within the horizon count.", kind="yesno"),
+        _c("price_year", "Prijspeil (jaar)", "Price year",
+           "Het jaar waarin alle bedragen zijn uitgedrukt.",
+           "The year in whose prices all amounts are expressed.", kind="integer"),
+        _c("currency", "Valuta", "Currency",
+           "Valutacode, standaard EUR.", "Currency code, EUR by default."),
+        _c("scenario", "Scenario voor resultaten", "Scenario for results",
+           "Leeg = basiswaarden. Anders de naam van een scenario op het tabblad Scenario's.",
+           "Blank = base values. Otherwise the name of a scenario on the Scenarios sheet.",
+           kind="scenario"),
+    ),
+    Text("Vul kolom B in. Gele cellen zijn invoer.", "Fill in column B. Yellow cells are input."),
+)
+SETTINGS_HEADERS = (
+    Text("Instelling", "Setting"), Text("Waarde", "Value"), Text("Toelichting", "Explanation"),
+)
+
+STAKEHOLDERS = Sheet(
+    "stakeholders",
+    Text("Belanghebbenden", "Stakeholders"),
+    (
+        _c("name", "Belanghebbende", "Stakeholder",
+           "Korte, unieke naam; andere tabbladen verwijzen ernaar.",
+           "Short, unique name; other sheets refer to it.", kind="name", width=28, required=True,
+           aliases=("Stakeholder", "Naam", "Name")),
+        _c("description", "Omschrijving", "Description",
+           "Wie dit is en waarom de partij meetelt.",
+           "Who this is and why they count.", width=60),
+    ),
+)
+
+ASSUMPTIONS = Sheet(
+    "assumptions",
+    Text("Aannames", "Assumptions"),
+    (
+        _c("name", "Naam", "Name",
+           "Naam zonder spaties (bijv. Trajecten); gebruik hem in formules als =Trajecten*Bereik.",
+           "Name without spaces (e.g. Trajectories); use it in formulas as "
+           "=Trajectories*Reach.", kind="name", width=24, required=True),
+        _c("value", "Waarde", "Value",
+           "Het getal (of percentage) dat je aanneemt; mag een formule zijn.",
+           "The number (or percentage) assumed; may be a formula.", kind="number",
+           required=True, width=14),
+        _c("unit", "Eenheid", "Unit", "Bijv. trajecten, %, euro per uur.",
+           "E.g. trajectories, %, euro per hour.", width=16),
+        _c("source", "Bron", "Source",
+           "Waar het getal vandaan komt: rapport, registratie, expertschatting.",
+           "Where the number comes from: report, register, expert estimate.", width=48),
+        _c("low", "Laag", "Low", "Laagste plausibele waarde (voor gevoeligheid).",
+           "Lowest plausible value (for sensitivity).", kind="number"),
+        _c("high", "Hoog", "High", "Hoogste plausibele waarde (voor gevoeligheid).",
+           "Highest plausible value (for sensitivity).", kind="number"),
+    ),
+    Text("Per jaar een andere waarde? Vul de kolommen Jaar 1, Jaar 2, ... in.",
+         "A different value per year? Fill in the columns Year 1, Year 2, ..."),
+)
+YEAR_COLUMN = Text("Jaar {n}", "Year {n}")
+TEMPLATE_YEAR_COLUMNS = 10
+
+INPUT_KINDS = {"money": Text("geld", "money"), "hours": Text("uren", "hours"),
+               "in_kind": Text("in natura", "in kind")}
+INPUTS = Sheet(
+    "inputs",
+    Text("Inbreng", "Inputs"),
+    (
+        _c("stakeholder", "Belanghebbende", "Stakeholder",
+           "Wie de inbreng levert; kies uit de lijst van Belanghebbenden.",
+           "Who contributes; pick from the Stakeholders list.", kind="stakeholder", width=24,
+           required=True),
+        _c("description", "Omschrijving", "Description", "Wat er wordt ingebracht.",
+           "What is contributed.", width=36),
+        _c("kind", "Soort", "Type",
+           "geld, uren (uren x uurtarief) of in natura (gewaardeerd bedrag).",
+           "money, hours (hours x rate) or in kind (valued amount).", kind="choice", width=12),
+        _c("amount", "Bedrag", "Amount",
+           "Bedrag in euro voor geld of in natura; getal of formule.",
+           "Amount for money or in kind; number or formula.", kind="number", width=14),
+        _c("hours", "Uren", "Hours", "Aantal uren bij soort uren; getal of formule.",
+               "Number of hours for type hours; number or formula.", kind="number", width=10),
+        _c("rate", "Uurtarief", "Hourly rate", "Tarief per uur bij soort uren.",
+           "Rate per hour for type hours.", kind="number", width=12),
+        _c("year", "Jaar", "Year",
+           "Analysejaar van de inbreng: 0 = bij de start (nooit verdisconteerd), 1 = eerste "
+           "jaar. Een kalenderjaar mag ook als Eerste jaar is ingesteld.",
+           "Analysis year of the input: 0 = at the start (never discounted), 1 = first year. "
+           "A calendar year works too when First year is set.", kind="integer", width=8),
+        _c("recurring", "Jaarlijks", "Every year",
+           "ja: elk jaar vanaf Jaar tot het einde van de horizon. nee: eenmalig.",
+           "yes: every year from Year to the end of the horizon. no: one-off.", kind="yesno",
+           width=10),
+        _c("source", "Bron / toelichting", "Source / note", "Waar het bedrag vandaan komt.",
+           "Where the amount comes from.", width=40),
+    ),
+)
+
+OUTCOMES = Sheet(
+    "outcomes",
+    Text("Opbrengsten", "Outcomes"),
+    (
+        _c("stakeholder", "Belanghebbende", "Stakeholder",
+           "Voor wie de verandering is; kies uit de lijst van Belanghebbenden.",
+           "Who the change is for; pick from the Stakeholders list.", kind="stakeholder",
+           width=22, required=True),
+        _c("outcome", "Opbrengst", "Outcome", "De verandering, kort beschreven.",
+           "The change, briefly.", width=32, required=True,
+           aliases=("Uitkomst", "Effect", "Baat")),
+        _c("indicator", "Indicator", "Indicator", "Hoe de opbrengst wordt geteld.",
+           "How the outcome is counted.", width=24),
+        _c("quantity", "Aantal", "Quantity",
+           "Hoeveel eenheden per jaar; getal of formule over aannames (=Trajecten*Bereik).",
+           "How many units a year; number or formula over assumptions (=Trajectories*Reach).",
+           kind="number", width=14, aliases=("Omvang",)),
+        _c("proxy", "Financiële proxy", "Financial proxy",
+           "Waarde van één eenheid in euro; getal of formule.",
+           "Value of one unit; number or formula.", kind="number", width=14,
+           aliases=("Financiele proxy", "Proxy", "Tarief", "Kostprijs", "Waardering")),
+        _c("proxy_source", "Bron proxy", "Proxy source", "Waar de proxy vandaan komt.",
+           "Where the proxy comes from.", width=30),
+        _c("deadweight", "Deadweight", "Deadweight",
+           "Deel dat ook zonder de interventie was gebeurd (0% - 100%).",
+           "Share that would have happened anyway (0% - 100%).", kind="percent", width=12),
+        _c("attribution", "Attributie", "Attribution",
+           "Deel dat door anderen is veroorzaakt (0% - 100%).",
+           "Share caused by others (0% - 100%).", kind="percent", width=12),
+        _c("displacement", "Verplaatsing", "Displacement",
+           "Deel dat alleen elders is verdwenen (0% - 100%).",
+           "Share that only moved elsewhere (0% - 100%).", kind="percent", width=12),
+        _c("dropoff", "Uitdoving", "Drop-off",
+           "Jaarlijkse afname van een blijvend effect, vanaf het tweede jaar (0% - 100%).",
+           "Yearly decline of a lasting outcome, from its second year (0% - 100%).",
+           kind="percent", width=12, aliases=("Afname",)),
+        _c("duration", "Duur (jaren)", "Duration (years)",
+           "Hoeveel jaren het effect van één jaar doorwerkt (standaard 1).",
+           "How many years one year's outcome lasts (default 1).", kind="integer", width=10),
+        _c("first_year", "Eerste jaar", "First year",
+           "Analysejaar waarin het effect (voor het eerst) optreedt; standaard 1.",
+           "Analysis year in which the outcome (first) occurs; default 1.", kind="integer",
+           width=10),
+        _c("recurring", "Jaarlijks", "Every year",
+           "ja: treedt elk jaar op vanaf Eerste jaar (nieuwe groep per jaar). nee: eenmalig.",
+           "yes: occurs every year from First year (a new group each year). no: once.",
+           kind="yesno", width=10),
+        _c("monetised", "Gemonetariseerd", "Monetised",
+           "nee: kwalitatieve opbrengst, wordt vermeld maar niet gewaardeerd.",
+           "no: qualitative outcome, listed but not valued.", kind="yesno", width=14),
+    ),
+)
+
+SCENARIOS = Sheet(
+    "scenarios",
+    Text("Scenario's", "Scenarios"),
+    (
+        _c("scenario", "Scenario", "Scenario", "Naam van het scenario, bijv. minimum.",
+           "Name of the scenario, e.g. minimum.", kind="name", width=18, required=True),
+        _c("assumption", "Aanname", "Assumption", "Naam van de aanname die anders is.",
+           "Name of the assumption that differs.", kind="assumption", width=24, required=True),
+        _c("value", "Waarde", "Value", "De waarde in dit scenario.", "The value in this scenario.",
+           kind="number", width=14, required=True),
+        _c("note", "Toelichting", "Note", "Waarom deze waarde.", "Why this value.", width=48),
+    ),
+)
+
+INPUT_SHEETS = (SETTINGS, STAKEHOLDERS, ASSUMPTIONS, INPUTS, OUTCOMES, SCENARIOS)
+README_SHEET = Text("Lees mij", "Read me")
+
+YES = Text("ja", "yes")
+NO = Text("nee", "no")
+ANALYSIS_TYPES = {"forecast": Text("prognose", "forecast"),
+                  "evaluative": Text("evaluatief", "evaluative")}
+
+# Result sheets are owned by the tool: fill replaces them, nothing else.
+RESULT_SHEETS = {
+    "results": Text("Resultaten", "Results"),
+    "stakeholders": Text("Per belanghebbende", "By stakeholder"),
+    "outcomes": Text("Per opbrengst", "By outcome"),
+    "years": Text("Per jaar", "By year"),
+    "trail": Text("Rekenspoor", "Calculation trail"),
+}
+
+
+def normalise(label: object) -> str:
+    """Header text folded for matching: case, accents, spacing and punctuation ignored."""
+    text = unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9%]+", " ", text.lower()).strip()
+
+
+def header_lookup(sheet: Sheet) -> dict[str, str]:
+    """Normalised header (either language, or an alias) -> column key."""
+    table: dict[str, str] = {}
+    for col in sheet.columns:
+        for label in (*col.header.all(), *col.aliases):
+            table.setdefault(normalise(label), col.key)
+    return table
+
+
+def sheet_lookup() -> dict[str, Sheet]:
+    """Normalised sheet name (either language) -> input sheet."""
+    return {normalise(name): sheet for sheet in INPUT_SHEETS for name in sheet.name.all()}
+
+
+_BOOL_WORDS = {
+    "ja": True, "yes": True, "j": True, "y": True, "true": True, "waar": True, "1": True,
+    "x": True, "nee": False, "no": False, "n": False, "false": False, "onwaar": False,
+    "0": False,
+}
+
+
+def parse_yesno(value: object) -> bool | None:
+    """True/False for yes/no words in either language; None when not recognised."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return {1: True, 0: False}.get(value)
+    return _BOOL_WORDS.get(normalise(value))
+
+
+def parse_choice(value: object, choices: dict[str, Text]) -> str | None:
+    """The key of a choice written in either language (or as its key); None if unknown."""
+    wanted = normalise(value)
+    for key, text in choices.items():
+        if wanted in (normalise(key), *(normalise(t) for t in text.all())):
+            return key
+    return None
+
+
+# Cell styles as xlsxwriter format properties; the template and the result sheets share them.
+INPUT_FILL = "#FFF2CC"
+HEADER_FILL = "#1F3864"
+TOTAL_FILL = "#D9E1F2"
+FONT = "Calibri"
+
+
+def currency_format(currency: str = "EUR", decimals: int = 2) -> str:
+    """An Excel number format for amounts with thousands separators in the given currency."""
+    symbol = {"EUR": "€", "GBP": "£", "USD": "$"}.get(currency.upper(), currency.upper())
+    digits = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return f'"{symbol}" {digits};-"{symbol}" {digits}'
+
+
+STYLES: dict[str, dict] = {
+    "title": {"bold": True, "font_size": 14, "font_color": HEADER_FILL},
+    "subtitle": {"italic": True, "font_color": "#595959"},
+    "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
+               "text_wrap": True, "valign": "top", "border": 1},
+    "label": {"bold": True},
+    "text": {},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "note": {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"},
+    "input": {"bg_color": INPUT_FILL, "border": 1, "border_color": "#BFBFBF"},
+    "input_number": {"bg_color": INPUT_FILL, "border": 1, "border_color": "#BFBFBF",
+                     "num_format": "#,##0.####"},
+    "input_percent": {"bg_color": INPUT_FILL, "border": 1, "border_color": "#BFBFBF",
+                      "num_format": "0.0#%"},
+    "input_integer": {"bg_color": INPUT_FILL, "border": 1, "border_color": "#BFBFBF",
+                      "num_format": "0"},
+    "number": {"num_format": "#,##0.00"},
+    "integer": {"num_format": "0"},
+    "percent": {"num_format": "0.0%"},
+    "ratio": {"num_format": "0.00"},
+    "factor": {"num_format": "0.0000"},
+    "big_ratio": {"bold": True, "font_size": 14, "num_format": "0.00"},
+    "total_label": {"bold": True, "top": 1, "bg_color": TOTAL_FILL},
+    "total_number": {"bold": True, "top": 1, "bg_color": TOTAL_FILL, "num_format": "#,##0.00"},
+    "total_ratio": {"bold": True, "top": 1, "bg_color": TOTAL_FILL, "num_format": "0.00"},
+    "warning": {"font_color": "#9C0006"},
+}
+
+
+# Result tables: column key -> (header, style). Keys are the engine's DataFrame columns.
+RESULT_COLUMNS: dict[str, tuple[Text, str]] = {
+    "outcome_no": (Text("Nr.", "No."), "integer"),
+    "input_no": (Text("Nr.", "No."), "integer"),
+    "stakeholder": (Text("Belanghebbende", "Stakeholder"), "text"),
+    "outcome": (Text("Opbrengst", "Outcome"), "text"),
+    "indicator": (Text("Indicator", "Indicator"), "text"),
+    "description": (Text("Omschrijving", "Description"), "text"),
+    "kind": (Text("Soort", "Type"), "text"),
+    "occurs_in": (Text("Optreden in jaar", "Occurs in year"), "integer"),
+    "year": (Text("Jaar", "Year"), "integer"),
+    "calendar_year": (Text("Kalenderjaar", "Calendar year"), "integer"),
+    "age": (Text("Jaren na optreden", "Years since"), "integer"),
+    "quantity": (Text("Aantal", "Quantity"), "number"),
+    "proxy": (Text("Financiële proxy", "Financial proxy"), "money"),
+    "proxy_source": (Text("Bron proxy", "Proxy source"), "text"),
+    "gross": (Text("Bruto waarde", "Gross value"), "money"),
+    "deadweight": (Text("Deadweight", "Deadweight"), "percent"),
+    "displacement": (Text("Verplaatsing", "Displacement"), "percent"),
+    "attribution": (Text("Attributie", "Attribution"), "percent"),
+    "claim": (Text("Impact claim", "Impact claim"), "percent"),
+    "impact": (Text("Impact", "Impact"), "money"),
+    "dropoff": (Text("Uitdoving", "Drop-off"), "percent"),
+    "persistence": (Text("Factor uitdoving", "Drop-off factor"), "factor"),
+    "value": (Text("Waarde", "Value"), "money"),
+    "discount_factor": (Text("Disconteringsfactor", "Discount factor"), "factor"),
+    "discount_factor_inputs": (Text("Disc.factor inbreng", "Discount factor inputs"), "factor"),
+    "discount_factor_value": (Text("Disc.factor opbrengsten", "Discount factor outcomes"),
+                              "factor"),
+    "present_value": (Text("Contante waarde", "Present value"), "money"),
+    "duration": (Text("Duur (jaren)", "Duration (years)"), "integer"),
+    "first_year": (Text("Eerste jaar", "First year"), "integer"),
+    "recurring": (Text("Jaarlijks", "Every year"), "yesno"),
+    "share": (Text("Aandeel", "Share"), "percent"),
+    "inputs": (Text("Inbreng", "Inputs"), "money"),
+    "net": (Text("Netto", "Net"), "money"),
+    "ratio": (Text("Ratio", "Ratio"), "ratio"),
+    "amount": (Text("Bedrag", "Amount"), "money"),
+    "pv_inputs": (Text("Contante waarde inbreng", "PV inputs"), "money"),
+    "pv_value": (Text("Contante waarde opbrengsten", "PV outcomes"), "money"),
+    "cumulative_pv_inputs": (Text("Cumulatief inbreng", "Cumulative inputs"), "money"),
+    "cumulative_pv_value": (Text("Cumulatief opbrengsten", "Cumulative value"), "money"),
+    "cumulative_net": (Text("Cumulatief netto", "Cumulative net"), "money"),
+    "note": (Text("Bron / toelichting", "Source / note"), "text"),
+}

@@ -1,0 +1,125 @@
+"""The command line, driven with CliRunner: exit codes and exact messages."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from sroi_excel.cli import main
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_command_has_help():
+    for name, command in main.commands.items():
+        assert command.help, name
+        result = run(name, "--help")
+        assert result.exit_code == 0 and "Exit codes" in result.output, name
+    assert "Exit codes" in run("--help").output
+
+
+def test_new_check_fill_round_trip(tmp_path):
+    path = tmp_path / "analyse.xlsx"
+    result = run("new", path)
+    assert result.exit_code == 0, result.output
+    assert result.output == (f"wrote {path} (Dutch template); fill it in, then run: sroi-excel "
+                             f"fill {path}\n")
+    assert run("new", path).exit_code == 4  # exists: refused
+    checked = run("check", path)
+    assert checked.exit_code == 0, checked.output
+    assert "no errors" in checked.output
+    filled = run("fill", path)
+    assert filled.exit_code == 0, filled.output
+    assert "SROI ratio 1.86 (net 0.86)" in filled.output
+    assert "previous version kept as analyse.xlsx.bak" in filled.output
+    assert (tmp_path / "analyse.xlsx.bak").exists()
+
+
+def test_fill_json_summary(tmp_path):
+    path = tmp_path / "a.xlsx"
+    run("new", path, "--lang", "en")
+    result = run("fill", path, "--json", "--scenario", "minimum")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["ok"] is True
+    assert data["results"]["scenario"] == "minimum"
+    assert data["sheets"] == ["Results", "By stakeholder", "By outcome", "By year",
+                              "Calculation trail"]
+
+
+def test_errors_exit_1_and_leave_file_untouched(workbook):
+    path = workbook(edits={("Opbrengsten", "G2"): 1.5, ("Opbrengsten", "A2"): "Gemeent"})
+    before = digest(path)
+    for command in ("check", "fill"):
+        result = run(command, path)
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        assert ("error: Opbrengsten!A2: the stakeholder 'Gemeent' is not on the stakeholders "
+                "sheet; did you mean 'Gemeente'?") in result.output
+        assert "error: Opbrengsten!G2: deadweight is 1.5" in result.output
+    assert digest(path) == before
+    assert not (path.parent / (path.name + ".bak")).exists()
+
+
+def test_json_errors(workbook):
+    path = workbook(edits={("Opbrengsten", "G2"): 1.5})
+    result = run("check", path, "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["ok"] is False
+    assert data["errors"][0]["sheet"] == "Opbrengsten" and data["errors"][0]["cell"] == "G2"
+
+
+@pytest.mark.parametrize("content,fragment", [
+    (b"not a workbook at all", "is not an .xlsx workbook"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, ".xls"),
+])
+def test_not_a_workbook_exits_3(tmp_path, content, fragment):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(content)
+    result = run("fill", path)
+    assert result.exit_code == 3, result.output
+    assert fragment in result.output and "Traceback" not in result.output
+    assert path.read_bytes() == content
+
+
+def test_missing_file_exits_3(tmp_path):
+    result = run("check", tmp_path / "nope.xlsx")
+    assert result.exit_code == 3
+    assert "nope.xlsx: no such file" in result.output
+
+
+def test_lock_file_refused_exit_4(workbook):
+    path = workbook()
+    (path.parent / ("~$" + path.name)).write_bytes(b"")
+    before = digest(path)
+    result = run("fill", path)
+    assert result.exit_code == 4, result.output
+    assert "is open in Excel" in result.output
+    assert digest(path) == before
+
+
+def test_unknown_scenario(workbook):
+    path = workbook()
+    result = run("fill", path, "--scenario", "maximal")
+    assert result.exit_code == 1
+    assert result.output.strip().endswith(
+        "there is no scenario named 'maximal' (scenarios: minimum, maximum)")
+
+
+def test_fill_to_output_leaves_source(workbook, tmp_path):
+    path = workbook()
+    before = digest(path)
+    out = tmp_path / "out.xlsx"
+    result = run("fill", path, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert digest(path) == before and out.exists()
