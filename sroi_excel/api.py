@@ -156,5 +156,5 @@ def _is_stale(data: bytes, fingerprint: str) -> bool:
     parts = opc.read_package(data)
     if not packager.owned_sheets(parts):
         return False
-    stored = packager.read_properties(parts).get(FINGERPRINT_PROPERTY)
+    stored = packager.read_property(parts, FINGERPRINT_PROPERTY)
     return stored is not None and stored != fingerprint

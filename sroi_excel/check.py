@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .engine import _percent, _evaluate, _Values
+from .engine import AssumptionValues, evaluate_amount, evaluate_percent, scenario_overrides
 from .exceptions import FormulaError, Problem, WorkbookError
 from .model import Model
 
@@ -15,18 +15,15 @@ def validate(model: Model) -> list[Problem]:
     found: dict[tuple[str, str, str], Problem] = {}
     scenarios = [None, *(s.name for s in model.scenarios)]
     for scenario in scenarios:
-        overrides = {}
-        if scenario:
-            chosen = model.scenario(scenario)
-            overrides = {name.casefold(): amount for name, amount in chosen.overrides}
+        _, overrides = scenario_overrides(model, scenario)
         for year in range(0, model.settings.years + 1):
-            values = _Values(model, overrides, year)
+            values = AssumptionValues(model, overrides, year)
             for problem in _year_problems(model, values, year, scenario):
                 found.setdefault((problem.sheet, problem.cell, problem.message), problem)
     return list(found.values())
 
 
-def _year_problems(model: Model, values: _Values, year: int, scenario: str | None):
+def _year_problems(model: Model, values: AssumptionValues, year: int, scenario: str | None):
     suffix = f" (scenario '{scenario}')" if scenario else ""
     for a in model.assumptions:
         yield from _try(lambda a=a: values.name(a.name), a.value.at, suffix)
@@ -35,11 +32,11 @@ def _year_problems(model: Model, values: _Values, year: int, scenario: str | Non
     for o in model.outcomes:
         if not o.monetised:
             continue
-        yield from _try(lambda o=o: _evaluate(o.quantity, values), o.quantity.at, suffix)
-        yield from _try(lambda o=o: _evaluate(o.proxy, values), o.proxy.at, suffix)
+        yield from _try(lambda o=o: evaluate_amount(o.quantity, values), o.quantity.at, suffix)
+        yield from _try(lambda o=o: evaluate_amount(o.proxy, values), o.proxy.at, suffix)
         for key, label in _PERCENT_FIELDS:
             amount = getattr(o, key)
-            yield from _try(lambda a=amount, lb=label: _percent(a, values, lb), amount.at,
+            yield from _try(lambda a=amount, lb=label: evaluate_percent(a, values, lb), amount.at,
                             suffix)
     for item in model.inputs:
         for amount in (item.amount, item.hours, item.rate):
@@ -48,7 +45,7 @@ def _year_problems(model: Model, values: _Values, year: int, scenario: str | Non
 
 
 def _check_input(amount, values) -> None:
-    value = _evaluate(amount, values)
+    value = evaluate_amount(amount, values)
     if value < 0:
         raise WorkbookError(f"{amount.text} gives {value:,.2f}; an input cannot be negative",
                             amount.at.sheet if amount.at else "",

@@ -78,7 +78,7 @@ class Results:
     warnings: tuple[Problem, ...] = field(default=())
 
 
-class _Values:
+class AssumptionValues:
     """Assumption values for one year under one scenario, evaluated lazily and memoised."""
 
     def __init__(self, model: Model, overrides: dict[str, Amount], year: int):
@@ -103,7 +103,7 @@ class _Values:
             raise FormulaError(f"the assumption '{name}' depends on itself (a circular formula)")
         self._busy.add(key)
         try:
-            value = _evaluate(amount, self)
+            value = evaluate_amount(amount, self)
         finally:
             self._busy.discard(key)
         self._memo[key] = value
@@ -116,7 +116,7 @@ class _Values:
         raise FormulaError(f"the range {start}:{end} was not resolved by the reader")
 
 
-def _evaluate(amount: Amount, values: _Values) -> float:
+def evaluate_amount(amount: Amount, values: AssumptionValues) -> float:
     try:
         return float(formula.evaluate(amount.node, values))
     except FormulaError as exc:
@@ -125,8 +125,8 @@ def _evaluate(amount: Amount, values: _Values) -> float:
         raise WorkbookError(f"{amount.text}: {exc}", amount.at.sheet, amount.at.ref) from None
 
 
-def _percent(amount: Amount, values: _Values, label: str) -> float:
-    value = _evaluate(amount, values)
+def evaluate_percent(amount: Amount, values: AssumptionValues, label: str) -> float:
+    value = evaluate_amount(amount, values)
     if not 0.0 <= value <= 1.0:
         where = (amount.at.sheet, amount.at.ref) if amount.at else ("", "")
         raise WorkbookError(
@@ -161,18 +161,22 @@ def payback_period(inputs_cum: list[float], value_cum: list[float]) -> float | N
     return None
 
 
+def scenario_overrides(model: Model, name: str | None) -> tuple[str | None, dict[str, Amount]]:
+    """The scenario's proper name and its assumption values by folded name; base: (None, {})."""
+    if not name:
+        return None, {}
+    found = model.scenario(name)
+    if found is None:
+        names = ", ".join(s.name for s in model.scenarios) or "none"
+        raise ScenarioError(f"there is no scenario named '{name}' (scenarios: {names})")
+    return found.name, {key.casefold(): amount for key, amount in found.overrides}
+
+
 def compute(model: Model, scenario: str | None = None) -> Results:
     """Compute every figure of the analysis for the base values or a named scenario."""
     settings = model.settings
-    chosen = scenario if scenario is not None else settings.scenario
-    overrides: dict[str, Amount] = {}
-    if chosen:
-        found = model.scenario(chosen)
-        if found is None:
-            names = ", ".join(s.name for s in model.scenarios) or "none"
-            raise ScenarioError(f"there is no scenario named '{chosen}' (scenarios: {names})")
-        chosen = found.name
-        overrides = {name.casefold(): amount for name, amount in found.overrides}
+    chosen, overrides = scenario_overrides(
+        model, scenario if scenario is not None else settings.scenario)
 
     horizon = settings.years
     monetised = [(i, o) for i, o in enumerate(model.outcomes, 1) if o.monetised]
@@ -181,7 +185,7 @@ def compute(model: Model, scenario: str | None = None) -> Results:
         for _, o in monetised:
             start_last = horizon if o.recurring else o.first_year
             last_year = max(last_year, start_last + o.duration - 1)
-    values_by_year = {t: _Values(model, overrides, t) for t in range(0, last_year + 1)}
+    values_by_year = {t: AssumptionValues(model, overrides, t) for t in range(0, last_year + 1)}
     df_value = [discount_factor(settings.discount_rate, t) for t in range(last_year + 1)]
     in_rate = settings.input_rate if settings.discount_inputs else 0.0
     df_inputs = [discount_factor(in_rate, t) for t in range(last_year + 1)]
@@ -201,12 +205,12 @@ def compute(model: Model, scenario: str | None = None) -> Results:
             if t > horizon or t < 1:
                 continue
             values = values_by_year[t]
-            quantity = _evaluate(o.quantity, values)
-            proxy = _evaluate(o.proxy, values)
-            dw = _percent(o.deadweight, values, "deadweight")
-            at = _percent(o.attribution, values, "attribution")
-            dp = _percent(o.displacement, values, "displacement")
-            do = _percent(o.dropoff, values, "drop-off")
+            quantity = evaluate_amount(o.quantity, values)
+            proxy = evaluate_amount(o.proxy, values)
+            dw = evaluate_percent(o.deadweight, values, "deadweight")
+            at = evaluate_percent(o.attribution, values, "attribution")
+            dp = evaluate_percent(o.displacement, values, "displacement")
+            do = evaluate_percent(o.dropoff, values, "drop-off")
             claim = (1 - dw) * (1 - dp) * (1 - at)
             gross = quantity * proxy
             impact = gross * claim
@@ -251,9 +255,9 @@ def compute(model: Model, scenario: str | None = None) -> Results:
                 continue
             values = values_by_year[max(t, 0)]
             if item.kind == "hours":
-                amount = _evaluate(item.hours, values) * _evaluate(item.rate, values)
+                amount = evaluate_amount(item.hours, values) * evaluate_amount(item.rate, values)
             else:
-                amount = _evaluate(item.amount, values)
+                amount = evaluate_amount(item.amount, values)
             pv = amount * df_inputs[t]
             inputs_by_year[t] += amount
             inputs_by_stakeholder[item.stakeholder] = (

@@ -57,6 +57,7 @@ class Settings:
     beyond_horizon: bool = False
     price_year: int | None = None
     currency: str = "EUR"
+    note: str = ""  # printed on the results sheet
     scenario: str | None = None
 
     @property

@@ -221,7 +221,7 @@ class _Reader:
             return values.get(key, (None, Cell(title, "B?")))
 
         out: dict[str, object] = {}
-        for key in ("name", "organisation", "currency", "scenario"):
+        for key in ("name", "organisation", "currency", "note", "scenario"):
             value, _ = get(key)
             if value is not None:
                 out[key] = str(value).strip()

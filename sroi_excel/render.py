@@ -69,7 +69,7 @@ def render_results(results: Results, lang: str | None = None,
     _table_sheet(book, fmt, results, lang, "years", _years_frame(results), _year_formulas,
                  totals=("inputs", "value", "pv_inputs", "pv_value"))
     _table_sheet(book, fmt, results, lang, "trail", results.trail, _trail_formulas,
-                 totals=("gross", "value", "present_value"), intro=_trail_intro(lang))
+                 totals=("value", "present_value"), intro=_trail_intro(lang))
     book.close()
     return out.getvalue()
 
@@ -123,9 +123,9 @@ def _results_sheet(book, fmt, results: Results, lang: str, today: dt.date) -> No
     ws = book.add_worksheet(RESULT_SHEETS["results"](lang))
     title = settings.name or T("SROI-analyse", "SROI analysis")(lang)
     _setup(ws, title, lang, landscape=False)
-    ws.set_column(0, 0, 62)
-    ws.set_column(1, 1, 22)
-    ws.set_column(2, 3, 40)
+    ws.set_column(0, 0, 58)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 2, 34)
     _label(ws, 0, 0, title, fmt["title"])
     kind = schema.ANALYSIS_TYPES.get(settings.analysis_type, schema.ANALYSIS_TYPES["forecast"])
     sub = " · ".join(x for x in (settings.organisation, kind(lang)) if x)
@@ -133,6 +133,11 @@ def _results_sheet(book, fmt, results: Results, lang: str, today: dt.date) -> No
     sentence = _sentence(results, lang)
     _label(ws, 2, 0, sentence, fmt["label"])
     row = 4
+    if settings.note:
+        ws.set_row(3, 15 * (1 + len(settings.note) // 110))
+        ws.merge_range(3, 0, 3, 2, "", fmt["note"])
+        ws.write_string(3, 0, settings.note, fmt["note"])  # user text: never a formula
+        row = 5
     rows = [
         ("ratio", head.ratio, "big_ratio"),
         ("net_ratio", head.net_ratio, "big_ratio"),
@@ -142,8 +147,8 @@ def _results_sheet(book, fmt, results: Results, lang: str, today: dt.date) -> No
         ("payback", head.payback_years, "ratio"),
         ("value_nominal", head.value_nominal, "money"),
         ("inputs_nominal", head.inputs_nominal, "money"),
-        ("discount_rate", head.discount_rate, "percent"),
-        ("input_rate", head.input_rate, "percent"),
+        ("discount_rate", head.discount_rate, "rate"),
+        ("input_rate", head.input_rate, "rate"),
         ("horizon", head.years, "integer"),
         ("price_year", settings.price_year, "integer"),
         ("scenario", head.scenario or BASE(lang), "text"),
@@ -192,7 +197,7 @@ def _results_sheet(book, fmt, results: Results, lang: str, today: dt.date) -> No
         for problem in warnings:
             _label(ws, row, 0, str(problem), fmt["warning"])
             row += 1
-    ws.print_area(0, 0, max(row, 20), 3)
+    ws.print_area(0, 0, max(row, 20), 2)
 
 
 def _sentence(results: Results, lang: str) -> str:
@@ -274,14 +279,15 @@ def _table_sheet(book, fmt, results: Results, lang: str, key: str, frame, formul
     _label(ws, row, 0, f"{HEADLINE['scenario'](lang)}: {scenario}", fmt["subtitle"])
     row += 1
     for line in intro or ():
-        _label(ws, row, 0, line, fmt["note"])
+        _label(ws, row, 0, line, fmt["subtitle"])  # not wrapped: it runs across the columns
         row += 1
     row += 1
     header_row = row
     for c, k in enumerate(keys):
         _label(ws, row, c, RESULT_COLUMNS[k][0](lang), fmt["header"])
         text_width = max((len(str(v)) for v in frame[k].head(200)), default=8) + 2
-        width = {"text": min(max(text_width, 14), 45), "money": 16, "percent": 12,
+        header_width = max(len(word) for word in RESULT_COLUMNS[k][0](lang).split()) + 2
+        width = {"text": min(max(text_width, header_width, 12), 45), "money": 16, "percent": 12,
                  "factor": 12, "ratio": 10, "integer": 9, "number": 13, "yesno": 10}[
                      RESULT_COLUMNS[k][1]]
         ws.set_column(c, c, width)

@@ -105,6 +105,10 @@ SETTINGS = Sheet(
            "The year in whose prices all amounts are expressed.", kind="integer"),
         _c("currency", "Valuta", "Currency",
            "Valutacode, standaard EUR.", "Currency code, EUR by default."),
+        _c("note", "Toelichting bij resultaten", "Note on the results",
+           "Tekst die boven de resultaten komt, bijv. welke conventie de ratio volgt en "
+           "waarom.", "Text shown above the results, e.g. which convention the ratio follows "
+           "and why.", width=60),
         _c("scenario", "Scenario voor resultaten", "Scenario for results",
            "Leeg = basiswaarden. Anders de naam van een scenario op het tabblad Scenario's.",
            "Blank = base values. Otherwise the name of a scenario on the Scenarios sheet.",
@@ -357,6 +361,7 @@ STYLES: dict[str, dict] = {
     "number": {"num_format": "#,##0.00"},
     "integer": {"num_format": "0"},
     "percent": {"num_format": "0.0%"},
+    "rate": {"num_format": "0.00%"},
     "ratio": {"num_format": "0.00"},
     "factor": {"num_format": "0.0000"},
     "big_ratio": {"bold": True, "font_size": 14, "num_format": "0.00"},

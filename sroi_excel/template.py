@@ -22,6 +22,8 @@ EXAMPLE = {
         "first_year": 2025, "years": 3, "discount_rate": 0.0225, "discount_rate_inputs": None,
         "discount_inputs": True, "beyond_horizon": False, "price_year": 2025,
         "currency": "EUR", "scenario": None,
+        "note": Text("Voorbeeld; vervang door je eigen analyse.",
+                     "An example; replace it with your own analysis."),
     },
     "stakeholders": [
         (Text("Deelnemers", "Participants"),
@@ -101,7 +103,7 @@ def _readme(book, fmt, lang):
                      "opmerking bij elke kolomkop zegt wat erin hoort."),
             ("wrap", "2. Een aantal of proxy mag een formule over aannames zijn, bijv. "
                      "=Deelnemers*Succes. Geef de aanname dan een naam via Formules > Naam "
-                     "definiëren (of laat fill dat doen)."),
+                     "definiëren, of verwijs naar de cel: =Aannames!B2*Aannames!B3."),
             ("wrap", "3. Sla op en voer uit: sroi-excel fill deze-werkmap.xlsx"),
             ("wrap", "4. De tool schrijft de tabbladen Resultaten, Per belanghebbende, Per "
                      "opbrengst, Per jaar en Rekenspoor. Die worden bij elke fill vervangen; "
@@ -120,7 +122,7 @@ def _readme(book, fmt, lang):
                      "each column header says what goes there."),
             ("wrap", "2. A quantity or proxy may be a formula over assumptions, e.g. "
                      "=Participants*Success. Give the assumption a name with Formulas > Define "
-                     "Name."),
+                     "Name, or refer to the cell: =Assumptions!B2*Assumptions!B3."),
             ("wrap", "3. Save and run: sroi-excel fill this-workbook.xlsx"),
             ("wrap", "4. The tool writes the sheets Results, By stakeholder, By outcome, By "
                      "year and Calculation trail. They are replaced on every fill, so do not "
@@ -134,6 +136,13 @@ def _readme(book, fmt, lang):
         ws.write_string(row, 0, text, fmt[style])
 
 
+def _print_setup(ws) -> None:
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
 def _header(ws, fmt, sheet: schema.Sheet, lang: str, row: int = 0):
     for col, column in enumerate(sheet.columns):
         ws.write_string(row, col, column.header(lang), fmt["header"])
@@ -141,6 +150,7 @@ def _header(ws, fmt, sheet: schema.Sheet, lang: str, row: int = 0):
         ws.set_column(col, col, column.width)
     ws.freeze_panes(row + 1, 0)
     ws.set_row(row, 30)
+    _print_setup(ws)
 
 
 def _input_format(fmt, kind: str):
@@ -183,6 +193,7 @@ def _settings(book, fmt, lang):
     for col, text in enumerate(schema.SETTINGS_HEADERS):
         ws.write_string(0, col, text(lang), fmt["header"])
     ws.freeze_panes(1, 0)
+    _print_setup(ws)
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 36)
     ws.set_column(2, 2, 90, fmt["note"])

@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -111,6 +112,46 @@ def build_xlsxwriter(path: Path) -> None:
     wb.define_name("Invoer!Lokaal", "=Invoer!$A$3:$A$5")
     wb.define_name("'Kosten & Baten'!Posten", "='Kosten & Baten'!$A$2:$A$3")
     wb.close()
+    _move_validation_to_x14(path)
+
+
+_X14_VALIDATION = (
+    '<ext xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main" '
+    'uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}"><x14:dataValidations count="1" '
+    'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:dataValidation '
+    'type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1"><x14:formula1>'
+    "<xm:f>Lijsten!$A$1:$A$3</xm:f></x14:formula1><xm:sqref>E3:E5</xm:sqref>"
+    "</x14:dataValidation></x14:dataValidations></ext>"
+)
+
+
+def _move_validation_to_x14(path: Path) -> None:
+    """Store the cross-sheet list the way Excel 2010 and later do: in an x14 extension.
+
+    xlsxwriter writes it as a plain validation; Excel itself keeps lists on other sheets in
+    ``x14:dataValidations`` inside the sheet's extLst, which is what openpyxl drops.
+    """
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info, archive.read(info)) for info in archive.infolist()]
+    sheet = "xl/worksheets/sheet1.xml"
+    plain = (
+        '<dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1" '
+        'sqref="E3:E5"><formula1>Lijsten!$A$1:$A$3</formula1></dataValidation>'
+    )
+    sparklines = '<ext xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main" ' \
+        'uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}">'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in entries:
+            if info.filename == sheet:
+                text = data.decode("utf-8")
+                for old, new in ((plain, ""),
+                                 ('<dataValidations count="2">', '<dataValidations count="1">'),
+                                 (sparklines, _X14_VALIDATION + sparklines)):
+                    if text.count(old) != 1:
+                        raise SystemExit(f"unexpected xlsxwriter output in {sheet}: {old!r}")
+                    text = text.replace(old, new)
+                data = text.encode("utf-8")
+            archive.writestr(info, data)
 
 
 def convert_with_libreoffice(source: Path, target: Path) -> None:

@@ -80,7 +80,7 @@ def test_json_errors(workbook):
 
 
 @pytest.mark.parametrize("content,fragment", [
-    (b"not a workbook at all", "is not an .xlsx workbook"),
+    (b"not a workbook at all", "is a CSV or text file, not an .xlsx workbook"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, ".xls"),
 ])
 def test_not_a_workbook_exits_3(tmp_path, content, fragment):
