@@ -123,7 +123,7 @@ def _results_sheet(book, fmt, results: Results, lang: str, today: dt.date) -> No
     ws = book.add_worksheet(RESULT_SHEETS["results"](lang))
     title = settings.name or T("SROI-analyse", "SROI analysis")(lang)
     _setup(ws, title, lang, landscape=False)
-    ws.set_column(0, 0, 58)
+    ws.set_column(0, 0, 66)
     ws.set_column(1, 1, 24)
     ws.set_column(2, 2, 34)
     _label(ws, 0, 0, title, fmt["title"])
@@ -290,7 +290,7 @@ def _table_sheet(book, fmt, results: Results, lang: str, key: str, frame, formul
         width = {"text": min(max(text_width, header_width, 12), 45), "money": 16, "percent": 12,
                  "factor": 12, "ratio": 10, "integer": 9, "number": 13, "yesno": 10}[
                      RESULT_COLUMNS[k][1]]
-        ws.set_column(c, c, width)
+        ws.set_column(c, c, max(width, min(header_width, 20)))
     ws.set_row(row, 32)
     ws.freeze_panes(row + 1, 0)
     ws.repeat_rows(row)
