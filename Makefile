@@ -11,7 +11,7 @@ test: install
 	$(PYTHON) -m pytest -q
 
 lint: install
-	$(PYTHON) -m ruff check sroi_excel tests
+	$(PYTHON) -m ruff check sroi_excel tests examples
 
 format: install
 	$(PYTHON) -m ruff check --fix sroi_excel tests
@@ -25,3 +25,7 @@ demo: install
 templates: install
 	sroi-excel new templates/sroi-template-nl.xlsx --lang nl --force
 	sroi-excel new templates/sroi-template-en.xlsx --lang en --force
+
+# Regenerate the example workbooks from their data (a test checks they equal what it makes).
+examples: install
+	$(PYTHON) examples/build_examples.py

@@ -1,4 +1,4 @@
-"""What the commands do, callable from Python: ``new``, ``check`` and ``fill``.
+"""What the commands do, callable from Python: ``new``, ``check``, ``fill`` and ``portfolio``.
 
 Each function reads, computes and writes through the pipeline modules and raises an
 ``SroiError`` subclass for anything a user can cause; the CLI only turns those into messages.
@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, packager, reader, render, safefile
+from . import __version__, packager, reader, render, safefile, uncertainty
 from .check import validate
 from .engine import Results, compute
-from .exceptions import Problem, ValidationError, WriteRefusedError
+from .exceptions import Problem, SroiError, ValidationError, WriteRefusedError
 from .template import build_template
 
 FINGERPRINT_PROPERTY = "sroi-excel-inputs"
@@ -31,6 +31,7 @@ class Report:
     backup: Path | None = None
     sheets: tuple[str, ...] = field(default=())
     stale: bool = False  # check only: result sheets older than the inputs
+    uncertainty: uncertainty.Uncertainty | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -69,13 +70,20 @@ class Report:
                 "horizon_years": h.years,
                 "stakeholders": [
                     {"stakeholder": r.stakeholder, "inputs": r.inputs, "value": r.value,
-                     "net": r.net, "ratio": r.ratio}
+                     "net": r.net, "ratio": _finite(r.ratio), "net_ratio": _finite(r.net_ratio)}
                     for r in self.results.stakeholders.itertuples(index=False)],
             }
+        if self.uncertainty is not None:
+            data["uncertainty"] = self.uncertainty.to_dict()
         return data
 
 
 FillReport = Report
+
+
+def _finite(value):
+    """None for a missing ratio (pandas stores it as NaN, which is not valid JSON)."""
+    return None if value is None or value != value else value
 
 
 def _problem(p: Problem) -> dict:
@@ -102,21 +110,38 @@ def _analyse(data: bytes, name: str, scenario: str | None) -> tuple[reader.Readi
     return reading, problems
 
 
-def check(path: str | os.PathLike, scenario: str | None = None) -> Report:
-    """Validate a workbook without writing; results are computed when there are no errors."""
+def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | None = None,
+          seed: int | None = None, progress: uncertainty.Progress | None = None) -> Report:
+    """Validate a workbook without writing; results are computed when there are no errors.
+
+    ``draws`` and ``seed`` replace the Monte Carlo settings of the workbook (0 draws: none);
+    ``progress(done, total)`` is called while Monte Carlo runs.
+    """
     snapshot = safefile.read_snapshot(path)
     reading, problems = _analyse(snapshot.data, Path(path).name, scenario)
-    results = None
+    results = unsure = None
     if reading.model is not None and not any(p.severity == "error" for p in problems):
         results = compute(reading.model, scenario)
         problems += list(results.warnings)
+        unsure = _uncertainty(reading.model, scenario, draws, seed, progress, problems)
     stale = _is_stale(snapshot.data, reading.fingerprint)
-    return Report(Path(path), tuple(problems), results, stale=stale)
+    return Report(Path(path), tuple(problems), results, stale=stale, uncertainty=unsure)
+
+
+def _uncertainty(model, scenario, draws, seed, progress, problems: list[Problem]):
+    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning."""
+    found = uncertainty.analyse(model, scenario, draws=draws, seed=seed, progress=progress)
+    problems += [Problem("", "", note.en, "warning") for note in found.notes]
+    return found
 
 
 def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
-         scenario: str | None = None, backup: bool = True) -> Report:
-    """Compute the analysis and write the result sheets into the workbook (or into output)."""
+         scenario: str | None = None, backup: bool = True, *, draws: int | None = None,
+         seed: int | None = None, progress: uncertainty.Progress | None = None) -> Report:
+    """Compute the analysis and write the result sheets into the workbook (or into output).
+
+    ``draws``, ``seed`` and ``progress`` as for :func:`check`.
+    """
     source = Path(path)
     target = Path(output) if output is not None else source
     snapshot = safefile.read_snapshot(source)
@@ -127,15 +152,96 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
         raise ValidationError(problems)
     results = compute(reading.model, scenario)
     problems += list(results.warnings)
+    unsure = _uncertainty(reading.model, scenario, draws, seed, progress, problems)
     results = _with_warnings(results, problems)
-    rendered = render.render_results(results)
+    rendered = render.render_results(results, uncertainty=unsure)
     merged = packager.merge_result_sheets(
         snapshot.data, rendered, name=source.name,
         properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__})
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)
     return Report(source, tuple(problems), results, output=target, backup=kept,
-                  sheets=tuple(render.sheet_names(results.model.language)))
+                  sheets=tuple(render.sheet_names(results.model.language)), uncertainty=unsure)
+
+
+@dataclass(frozen=True)
+class PortfolioReport:
+    """The outcome of portfolio: the overview's tables, the workbooks left out, the file."""
+
+    portfolio: object  # sroi_excel.portfolio.Portfolio (imported lazily: it pulls in xlsxwriter)
+    output: Path | None = None
+    backup: Path | None = None
+
+    @property
+    def failures(self) -> list:
+        return list(self.portfolio.failures)
+
+    def summary(self) -> dict:
+        """Plain data for --json."""
+        p = self.portfolio
+
+        def records(frame) -> list[dict]:
+            return [{k: (None if isinstance(v, float) and v != v else v)
+                     for k, v in row.items()} for row in frame.to_dict("records")]
+
+        return {
+            "ok": not p.failures,
+            "analyses": records(p.analyses),
+            "totals": records(p.totals),
+            "stakeholders": records(p.stakeholders),
+            "failed": [{"file": f.file, "reason": f.reason,
+                        "errors": [_problem(x) for x in f.problems if x.severity == "error"]}
+                       for f in p.failures],
+            "written": str(self.output) if self.output else None,
+        }
+
+
+def portfolio(paths: list[str | os.PathLike], output: str | os.PathLike | None = None,
+              scenarios: list[str] | None = None, lang: str | None = None,
+              backup: bool = True) -> PortfolioReport:
+    """Compute several workbooks and (with output) write an overview workbook.
+
+    A workbook that cannot be read or has errors is left out and named in ``failures`` with
+    the reason; the others are still computed. Nothing is written when none could be.
+    """
+    from . import portfolio as pf
+
+    target = Path(output) if output is not None else None
+    if target is not None:
+        if target.suffix.lower() != ".xlsx":
+            raise ValueError(f"{target.name}: the overview is an .xlsx workbook; use a name "
+                             "ending in .xlsx")
+        for path in paths:
+            if _same(Path(path), target):
+                raise WriteRefusedError(f"the overview would replace the workbook {path}; "
+                                        "choose another name for the output")
+    members, failures, seen = [], [], set()
+    for path in paths:
+        shown = os.fspath(path)
+        key = os.path.realpath(path)
+        if key in seen:
+            failures.append(pf.Failure(shown, "is listed twice; it is counted once"))
+            continue
+        seen.add(key)
+        try:
+            snapshot = safefile.read_snapshot(path)
+            reading, problems = _analyse(snapshot.data, Path(path).name, None)
+        except (SroiError, ValueError, OSError) as exc:
+            failures.append(pf.Failure(shown, str(exc)))
+            continue
+        errors = [p for p in problems if p.severity == "error"]
+        if reading.model is None or errors:
+            first = str(errors[0]) if errors else "the workbook could not be read"
+            more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+            failures.append(pf.Failure(shown, f"{first}{more}", tuple(problems)))
+            continue
+        members.append((shown, reading.model))
+    result = pf.build(members, scenarios=scenarios, failures=failures, lang=lang)
+    kept = None
+    if target is not None and result.members:
+        kept = safefile.write_atomic(target, pf.render_overview(result), backup=backup)
+    return PortfolioReport(result, target if target is not None and result.members else None,
+                           kept)
 
 
 def _with_warnings(results: Results, problems: list[Problem]) -> Results:

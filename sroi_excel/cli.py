@@ -16,14 +16,22 @@ Exit codes:
   1  the workbook has errors; each is printed with its sheet and cell
   2  the command line is wrong (unknown option, missing file name)
   3  the file is not a workbook that can be read (wrong format, damaged, unsafe)
-  4  the workbook was not written (open in Excel, read-only, changed, disk full)"""
+  4  the workbook was not written (open in Excel, read-only, changed, disk full)
+  5  portfolio: one or more workbooks were left out (each named with the reason)"""
 
 
 @click.group(help="Social Return on Investment analyses in Excel.\n\n" + EXIT_CODES,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sroi-excel")
 def main() -> None:
-    pass
+    # Before any command writes: with SIGXFSZ at its default, hitting a file-size limit
+    # (ulimit -f) kills the process mid-write, leaving a temp file and no message.
+    import contextlib
+
+    from .safefile import ignore_file_size_signal
+
+    with contextlib.suppress(ValueError):  # not the main thread: an embedding program's call
+        ignore_file_size_signal()
 
 
 @main.command(help="Write a new analysis workbook (the template) to PATH.\n\n" + EXIT_CODES)
@@ -45,11 +53,16 @@ def new(path: str, lang: str, force: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--scenario", help="Compute this scenario instead of the one in the settings.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def check(path: str, scenario: str | None, as_json: bool) -> None:
+@click.option("--draws", type=click.IntRange(0, 1_000_000), default=None,
+              help="Monte Carlo draws instead of the number in the settings (0: none).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
+              help="Monte Carlo seed instead of the one in the settings.")
+def check(path: str, scenario: str | None, as_json: bool, draws: int | None,
+          seed: int | None) -> None:
     from . import api
 
-    with _errors(as_json, path):
-        report = api.check(path, scenario=scenario)
+    with _errors(as_json, path), _Progress() as progress:
+        report = api.check(path, scenario=scenario, draws=draws, seed=seed, progress=progress)
     if as_json:
         click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
     else:
@@ -59,6 +72,7 @@ def check(path: str, scenario: str | None, as_json: bool) -> None:
                        "since the last fill; run sroi-excel fill again")
         if report.results is not None:
             click.echo(_headline(path, report.results))
+            _echo_uncertainty(report.uncertainty)
         if not report.errors:
             click.echo(f"{path}: no errors, {len(report.warnings)} warning(s)")
     if report.errors:
@@ -73,19 +87,163 @@ def check(path: str, scenario: str | None, as_json: bool) -> None:
 @click.option("--scenario", help="Compute this scenario instead of the one in the settings.")
 @click.option("--no-backup", is_flag=True, help="Do not keep the previous version as PATH.bak.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option("--draws", type=click.IntRange(0, 1_000_000), default=None,
+              help="Monte Carlo draws instead of the number in the settings (0: none).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
+              help="Monte Carlo seed instead of the one in the settings.")
 def fill(path: str, output: str | None, scenario: str | None, no_backup: bool,
-         as_json: bool) -> None:
+         as_json: bool, draws: int | None, seed: int | None) -> None:
     from . import api
 
-    with _errors(as_json, path):
-        report = api.fill(path, output=output, scenario=scenario, backup=not no_backup)
+    with _errors(as_json, path), _Progress() as progress:
+        report = api.fill(path, output=output, scenario=scenario, backup=not no_backup,
+                          draws=draws, seed=seed, progress=progress)
     if as_json:
         click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
         return
     _print_problems(report.problems)
     click.echo(_headline(path, report.results))
+    _echo_uncertainty(report.uncertainty)
     backup = f" (previous version kept as {report.backup.name})" if report.backup else ""
     click.echo(f"wrote {', '.join(report.sheets)} to {report.output}{backup}")
+
+
+@main.command("prices", help="List the shipped reference prices (unit costs with base year and "
+              "source), only those matching WORD when given, e.g. `sroi-excel prices huisarts`. "
+              "Type a price's code in a proxy or rate cell; fill indexes it to the price year."
+              "\n\n" + EXIT_CODES)
+@click.argument("words", nargs=-1, metavar="[WORD]...")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
+              help="Language of items, units and sources.")
+@click.option("--json", "as_json", is_flag=True, help="Print the prices as JSON.")
+def prices_command(words: tuple[str, ...], lang: str, as_json: bool) -> None:
+    from . import prices
+
+    word = " ".join(words)
+    rows = prices.search(word)
+    if as_json:
+        click.echo(json.dumps(prices.as_dicts(rows, lang), indent=2, ensure_ascii=False))
+    elif rows:
+        click.echo(prices.listing(rows, lang))
+    else:
+        click.echo(f"no reference price matches '{word}'; run `sroi-excel prices` to see all "
+                   f"{len(prices.LIBRARY)}")
+
+
+@main.command(help="Compute several workbooks (filled or not) and print an overview: each "
+              "analysis and scenario, totals per scenario, and stakeholders that appear in "
+              "several workbooks summed across them. -o writes it as a workbook with a chart. "
+              "A workbook that cannot be computed is named with the reason; the others still "
+              "count.\n\n" + EXIT_CODES)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False),
+                metavar="PATH...")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the overview workbook here (.xlsx).")
+@click.option("--scenario", "scenarios", multiple=True,
+              help="Total only this scenario besides the base values (repeat for more); "
+                   "default: every scenario found.")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default=None,
+              help="Language of the overview; default: that of the first workbook.")
+@click.option("--json", "as_json", is_flag=True, help="Print the overview as JSON.")
+def portfolio(paths: tuple[str, ...], output: str | None, scenarios: tuple[str, ...],
+              lang: str | None, as_json: bool) -> None:
+    from . import api
+
+    with _errors(as_json):
+        report = api.portfolio(list(paths), output=output, scenarios=list(scenarios),
+                               lang=lang)
+    if as_json:
+        click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+    else:
+        for failure in report.failures:
+            click.echo(f"error: {failure}", err=True)
+        for line in _portfolio_lines(report.portfolio):
+            click.echo(line)
+        if report.output is not None:
+            click.echo(f"wrote the overview to {report.output}")
+        elif output is not None:
+            click.echo(f"{output} was not written: no workbook could be computed", err=True)
+    if report.failures:
+        sys.exit(5)
+
+
+def _portfolio_lines(p) -> list[str]:
+    def money(x: float) -> str:
+        return f"{x:,.2f}"
+
+    def ratios(ratio, net_ratio) -> str:
+        if ratio is None or ratio != ratio:
+            return "no inputs, so no ratio"
+        return f"ratio {ratio:.2f} (net {net_ratio:.2f})"
+
+    lines = []
+    for r in p.analyses.itertuples(index=False):
+        lines.append(f"{r.file} [{r.scenario}]: inputs {money(r.pv_inputs)} · outcomes "
+                     f"{money(r.pv_value)} · net {money(r.npv)} · {ratios(r.ratio, r.net_ratio)}")
+    for r in p.totals.itertuples(index=False):
+        base = f" (at base values: {r.base_for})" if r.base_for else ""
+        lines.append(f"total [{r.scenario}] of {r.analyses} analyses: inputs "
+                     f"{money(r.pv_inputs)} · outcomes {money(r.pv_value)} · net {money(r.npv)}"
+                     f" · {ratios(r.ratio, r.net_ratio)}{base}")
+    for r in p.stakeholders.itertuples(index=False):
+        if r.analyses > 1:
+            lines.append(f"{r.stakeholder} [{r.scenario}] across {r.analyses} analyses: inputs "
+                         f"{money(r.inputs)} · outcomes {money(r.value)} · net {money(r.net)} · "
+                         f"{ratios(r.ratio, r.net_ratio)}")
+    return lines
+
+
+def _echo_uncertainty(found) -> None:
+    mc = found.monte_carlo if found is not None else None
+    if mc is None or mc.ratio.mean is None:
+        return
+    r = mc.ratio
+    above = (f" · ratio above 1 in {mc.p_ratio_above_1:.1%} of draws"
+             if mc.p_ratio_above_1 is not None else "")
+    click.echo(f"Monte Carlo ({mc.draws:,} draws, seed {mc.seed}): ratio P5 {r.p5:.2f} · P50 "
+               f"{r.p50:.2f} · P95 {r.p95:.2f}{above}")
+
+
+class _Progress:
+    """A progress bar on stderr for Monte Carlo, shown only once it has run for a moment.
+
+    Only on a terminal: piped output and --json on stdout stay clean.
+    """
+
+    DELAY = 0.5  # seconds before the bar appears
+
+    def __init__(self, stream=None, clock=None, force: bool = False):
+        import time
+
+        self.stream = stream or sys.stderr
+        self.clock = clock or time.monotonic
+        self.show = force or self.stream.isatty()
+        self.start: float | None = None
+        self.bar = None
+        self.done = 0
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.show:
+            return
+        if self.start is None or done < self.done:  # a new run
+            self.start, self.done = self.clock(), 0
+            return
+        if self.bar is None and self.clock() - self.start >= self.DELAY:
+            self.bar = click.progressbar(length=total, label="Monte Carlo", file=self.stream)
+            self.bar.__enter__()
+            self.bar.update(done)  # what was done before the bar appeared
+        elif self.bar is not None:
+            self.bar.update(done - self.done)
+        self.done = done
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+            self.bar = None
+        return False
 
 
 def _headline(path: str, results) -> str:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import formula
-from .exceptions import FormulaError, Problem, ScenarioError, WorkbookError
-from .model import Amount, Model
+from . import formula, prices
+from .exceptions import FormulaError, PriceIndexError, Problem, ScenarioError, WorkbookError
+from .model import Amount, Model, ReferencePrice
 
 TRAIL_COLUMNS = (
     "outcome_no", "stakeholder", "outcome", "occurs_in", "year", "age", "quantity", "proxy",
@@ -33,7 +33,8 @@ INPUT_COLUMNS = (
     "input_no", "stakeholder", "description", "kind", "year", "amount", "discount_factor",
     "present_value",
 )
-STAKEHOLDER_COLUMNS = ("stakeholder", "inputs", "value", "net", "ratio")
+# net_ratio = net / inputs: a municipal business case's "net savings per euro" for one party.
+STAKEHOLDER_COLUMNS = ("stakeholder", "inputs", "value", "net", "ratio", "net_ratio")
 YEAR_COLUMNS = (
     "year", "calendar_year", "inputs", "value", "discount_factor_inputs",
     "discount_factor_value", "pv_inputs", "pv_value", "cumulative_pv_inputs",
@@ -91,6 +92,15 @@ class AssumptionValues:
             self._cells[key] = str(a.at) if a.at else a.name
         self._memo: dict[str, float] = {}
         self._busy: set[str] = set()
+        self._model = model
+        self._prices: dict[ReferencePrice, prices.Indexation] = {}
+
+    def price(self, amount: Amount) -> prices.Indexation:
+        """The reference price a cell names, indexed to the analysis price year."""
+        ref = amount.price
+        if ref not in self._prices:
+            self._prices[ref] = index_amount(amount, self._model)
+        return self._prices[ref]
 
     def name(self, name: str) -> float:
         key = name.casefold()
@@ -116,7 +126,19 @@ class AssumptionValues:
         raise FormulaError(f"the range {start}:{end} was not resolved by the reader")
 
 
+def index_amount(amount: Amount, model: Model) -> prices.Indexation:
+    """Index the reference price an amount names; a missing year is an error at its cell."""
+    try:
+        return prices.index_reference(amount.price, model.price_index,
+                                      model.settings.price_year)
+    except PriceIndexError as exc:
+        where = (amount.at.sheet, amount.at.ref) if amount.at else ("", "")
+        raise WorkbookError(str(exc), *where) from None
+
+
 def evaluate_amount(amount: Amount, values: AssumptionValues) -> float:
+    if amount.price is not None and isinstance(values, AssumptionValues):
+        return values.price(amount).value
     try:
         return float(formula.evaluate(amount.node, values))
     except FormulaError as exc:
@@ -294,7 +316,8 @@ def compute(model: Model, scenario: str | None = None) -> Results:
     for name in names:
         inp = inputs_by_stakeholder.get(name, 0.0)
         val = value_by_stakeholder.get(name, 0.0)
-        stakeholder_rows.append((name, inp, val, val - inp, val / inp if inp else None))
+        stakeholder_rows.append((name, inp, val, val - inp, val / inp if inp else None,
+                                 (val - inp) / inp if inp else None))
 
     outcomes = pd.DataFrame(outcome_rows, columns=list(OUTCOME_COLUMNS))
     if pv_value:
@@ -315,9 +338,44 @@ def compute(model: Model, scenario: str | None = None) -> Results:
         raise WorkbookError("the figures are too large to compute; check the quantities")
     return Results(
         model=model, scenario=chosen or None, headline=headline,
-        trail=pd.DataFrame(trail_rows, columns=list(TRAIL_COLUMNS)),
+        trail=_with_prices(pd.DataFrame(trail_rows, columns=list(TRAIL_COLUMNS)),
+                           "outcome_no", "proxy", {n: o.proxy for n, o in monetised},
+                           values_by_year[0], model.language),
         outcomes=outcomes,
-        inputs=pd.DataFrame(input_rows, columns=list(INPUT_COLUMNS)),
+        inputs=_with_prices(pd.DataFrame(input_rows, columns=list(INPUT_COLUMNS)),
+                            "input_no", "amount",
+                            {n: i.rate if i.kind == "hours" else i.amount
+                             for n, i in enumerate(model.inputs, 1)},
+                            values_by_year[0], model.language),
         stakeholders=pd.DataFrame(stakeholder_rows, columns=list(STAKEHOLDER_COLUMNS)),
         years=pd.DataFrame(year_rows, columns=list(YEAR_COLUMNS)),
         qualitative=qualitative, warnings=tuple(warnings))
+
+
+# Added to the trail (and the inputs table) only where a proxy or rate names a reference price:
+# the base price, the index of its base year and of the price year, and how the value was made.
+PRICE_COLUMNS = ("price_item", "base_price", "base_year", "index_base", "index_price_year")
+
+
+def _with_prices(frame: pd.DataFrame, key: str, before: str, amounts: dict[int, Amount | None],
+                 values: AssumptionValues, lang: str) -> pd.DataFrame:
+    """``frame`` with the reference-price columns before ``before`` and a note at the end."""
+    details = {n: values.price(a) for n, a in amounts.items()
+               if a is not None and a.price is not None}
+    if not details:
+        return frame
+    rows = [details.get(n) for n in frame[key]]
+    extra = {
+        "price_item": [d.reference.label if d else None for d in rows],
+        "base_price": [d.reference.price if d else None for d in rows],
+        "base_year": [d.reference.base_year if d else None for d in rows],
+        "index_base": [d.index_base if d else None for d in rows],
+        "index_price_year": [d.index_price if d else None for d in rows],
+    }
+    at = list(frame.columns).index(before)
+    for offset, column in enumerate(PRICE_COLUMNS):
+        frame.insert(at + offset, column, pd.Series(extra[column], index=frame.index,
+                                                      dtype=None if column == "price_item"
+                                                      else "float64"))
+    frame["price_note"] = [d.note(lang) if d else None for d in rows]
+    return frame

@@ -61,6 +61,11 @@ class FormulaError(SroiError, ValueError):
         super().__init__(message)
 
 
+class PriceIndexError(SroiError, ValueError):
+    """A reference price cannot be brought to the price year (an index year or the year is
+    missing); the caller adds the cell that named the price."""
+
+
 class FileFormatError(SroiError, ValueError):
     """The file is not an .xlsx workbook we can read (wrong format, damaged, hostile)."""
 

@@ -29,6 +29,9 @@ class Amount:
     node: Node
     text: str = ""
     at: Cell | None = None
+    # The reference price the cell names (its code or item typed instead of a number). The
+    # engine indexes it to the price year; ``node`` holds the same value, computed by the reader.
+    price: ReferencePrice | None = None
 
     @property
     def is_formula(self) -> bool:
@@ -42,6 +45,42 @@ class Amount:
 
 def _number_text(value: float) -> str:
     return f"{value:g}" if float(value) != int(value) else str(int(value))
+
+
+@dataclass(frozen=True)
+class ReferencePrice:
+    """A row of the reference-price sheet: a published unit cost in the prices of its base year.
+
+    ``published`` is a value someone published for ``published_year`` (often rounded); when that
+    year is the analysis price year it is used instead of the exactly indexed price.
+    """
+
+    item: str
+    price: float
+    code: str = ""
+    unit: str = ""
+    base_year: int | None = None  # None: used as it is, never indexed
+    source: str = ""
+    index: str = ""  # name of the price index series; "" = the first series on the index sheet
+    published: float | None = None
+    published_year: int | None = None
+    published_source: str = ""
+    at: Cell | None = None  # the price cell
+
+    @property
+    def label(self) -> str:
+        return f"{self.code}: {self.item}" if self.code else self.item
+
+
+@dataclass(frozen=True)
+class PriceIndexPoint:
+    """One value of a price index (CPI or another series) for one calendar year."""
+
+    year: int
+    value: float
+    name: str = ""
+    source: str = ""
+    at: Cell | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +98,17 @@ class Settings:
     currency: str = "EUR"
     note: str = ""  # printed on the results sheet
     scenario: str | None = None
+    # Uncertainty (uncertainty.py): Monte Carlo draws (0 = none) and seed, the step by which
+    # sensitivity moves each deduction, and a stakeholder whose NPV=0 switching values to find.
+    mc_draws: int = 10_000
+    mc_seed: int = 12345
+    sensitivity_step: float = 0.10
+    switching_stakeholder: str | None = None
+    # Where each setting was read ((key, cell) pairs), so result formulas can refer to it.
+    cells: tuple[tuple[str, Cell], ...] = field(default=(), compare=False)
+
+    def cell(self, key: str) -> Cell | None:
+        return dict(self.cells).get(key)
 
     @property
     def input_rate(self) -> float:
@@ -84,6 +134,9 @@ class Assumption:
     high: float | None = None
     per_year: tuple[tuple[int, Amount], ...] = ()  # (analysis year, value) where given
     at: Cell | None = None
+    # Monte Carlo: uniform, triangular, pert or fixed; None = triangular when low and high
+    # are both given, else fixed.
+    distribution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +189,8 @@ class Model:
     outcomes: tuple[Outcome, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
     language: str = "nl"
+    reference_prices: tuple[ReferencePrice, ...] = ()
+    price_index: tuple[PriceIndexPoint, ...] = ()
 
     def scenario(self, name: str) -> Scenario | None:
         wanted = name.strip().casefold()

@@ -32,6 +32,9 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_DTD_MARKERS = tuple(marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY")
+                     for codec in ("utf-8", "utf-16-le", "utf-16-be"))
 
 
 def read_package(data: bytes, name: str = "workbook") -> dict[str, bytes]:
@@ -52,7 +55,10 @@ def read_package(data: bytes, name: str = "workbook") -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
-        raise FileFormatError(f"'{name}' is damaged: it is not a readable zip package") from exc
+        raise FileFormatError(
+            f"'{name}' is damaged: it is not a readable zip package (often a download or copy "
+            "that was cut off); get the file again, or let Excel or LibreOffice repair it"
+        ) from exc
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
         _check_directory(infos, name)
@@ -63,12 +69,17 @@ def read_package(data: bytes, name: str = "workbook") -> dict[str, bytes]:
         for info in infos:
             content = _extract(archive, info, name, budget)
             budget -= len(content)
+            _refuse_dtd(info.filename, content, name)
             parts[info.filename] = content
     return parts
 
 
 def _not_a_zip_message(data: bytes, name: str) -> str:
     head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" export is UTF-16, so full of NUL bytes, yet still text.
+        head = head[2:].decode("utf-16-le" if head[0] == 0xFF else "utf-16-be",
+                              errors="ignore").encode()
     if b"\x00" not in head:
         try:
             head.decode("utf-8")
@@ -184,6 +195,20 @@ def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget:
             f"'{name}' is damaged: {info.filename!r} cannot be unpacked"
         ) from exc
     return b"".join(chunks)
+
+
+def _refuse_dtd(part: str, content: bytes, name: str) -> None:
+    # Checked for every XML part, not only those we parse: openpyxl parses others, and its
+    # refusal reads like a bug ("could not read manifest") instead of saying why. Office never
+    # writes a DTD, so refusing one costs nothing; the UTF-16 spellings stop an encoding trick.
+    if not part.lower().endswith(_XML_SUFFIXES):
+        return
+    if any(marker in content for marker in _DTD_MARKERS):
+        raise UnsafeFileError(
+            f"'{name}' is refused: its part {part} declares a DTD or entities (a way to attack "
+            "the program that reads it, never used by Excel); save the workbook again with "
+            "Excel or LibreOffice if you trust it"
+        )
 
 
 def parse_xml(data: bytes, part: str) -> Element:

@@ -23,9 +23,10 @@ from openpyxl.utils.cell import (
     coordinate_from_string,
     get_column_letter,
 )
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from . import formula, opc, schema
-from .exceptions import FileFormatError, FormulaError, Problem, ValidationError
+from . import formula, opc, prices, schema
+from .exceptions import FileFormatError, FormulaError, PriceIndexError, Problem, ValidationError
 from .model import (
     Amount,
     Assumption,
@@ -33,6 +34,8 @@ from .model import (
     InputItem,
     Model,
     Outcome,
+    PriceIndexPoint,
+    ReferencePrice,
     Scenario,
     Settings,
     Stakeholder,
@@ -41,6 +44,11 @@ from .model import (
 EXCEL_ERRORS = ("#REF!", "#DIV/0!", "#NAME?", "#N/A", "#VALUE!", "#NUM!", "#NULL!",
                 "#SPILL!", "#CALC!", "#GETTING_DATA")
 MAX_RANGE_CELLS = 10_000
+# Far beyond any SROI table, yet small enough that a sheet reaching row 1,048,576 or column
+# XFD is refused in about a second instead of taking minutes and gigabytes.
+MAX_ROWS = 10_000
+MAX_COLUMNS = 500
+MAX_CHAIN = 100  # assumptions computed from assumptions, each from the next, ...
 _YEAR_HEADER = re.compile(r"^(?:jaar|year)\s*(\d{1,3})$")
 _NAME_OK = re.compile(r"^[^\W\d][\w.]*$")
 
@@ -93,6 +101,8 @@ def read(source: str | os.PathLike | bytes, name: str | None = None) -> Reading:
             f"{exc}); open it in Excel or LibreOffice and save it again as .xlsx") from None
     try:
         return _Reader(book).run()
+    except FileFormatError as exc:  # a sheet found damaged while reading it
+        raise FileFormatError(f"{name}: {exc}") from None
     finally:
         book.close()
 
@@ -106,6 +116,10 @@ class _Reader:
         self.assumption_cells: dict[tuple[str, str], str] = {}
         self.defined = self._defined_names()
         self.hasher = hashlib.sha256()
+        self.price_title: str | None = None  # the reference-price sheet, once read
+        self.reference_prices: list[ReferencePrice] = []
+        self.price_lookup: dict[str, ReferencePrice] = {}  # normalised code or item -> price
+        self.index_points: list[PriceIndexPoint] = []
 
     # -- problems -------------------------------------------------------------------------
     def error(self, sheet: str, cell: str, message: str) -> None:
@@ -119,13 +133,44 @@ class _Reader:
         """Every non-empty cell of a sheet, read once."""
         if title not in self.cells:
             ws = self.book[title]
+            # The stored dimension may claim A1:XFD1048576 for a small table; openpyxl would
+            # then pad every row to 16,384 cells and every sheet to a million rows.
+            ws.reset_dimensions()
             found: dict[str, object] = {}
-            for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), 1):
-                for c, value in enumerate(row, 1):
-                    if value is not None and value != "":
-                        found[f"{get_column_letter(c)}{r}"] = value
+            try:
+                for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True),
+                                        1):
+                    if self._too_far(title, r, row):
+                        break
+                    for c, value in enumerate(row, 1):
+                        if value is not None and value != "":
+                            found[f"{get_column_letter(c)}{r}"] = value
+            except Exception as exc:  # openpyxl parses the sheet lazily, here
+                raise FileFormatError(
+                    f"the sheet '{title}' is damaged and cannot be read ({type(exc).__name__}); "
+                    "open the file in Excel or LibreOffice and save it again as .xlsx"
+                ) from None
             self.cells[title] = found
         return self.cells[title]
+
+    def _too_far(self, title: str, r: int, row: tuple) -> bool:
+        """Stop reading, with an error, at data beyond MAX_ROWS rows or MAX_COLUMNS columns."""
+        filled = [c for c, v in enumerate(row, 1) if v is not None and v != ""]
+        beyond = [c for c in filled if c > MAX_COLUMNS]
+        if beyond:
+            column = get_column_letter(beyond[0])
+            self.error(title, f"{column}{r}", (
+                f"there is data in column {column}; an input sheet may use at most "
+                f"{MAX_COLUMNS} columns (up to {get_column_letter(MAX_COLUMNS)}): delete the "
+                "columns to the right of the table"))
+            return True
+        if r > MAX_ROWS and filled:
+            self.error(title, f"{get_column_letter(filled[0])}{r}", (
+                f"there is data in row {r:,}; an input sheet may have at most {MAX_ROWS:,} "
+                "rows: delete the rows below the table (Ctrl+End shows where Excel thinks the "
+                "sheet ends)"))
+            return True
+        return False
 
     def rows(self, title: str) -> list[list[object]]:
         """The sheet as a list of rows (lists of values), rectangular."""
@@ -171,6 +216,7 @@ class _Reader:
             return Reading(None, tuple(self.problems), self.hasher.hexdigest())
         language = self.language(found)
         settings = self.read_settings(found["settings"])
+        self.read_prices(found.get("reference_prices"), found.get("price_index"), settings)
         stakeholders = self.read_stakeholders(found["stakeholders"])
         assumptions = self.read_assumptions(found.get("assumptions"), settings)
         known = {s.name.casefold(): s.name for s in stakeholders}
@@ -178,11 +224,21 @@ class _Reader:
         outcomes = self.read_outcomes(found["outcomes"], known, settings)
         scenarios = self.read_scenarios(found.get("scenarios"), assumptions)
         model = Model(settings, tuple(stakeholders), tuple(assumptions), tuple(inputs),
-                      tuple(outcomes), tuple(scenarios), language)
+                      tuple(outcomes), tuple(scenarios), language,
+                      reference_prices=tuple(self.reference_prices),
+                      price_index=tuple(self.index_points))
         if settings.scenario and model.scenario(settings.scenario) is None:
             self.error(found["settings"], self.settings_cells.get("scenario", ""),
                        f"the scenario '{settings.scenario}' is not on the scenarios sheet"
                        + _did_you_mean(settings.scenario, [s.name for s in scenarios]))
+        chosen = settings.switching_stakeholder
+        if chosen and chosen.casefold() in known:
+            model = replace(model, settings=replace(
+                settings, switching_stakeholder=known[chosen.casefold()]))
+        elif chosen:
+            self.error(found["settings"], self.settings_cells.get("switching_stakeholder", ""),
+                       f"the stakeholder '{chosen}' (for switching values) is not on the "
+                       "stakeholders sheet" + _did_you_mean(chosen, list(known.values())))
         return Reading(model, tuple(self.problems), self.hasher.hexdigest())
 
     def find_sheets(self) -> dict[str, str]:
@@ -260,7 +316,37 @@ class _Reader:
         for key, default in (("discount_inputs", True), ("beyond_horizon", False)):
             value, at = get(key)
             out[key] = self.yesno(value, at, default, schema.SETTINGS.column(key).header("en"))
+        out.update(self.uncertainty_settings(get, self.lang_of(title)))
+        out["cells"] = tuple((key, at) for key, (_, at) in values.items())
         return Settings(**out)
+
+    def uncertainty_settings(self, get, lang: str) -> dict[str, object]:
+        """Monte Carlo draws and seed, sensitivity step, switching-value stakeholder."""
+        out: dict[str, object] = {}
+        for key, low, high in (("mc_draws", 0, 1_000_000), ("mc_seed", 0, 2**63 - 1)):
+            value, at = get(key)
+            if value is None:
+                continue
+            label = schema.SETTINGS.column(key).header(lang)
+            number = self.integer(value, at, label)
+            if number is not None and not low <= number <= high:
+                self.error(at.sheet, at.ref, f"{label} is {number}; it must be between {low} "
+                           f"and {high:,}")
+            elif number is not None:
+                out[key] = number
+        value, at = get("sensitivity_step")
+        if value is not None:
+            label = schema.SETTINGS.column("sensitivity_step").header(lang)
+            step = self.percent_constant(value, at, label, maximum=1.0)
+            if step is not None and step <= 0:
+                self.error(at.sheet, at.ref, f"{label} is {step:.0%}; it must be above 0%, "
+                           "e.g. 10%")
+            elif step is not None:
+                out["sensitivity_step"] = step
+        value, _ = get("switching_stakeholder")
+        if value is not None and str(value).strip():
+            out["switching_stakeholder"] = str(value).strip()  # checked once stakeholders are read
+        return out
 
     def lang_of(self, title: str) -> str:
         return "en" if title in {s.name.en for s in schema.INPUT_SHEETS} else "nl"
@@ -271,6 +357,7 @@ class _Reader:
         rows = self.rows(title)
         lookup = schema.header_lookup(sheet)
         required = {c.key for c in sheet.columns if c.required}
+        best: tuple[int, dict[str, int]] = (1, {})
         for r, row in enumerate(rows[:15], 1):
             columns: dict[str, int] = {}
             for c, value in enumerate(row):
@@ -280,12 +367,61 @@ class _Reader:
                 if key and key not in columns:
                     columns[key] = c
             if required <= columns.keys():
+                self.check_merged(title, r)
+                self.unknown_headers(title, sheet, row, r, columns)
                 return columns, rows[r:], r
+            if len(columns) > len(best[1]):
+                best = (r, columns)
         lang = self.lang_of(title)
-        wanted = ", ".join(f"'{sheet.column(k).header(lang)}'" for k in sorted(required))
-        self.error(title, "1", f"the header row was not found: it needs the columns {wanted} "
-                   "(in Dutch or English)")
+        other = "en" if lang == "nl" else "nl"
+        r, columns = best
+        missing = [c for c in sheet.columns if c.required and c.key not in columns]
+        names = " or ".join(f"'{c.header(lang)}'" + (
+            f" (or '{c.header(other)}')" if c.header(other) != c.header(lang) else "")
+            for c in missing)
+        self.check_merged(title, 1)
+        if columns:
+            self.error(title, f"A{r}", f"the header row (row {r}) has no column {names}; give "
+                       "the column that holds it this header again")
+        else:
+            self.error(title, "A1", f"no header row was found in the first 15 rows; the sheet "
+                       f"needs the columns {names}")
         return {}, [], 0
+
+    def check_merged(self, title: str, from_row: int) -> None:
+        """Merged cells in a table hide values: only the top-left cell keeps one."""
+        ws = self.book[title]
+        try:
+            xml = self.book._archive.read(ws._worksheet_path)
+        except Exception:  # openpyxl internals moved: skip a check that only adds a hint
+            return
+        found = re.findall(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+\d+:[A-Za-z]+\d+)"',
+                           xml)
+        for ref in [m.decode() for m in found][:20]:
+            first, last = ref.upper().split(":")
+            if coordinate_from_string(last)[1] < from_row:
+                continue  # a merged title above the table is fine
+            self.error(title, first, f"the cells {ref.upper()} are merged, so only {first} holds "
+                       "a value; unmerge them (Excel: Home > Merge & Center) and fill in each "
+                       "cell")
+
+    def unknown_headers(self, title: str, sheet: schema.Sheet, row: list, r: int,
+                        columns: dict[str, int]) -> None:
+        """Warn about a header that looks like a misspelt known one: its column is ignored."""
+        lang = self.lang_of(title)
+        labels = {schema.normalise(label): col for col in sheet.columns
+                  for label in (*col.header.all(), *col.aliases)}
+        for c, value in enumerate(row):
+            if not isinstance(value, str):
+                continue
+            norm = schema.normalise(value)
+            if not norm or norm in labels or len(norm) > 60 or _YEAR_HEADER.match(norm):
+                continue
+            close = difflib.get_close_matches(norm, list(labels), n=1, cutoff=0.8)
+            if close and labels[close[0]].key not in columns:
+                self.warn(title, f"{get_column_letter(c + 1)}{r}", (
+                    f"the column '{_short(value)}' is not one the tool reads, so it is "
+                    f"ignored; did you mean '{labels[close[0]].header(lang)}'?"))
 
     def cells_of(self, title, columns, row, r) -> dict[str, tuple[object, Cell]]:
         out = {}
@@ -373,19 +509,47 @@ class _Reader:
             if low is not None and high is not None and low > high:
                 self.error(title, cells["low"][1].ref,
                            f"low ({low:g}) is above high ({high:g}) for '{name}'")
+            distribution = self.distribution(cells, name, amount, low, high)
             source = _text(cells.get("source", (None, at))[0])
             if not source:
                 self.warn(title, cells["source"][1].ref if "source" in cells else at.ref,
                           f"the assumption '{name}' has no source")
             result.append(Assumption(name, amount, _text(cells.get("unit", (None, at))[0]),
-                                     source, low, high, tuple(per_year), cells["name"][1]))
+                                     source, low, high, tuple(per_year), cells["name"][1],
+                                     distribution=distribution))
         self.check_cycles(result)
         return result
+
+    def distribution(self, cells, name: str, amount: Amount, low, high) -> str | None:
+        """The Monte Carlo distribution of an assumption (None: the default, see the model)."""
+        value, at = cells.get("distribution", (None, None))
+        chosen = None
+        if value is not None:
+            chosen = schema.parse_choice(value, schema.DISTRIBUTIONS)
+            if chosen is None:
+                self.error(at.sheet, at.ref, f"the distribution '{value}' is not known; use "
+                           "uniform, driehoek/triangular, PERT or vast/fixed")
+                return None
+            if chosen != "fixed" and (low is None or high is None):
+                self.error(at.sheet, at.ref, f"the distribution of '{name}' needs both low and "
+                           "high; fill them in, or choose vast/fixed")
+                return None
+        drawn_around_value = chosen in ("triangular", "pert") or (
+            chosen is None and low is not None and high is not None)
+        if (drawn_around_value and low is not None and high is not None
+                and not amount.is_formula and not low <= amount.node.value <= high):
+            where = amount.at or cells["value"][1]
+            self.warn(where.sheet, where.ref, (
+                f"the value of '{name}' ({amount.node.value:g}) lies outside its low and high "
+                f"({low:g} - {high:g}); Monte Carlo draws it uniformly between low and high"))
+        return chosen
 
     def check_cycles(self, assumptions: list[Assumption]) -> None:
         deps = {a.name.casefold(): {n.name.casefold() for n in _names(a.value.node)}
                 for a in assumptions}
         by_key = {a.name.casefold(): a for a in assumptions}
+        if self.chain_too_long(deps, by_key):
+            return
         state: dict[str, int] = {}
 
         def visit(key: str, path: list[str]) -> None:
@@ -401,9 +565,51 @@ class _Reader:
                     visit(dep, path + [dep])
             state[key] = 2
 
-        for key in deps:
-            if key not in state:
-                visit(key, [key])
+        try:
+            for key in deps:
+                if key not in state:
+                    visit(key, [key])
+        except RecursionError:  # a cycle through hundreds of assumptions
+            a = by_key[key]
+            self.error(a.value.at.sheet, a.value.at.ref, (
+                f"the assumption '{a.name}' is part of a chain of formulas too long to follow; "
+                "give some assumptions in it a number instead of a formula"))
+
+    def chain_too_long(self, deps: dict[str, set[str]], by_key: dict[str, Assumption]) -> bool:
+        """Refuse assumption chains longer than MAX_CHAIN, found without recursion.
+
+        The engine evaluates a formula's names recursively, so a chain of hundreds of
+        assumptions (each one the previous plus something) would exhaust Python's stack.
+        """
+        users: dict[str, list[str]] = {k: [] for k in deps}
+        waiting = dict.fromkeys(deps, 0)
+        for key, needs in deps.items():
+            for dep in needs & deps.keys():
+                users[dep].append(key)
+                waiting[key] += 1
+        depth = dict.fromkeys(deps, 1)
+        previous: dict[str, str] = {}
+        ready = [k for k, n in waiting.items() if n == 0]
+        while ready:
+            key = ready.pop()
+            for user in users[key]:
+                if depth[key] + 1 > depth[user]:
+                    depth[user], previous[user] = depth[key] + 1, key
+                waiting[user] -= 1
+                if waiting[user] == 0:
+                    ready.append(user)
+        deepest = max(depth, key=depth.__getitem__, default=None)
+        if deepest is None or depth[deepest] <= MAX_CHAIN:
+            return False
+        first = deepest
+        while first in previous:
+            first = previous[first]
+        a = by_key[deepest]
+        self.error(a.value.at.sheet, a.value.at.ref, (
+            f"the assumption '{a.name}' depends on a chain of {depth[deepest]} assumptions "
+            f"('{by_key[first].name}' -> ... -> '{a.name}'); the tool follows at most "
+            f"{MAX_CHAIN}: give some of them a number instead of a formula"))
+        return True
 
     def stakeholder(self, value, at: Cell, known: dict[str, str]) -> str | None:
         if value is None:
@@ -412,8 +618,8 @@ class _Reader:
         name = str(value).strip()
         if name.casefold() in known:
             return known[name.casefold()]
-        self.error(at.sheet, at.ref, f"the stakeholder '{name}' is not on the stakeholders "
-                   "sheet" + _did_you_mean(name, list(known.values())))
+        self.error(at.sheet, at.ref, f"the stakeholder '{_short(name)}' is not on the "
+                   "stakeholders sheet" + _did_you_mean(name, list(known.values())))
         return None
 
     def year(self, value, at: Cell, settings: Settings, default: int, label: str,
@@ -456,11 +662,13 @@ class _Reader:
             amount = hours = rate = None
             if kind == "hours":
                 hours = self.required_amount(cells, "hours", "hours", first, minimum=0)
-                rate = self.required_amount(cells, "rate", "hourly rate", first, minimum=0)
+                rate = self.required_amount(cells, "rate", "hourly rate", first, minimum=0,
+                                            priced=True)
                 if hours is None or rate is None:
                     continue
             else:
-                amount = self.required_amount(cells, "amount", "amount", first, minimum=0)
+                amount = self.required_amount(cells, "amount", "amount", first, minimum=0,
+                                              priced=True)
                 if amount is None:
                     continue
             recurring = self.yesno(*cells.get("recurring", (None, first)), False, "every year")
@@ -492,7 +700,8 @@ class _Reader:
             fields = {}
             if monetised:
                 fields["quantity"] = self.required_amount(cells, "quantity", "quantity", first)
-                fields["proxy"] = self.required_amount(cells, "proxy", "financial proxy", first)
+                fields["proxy"] = self.required_amount(cells, "proxy", "financial proxy", first,
+                                                       priced=True)
                 if fields["quantity"] is None or fields["proxy"] is None:
                     continue
                 for key, label in (("deadweight", "deadweight"), ("attribution", "attribution"),
@@ -501,6 +710,10 @@ class _Reader:
                     amount = self.percent(value, at, label) if value is not None else None
                     if amount is not None:
                         fields[key] = amount
+                    elif value is None and key in cells:
+                        # An empty cell counts as 0%; keeping where it is lets the results
+                        # refer to it, so typing a value there later recalculates in Excel.
+                        fields[key] = Amount.of(0, at)
                 self.outcome_warnings(cells, fields, name)
             else:
                 fields["quantity"] = fields["proxy"] = None
@@ -520,7 +733,8 @@ class _Reader:
                 continue
             result.append(Outcome(
                 stakeholder=who, name=name, indicator=_text(cells.get("indicator", (None,))[0]),
-                proxy_source=_text(cells.get("proxy_source", (None,))[0]), duration=duration,
+                proxy_source=_text(cells.get("proxy_source", (None,))[0])
+                or _price_source(fields.get("proxy")), duration=duration,
                 first_year=first_year, recurring=recurring, monetised=monetised, row=r,
                 at=first, **fields))
         if not result:
@@ -529,7 +743,7 @@ class _Reader:
 
     def outcome_warnings(self, cells, fields, name) -> None:
         source, at = cells.get("proxy_source", (None, cells["proxy"][1]))
-        if source is None:
+        if source is None and fields["proxy"].price is None:  # a reference price has its own
             self.warn(at.sheet, at.ref, f"the financial proxy of '{name}' has no source")
         dw, at = fields.get("deadweight"), cells.get("deadweight", (None, None))[1]
         attr = fields.get("attribution")
@@ -579,13 +793,178 @@ class _Reader:
             grouped.setdefault(key[0], []).append((assumption, amount))
         return [Scenario(names[k], tuple(v)) for k, v in grouped.items()]
 
+    # -- reference prices -----------------------------------------------------------------
+    def read_prices(self, price_title: str | None, index_title: str | None,
+                    settings: Settings) -> None:
+        """Read the price index and the reference prices, so that later cells can name one."""
+        self.price_year = settings.price_year
+        self.index_title = index_title
+        if index_title is not None:
+            self.index_points = self.read_price_index(index_title)
+        if price_title is not None:
+            self.price_title = price_title
+            self.reference_prices = self.read_reference_prices(price_title)
+
+    def read_price_index(self, title: str) -> list[PriceIndexPoint]:
+        columns, rows, header = self.table(title, schema.PRICE_INDEX)
+        result: list[PriceIndexPoint] = []
+        seen: dict[tuple[str, int], str] = {}
+        for r, row in enumerate(rows, header + 1):
+            cells = self.cells_of(title, columns, row, r)
+            if all(v is None for v, _ in cells.values()):
+                continue
+            (year_value, year_at), (value, value_at) = cells["year"], cells["value"]
+            if year_value is None:
+                self.error(title, year_at.ref, "the year of this index value is missing")
+                continue
+            year = self.integer(year_value, year_at, "the year")
+            if year is None:
+                continue
+            if not 1900 <= year <= 2200:
+                self.error(title, year_at.ref, f"the year is {year}; it must be a calendar year "
+                           "between 1900 and 2200")
+                continue
+            if value is None:
+                self.error(title, value_at.ref, f"the index value for {year} is missing")
+                continue
+            number = self.number_constant((value, value_at), f"index value for {year}")
+            if number is None:
+                continue
+            if number <= 0:
+                self.error(title, value_at.ref, f"the index value for {year} is {number:g}; an "
+                           "index must be above 0")
+                continue
+            name = _text(cells.get("name", (None,))[0])
+            key = (schema.normalise(name), year)
+            if key in seen:
+                self.error(title, year_at.ref, f"{year} is listed twice"
+                           + (f" for the index '{name}'" if name else "")
+                           + f" (also at {seen[key]}); give each year one value")
+                continue
+            seen[key] = year_at.ref
+            result.append(PriceIndexPoint(year, number, name,
+                                          _text(cells.get("source", (None,))[0]), value_at))
+        return result
+
+    def read_reference_prices(self, title: str) -> list[ReferencePrice]:
+        columns, rows, header = self.table(title, schema.REFERENCE_PRICES)
+        index_names = {schema.normalise(p.name): p.name for p in self.index_points}
+        index_sheet = self.index_title or schema.PRICE_INDEX.name(self.lang_of(title))
+        result: list[ReferencePrice] = []
+        seen: dict[str, str] = {}  # normalised code or item -> its cell
+        for r, row in enumerate(rows, header + 1):
+            cells = self.cells_of(title, columns, row, r)
+            if all(v is None for v, _ in cells.values()):
+                continue
+            item_value, item_at = cells["item"]
+            if item_value is None:
+                self.error(title, item_at.ref, "this row has values but no item; say what the "
+                           "price values")
+                continue
+            item = str(item_value).strip()
+            price_value, price_at = cells["price"]
+            if price_value is None:
+                self.error(title, price_at.ref, f"the price of '{item}' is missing")
+                continue
+            price = self.number_constant((price_value, price_at), "price")
+            bad = price is None
+            years: dict[str, int | None] = {}
+            for key in ("base_year", "published_year"):
+                value, at = cells.get(key, (None, item_at))
+                years[key] = None
+                if value is None:
+                    continue
+                label = schema.REFERENCE_PRICES.column(key).header("en").lower()
+                year = self.integer(value, at, f"the {label}")
+                if year is not None and not 1900 <= year <= 2200:
+                    self.error(title, at.ref, f"the {label} is {year}; it must be a calendar "
+                               "year between 1900 and 2200")
+                    year = None
+                bad = bad or year is None
+                years[key] = year
+            published = None
+            pub_value, pub_at = cells.get("published", (None, item_at))
+            if pub_value is not None:
+                published = self.number_constant((pub_value, pub_at), "published value")
+                if published is None:
+                    bad = True
+                elif cells.get("published_year", (None,))[0] is None:
+                    at = cells.get("published_year", (None, pub_at))[1]
+                    self.error(title, at.ref, f"the published value of '{item}' has no year; "
+                               "type the price year it is in (e.g. 2021)")
+                    bad = True
+            index = _text(cells.get("index", (None,))[0])
+            if index and schema.normalise(index) not in index_names:
+                self.error(title, cells["index"][1].ref, (
+                    f"the price index '{index}' is not on the sheet '{index_sheet}'"
+                    + _did_you_mean(index, list(index_names.values()))))
+                bad = True
+            code_value, code_at = cells.get("code", (None, item_at))
+            code = _text(code_value)
+            keys = {schema.normalise(text): (text, at)
+                    for text, at in ((code, code_at), (item, item_at)) if text}
+            for folded, (text, at) in keys.items():
+                if folded in seen:
+                    self.error(title, at.ref, (
+                        f"'{text}' is listed twice (also at {seen[folded]}); each code and item "
+                        "must be unique, so that a cell naming one finds one price"))
+                    bad = True
+            if bad:
+                continue
+            ref = ReferencePrice(
+                item, price, code, _text(cells.get("unit", (None,))[0]), years["base_year"],
+                _text(cells.get("source", (None,))[0]), index, published,
+                years["published_year"], _text(cells.get("published_source", (None,))[0]),
+                price_at)
+            for folded, (_, at) in keys.items():
+                seen[folded] = at.ref
+                self.price_lookup[folded] = ref
+            result.append(ref)
+        return result
+
+    def priced_amount(self, text: str, at: Cell, label: str) -> Amount | None:
+        """The reference price a cell names, indexed to the price year (or None, with errors)."""
+        ref = self.price_lookup.get(schema.normalise(text))
+        if ref is None:
+            message = _text_number_message(text, label)
+            if not _numberish(text):
+                names = [n for p in self.reference_prices for n in (p.code, p.item) if n]
+                message += (f", or the code of a reference price on the sheet "
+                            f"'{self.price_title}'" + _did_you_mean(text, names))
+            self.error(at.sheet, at.ref, message)
+            return None
+        index_sheet = (f"the sheet '{self.index_title}'" if self.index_title else
+                       f"a sheet '{schema.PRICE_INDEX.name(self.lang_of(self.price_title))}'")
+        try:
+            done = prices.index_reference(ref, self.index_points, self.price_year, index_sheet)
+        except PriceIndexError as exc:
+            self.error(at.sheet, at.ref, str(exc))
+            return None
+        name = ref.code or ref.item
+        if ref.base_year is None:
+            self.warn(at.sheet, at.ref, f"the reference price '{name}' has no base year, so it "
+                      "is used as it is, without indexation")
+        if done.published_ignored:
+            self.warn(at.sheet, at.ref, (
+                f"the published value {ref.published:g} of '{name}' is for "
+                f"{ref.published_year}, not the price year {done.price_year}, so the price is "
+                f"indexed from {ref.base_year} instead"))
+        if not ref.source:
+            self.warn(at.sheet, at.ref, f"the reference price '{name}' has no source on the "
+                      f"sheet '{self.price_title}'")
+        return Amount(formula.Number(done.value), text, at, price=ref)
+
     # -- single values --------------------------------------------------------------------
-    def required_amount(self, cells, key, label, first: Cell, minimum=None) -> Amount | None:
+    def required_amount(self, cells, key, label, first: Cell, minimum=None,
+                        priced: bool = False) -> Amount | None:
         value, at = cells.get(key, (None, first))
         if value is None:
-            self.error(at.sheet, at.ref, f"the {label} is missing")
+            missing = "" if key in cells else (
+                " because the sheet has no column with that header; add the column or give it "
+                "its header back")
+            self.error(at.sheet, at.ref, f"the {label} is missing{missing}")
             return None
-        amount = self.amount(value, at, label)
+        amount = self.amount(value, at, label, priced=priced)
         if (amount is not None and minimum is not None and not amount.is_formula
                 and amount.node.value < minimum):
             self.error(at.sheet, at.ref, f"the {label} is {amount.node.value:g}; it cannot be "
@@ -593,8 +972,11 @@ class _Reader:
             return None
         return amount
 
-    def amount(self, value, at: Cell, label: str) -> Amount | None:
-        """A number or a supported formula; None (with an error) for anything else."""
+    def amount(self, value, at: Cell, label: str, priced: bool = False) -> Amount | None:
+        """A number or a supported formula; None (with an error) for anything else.
+
+        ``priced``: the cell may instead hold the code or item of a reference price.
+        """
         if value is None:
             return None
         if isinstance(value, bool):
@@ -606,6 +988,12 @@ class _Reader:
             self.error(at.sheet, at.ref, f"the {label} is a date ({value}); it must be a "
                        "number: format the cell as a number")
             return None
+        if isinstance(value, ArrayFormula | DataTableFormula):
+            shown = _short(str(getattr(value, "text", "") or ""))
+            self.error(at.sheet, at.ref, f"the {label} is an array or data-table formula "
+                       f"({shown}); enter it as an ordinary formula (Enter, not "
+                       "Ctrl+Shift+Enter)")
+            return None
         text = str(value).strip()
         if text.upper() in EXCEL_ERRORS:
             self.error(at.sheet, at.ref, f"the {label} is the Excel error {text.upper()}; "
@@ -615,9 +1003,16 @@ class _Reader:
             try:
                 node = self.resolve(formula.parse(text), at, [(at.sheet, at.ref)])
             except FormulaError as exc:
-                self.error(at.sheet, at.ref, f"{text}: {exc}")
+                self.error(at.sheet, at.ref, f"{_short(text, 80)}: {exc}")
+                return None
+            except RecursionError:
+                self.error(at.sheet, at.ref, f"{_short(text, 80)}: the formula refers to "
+                           "cells that refer to other cells in a chain too long to follow; "
+                           "put the intermediate values in assumptions")
                 return None
             return Amount(node, text, at)
+        if priced and self.price_title is not None:
+            return self.priced_amount(text, at, label)
         self.error(at.sheet, at.ref, _text_number_message(text, label))
         return None
 
@@ -689,6 +1084,10 @@ class _Reader:
                                        "MIN, MAX or AVERAGE")
                 return self.cell_node(sheet, ref, stack)
             names = list(getattr(self, "assumption_names", {}).values())
+            if schema.normalise(node.name) in self.price_lookup:
+                raise FormulaError(f"'{node.name}' is a reference price, which a formula cannot "
+                                   f"use; type {node.name} alone in the cell (without '=') and "
+                                   "put any multiplier in the quantity or the hours")
             raise FormulaError(f"the name '{node.name}' is not an assumption on the assumptions "
                                "sheet" + _did_you_mean(node.name, names))
         if isinstance(node, formula.Ref):
@@ -710,8 +1109,16 @@ class _Reader:
         if isinstance(node, formula.Unary | formula.Percent):
             return replace(node, operand=self.resolve(node.operand, at, stack))
         if isinstance(node, formula.Binary):
-            return replace(node, left=self.resolve(node.left, at, stack),
-                           right=self.resolve(node.right, at, stack))
+            # A long chain like A1+A2+...+A300 is left-deep: walk its spine in a loop, as
+            # formula.evaluate does, so its length is not limited by the recursion limit.
+            spine = []
+            while isinstance(node, formula.Binary):
+                spine.append(node)
+                node = node.left
+            result = self.resolve(node, at, stack)
+            for step in reversed(spine):
+                result = replace(step, left=result, right=self.resolve(step.right, at, stack))
+            return result
         if isinstance(node, formula.RangeRef):
             raise FormulaError(f"the range {node.start}:{node.end} can only be used inside SUM, "
                                "MIN, MAX, AVERAGE or PRODUCT")
@@ -776,11 +1183,25 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _price_source(amount: Amount | None) -> str:
+    """A proxy that names a reference price takes that price's source unless one is typed."""
+    if amount is None or amount.price is None:
+        return ""
+    ref = amount.price
+    return f"{ref.label} ({ref.source})" if ref.source else ref.label
+
+
+def _numberish(text: str) -> bool:
+    return re.fullmatch(r"[-+]?[\d.,\s]*\d[\d.,\s]*%?", text.replace("€", "").strip()) is not None
+
+
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _did_you_mean(name: str, options: list[str]) -> str:
+    if len(name) > 200:  # difflib is quadratic; nobody mistypes a name that long
+        return ""
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if not close:
         lowered = {o.casefold(): o for o in options}
@@ -799,9 +1220,10 @@ def _text_number_message(text: str, label: str) -> str:
     short = _short(text)
     cleaned = text.replace("€", "").replace(" ", "").strip()
     dutch = re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?|-?\d+,\d+", cleaned)
-    if dutch:
+    if dutch and ("," in cleaned or "." in cleaned):  # plain digits: see below
         number = float(cleaned.replace(".", "").replace(",", "."))
-        return (f"the {label} '{short}' is text, not a number (a decimal comma stored as "
+        kind = "a decimal comma" if "," in cleaned else "thousands separators"
+        return (f"the {label} '{short}' is text, not a number ({kind} stored as "
                 f"text); type it as the number {number:g} or format the cell as a number")
     plain = re.fullmatch(r"-?[\d,]*\.?\d+%?", cleaned)
     if plain:

@@ -1,9 +1,16 @@
 """Results -> result sheets, as a separate .xlsx made with xlsxwriter.
 
-The packager merges these sheets into the user's workbook. Arithmetic that a controller should
-be able to follow (gross = quantity x proxy, present value = value x discount factor, totals)
-is written as Excel formulas over the neighbouring cells, each with the engine's value cached,
-so every reader sees the figure and Excel shows how it was made.
+The packager merges these sheets into the user's workbook. Every figure that is arithmetic on
+workbook cells is an Excel formula with the engine's value cached: the trails refer to the
+input cells (``=Opbrengsten!D2``), the tables add up the trails, the headline divides the
+tables. A controller can click any figure and follow it back to the inputs, and a change to an
+input recalculates in Excel without running the tool again. Where an input cell does not hold
+the value the engine used (a scenario value, an assumption's value for one year) the figure is
+written as a value, in a grey italic style, with the reason beside it.
+
+Sheets are written by the functions in :func:`writers`, in tab order; each gets a
+:class:`Context` holding the workbook, the results and the planned position of every table, so
+a sheet can refer to cells of a sheet written after it.
 """
 
 from __future__ import annotations
@@ -12,25 +19,29 @@ import datetime as dt
 import io
 import math
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
+import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
-from . import __version__, schema
-from .engine import Results
+from . import __version__, charts, render_uncertainty, schema
+from .engine import AssumptionValues, Results, evaluate_amount, scenario_overrides
 from .exceptions import Problem
+from .links import Linker, Reason, Source
+from .model import Cell
 from .schema import RESULT_COLUMNS, RESULT_SHEETS, STYLES, Text
 
 T = Text  # short alias for the many labels below
 
 HEADLINE = {
-    "ratio": T("SROI-ratio (contante waarde opbrengsten / contante waarde inbreng)",
-               "SROI ratio (PV of outcomes / PV of inputs)"),
-    "net_ratio": T("Netto SROI-ratio ((opbrengsten - inbreng) / inbreng)",
-                   "Net SROI ratio ((outcomes - inputs) / inputs)"),
+    "ratio": T("SROI-ratio", "SROI ratio"),
+    "net_ratio": T("Netto SROI-ratio", "Net SROI ratio"),
     "pv_value": T("Contante waarde opbrengsten", "Present value of outcomes"),
     "pv_inputs": T("Contante waarde inbreng", "Present value of inputs"),
-    "npv": T("Netto contante waarde (opbrengsten - inbreng)", "Net present value (NPV)"),
+    "npv": T("Netto contante waarde", "Net present value (NPV)"),
     "payback": T("Terugverdientijd (jaren)", "Payback period (years)"),
     "value_nominal": T("Opbrengsten, niet verdisconteerd", "Outcomes, undiscounted"),
     "inputs_nominal": T("Inbreng, niet verdisconteerd", "Inputs, undiscounted"),
@@ -41,37 +52,135 @@ HEADLINE = {
     "scenario": T("Scenario", "Scenario"),
     "computed": T("Berekend", "Computed"),
 }
+HOW = {
+    "ratio": T("= opbrengsten / inbreng: wat een SROI-rapport de ratio noemt",
+               "= outcomes / inputs: what an SROI report calls the ratio"),
+    "net_ratio": T("= (opbrengsten - inbreng) / inbreng: netto per euro (business case)",
+                   "= (outcomes - inputs) / inputs: net per euro (business case)"),
+    "pv_value": T("som van de contante waarde per jaar (Per jaar, uit het Rekenspoor)",
+                  "sum of the present value per year (By year, from the Calculation trail)"),
+    "pv_inputs": T("som van de contante waarde per jaar (Per jaar, uit Rekenspoor inbreng)",
+                   "sum of the present value per year (By year, from the Input trail)"),
+    "npv": T("= opbrengsten - inbreng", "= outcomes - inputs"),
+    "payback": T("cumulatieve waarde bereikt cumulatieve inbreng; inbreng telt aan het begin "
+                 "van een jaar, waarde groeit gelijkmatig (Per jaar)",
+                 "cumulative value reaches cumulative inputs; inputs count at the start of "
+                 "a year, value accrues evenly (By year)"),
+    "value_nominal": T("som van de waarde per jaar, zonder disconteren",
+                       "sum of the value per year, not discounted"),
+    "inputs_nominal": T("som van de inbreng per jaar, zonder disconteren",
+                        "sum of the inputs per year, not discounted"),
+    "structure": T("stand bij de laatste fill; na een wijziging opnieuw fill uitvoeren",
+                   "as of the last fill; run fill again after changing it"),
+}
 NOT_REACHED = T("niet binnen de horizon", "not reached within the horizon")
 NOT_APPLICABLE = T("n.v.t. (geen inbreng)", "n/a (no inputs)")
+NA_SHORT = T("n.v.t.", "n/a")  # in table cells, where the column is narrow
 BASE = T("basiswaarden", "base values")
 TOTAL = T("Totaal", "Total")
+NO_PAYBACK = "–"  # a text, so MIN/COUNT over the column skip it
+FROZEN_LEGEND = T(
+    "Grijze cursieve cijfers zijn vaste waarden uit de laatste fill (een scenario- of jaarwaarde "
+    "die niet in de invoercel staat; zie Toelichting). Alle andere cijfers zijn formules.",
+    "Grey italic figures are fixed values as of the last fill (a scenario or per-year value "
+    "that is not in the input cell; see Note). All other figures are formulas.")
+
+# Columns the result tables have beyond the engine's (schema.RESULT_COLUMNS).
+EXTRA_COLUMNS: dict[str, tuple[Text, str]] = {
+    "hours": (T("Uren", "Hours"), "number"),
+    "rate": (T("Uurtarief", "Hourly rate"), "money"),
+    "payback": (T("Terugverdiend (jaren)", "Payback (years)"), "ratio"),
+    "explanation": (T("Toelichting", "Note"), "text"),
+}
+COLUMNS = {**RESULT_COLUMNS, **EXTRA_COLUMNS}
+
+INTROS: dict[str, list[Text]] = {
+    "stakeholders": [T(
+        "Wie brengt in en wie ontvangt: contante waarde van de inbreng (Rekenspoor inbreng) "
+        "en van de opbrengsten (Rekenspoor), per belanghebbende.",
+        "Who puts in and who gains: present value of inputs (Input trail) and of outcomes "
+        "(Calculation trail), per stakeholder.")],
+    "outcomes": [T(
+        "Aantal, proxy en percentages: het eerste jaar van de opbrengst (uit het Rekenspoor). "
+        "Duur, eerste jaar en jaarlijks bepalen de opbouw van het Rekenspoor: na een wijziging "
+        "opnieuw fill uitvoeren.",
+        "Quantity, proxy and percentages: the outcome's first year (from the Calculation "
+        "trail). Duration, first year and every year shape the trail: run fill again after "
+        "changing them.")],
+    "years": [T(
+        "Inbreng telt aan het begin van het jaar, waarde groeit gelijkmatig door het jaar; "
+        "de kolom Terugverdiend toont het moment in het jaar waarin de cumulatieve waarde de "
+        "inbreng bereikt.",
+        "Inputs count at the start of their year, value accrues evenly through it; the "
+        "Payback column shows the moment in the year at which cumulative value reaches "
+        "cumulative inputs.")],
+    "trail": [
+        T("Per opbrengst, per jaar waarin het effect optreedt en per jaar waarin het meetelt. "
+          "Aantal, proxy en percentages verwijzen naar de cellen op het tabblad met de "
+          "opbrengsten.",
+          "Per outcome, per year in which it occurs and per year in which it counts. "
+          "Quantity, proxy and percentages refer to the cells on the outcomes sheet."),
+        T("Bruto waarde = aantal x proxy; impact claim = (1 - deadweight) x (1 - verplaatsing)"
+          " x (1 - attributie); waarde = bruto x impact claim x (1 - uitdoving)^jaren na "
+          "optreden; contante waarde = waarde x disconteringsfactor = waarde / (1 + r)^jaar.",
+          "Gross value = quantity x proxy; impact claim = (1 - deadweight) x (1 - displacement)"
+          " x (1 - attribution); value = gross x impact claim x (1 - drop-off)^years since; "
+          "present value = value x discount factor = value / (1 + r)^year."),
+        FROZEN_LEGEND,
+    ],
+    "input_trail": [
+        T("Per inbreng en per jaar. Uren, uurtarief en bedrag verwijzen naar de cellen op het "
+          "tabblad met de inbreng; jaar 0 is de start en wordt niet verdisconteerd.",
+          "Per input and year. Hours, hourly rate and amount refer to the cells on the inputs "
+          "sheet; year 0 is the start and is not discounted."),
+        FROZEN_LEGEND,
+    ],
+}
+
+# The results sheet: a label column, five figure columns, a gap, then the charts.
+RESULTS_WIDTHS = [40, 15, 15, 15, 15, 15, 2] + [8.43] * 9
+CHART_COL = 7
+LAST_COL = len(RESULTS_WIDTHS) - 1
+ROW_PX = 20
+A4_LANDSCAPE_PT = (842, 595)
+MARGINS_IN = {"left": 0.5, "right": 0.5, "top": 0.7, "bottom": 0.7}
+MAX_CHART_OUTCOMES = 15
+MAX_LINES = 8  # a table row grows to at most this many lines of wrapped text
+CHART_OFFSET = {"x_offset": 4, "y_offset": 4}
+# Safety margin when counting how many characters fit a column: column widths are measured in
+# the default font's digits, so the count hardly depends on the font, but words do not break.
+WIDE_FONT = 1.1
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------
 
 
 def render_results(results: Results, lang: str | None = None,
-                   today: dt.date | None = None) -> bytes:
-    """The result sheets as .xlsx bytes (only the tool's own sheets)."""
+                   today: dt.date | None = None, uncertainty=None) -> bytes:
+    """The result sheets as .xlsx bytes (only the tool's own sheets).
+
+    ``uncertainty`` (uncertainty.analyse) fills the sensitivity and Monte Carlo sheets.
+    """
     lang = lang or results.model.language
     today = today or _today()
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True,
-                                     "strings_to_formulas": False, "strings_to_urls": False,
-                                     "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
+                                     "strings_to_urls": False, "strings_to_numbers": False})
     book.set_properties({"created": dt.datetime(today.year, today.month, today.day)})
-    currency = schema.currency_format(results.model.settings.currency)
-    fmt = _formats(book, currency)
-    _results_sheet(book, fmt, results, lang, today)
-    stakeholders = results.stakeholders
-    _table_sheet(book, fmt, results, lang, "stakeholders", stakeholders,
-                 _stakeholder_formulas, totals=("inputs", "value", "net"))
-    _table_sheet(book, fmt, results, lang, "outcomes", results.outcomes.drop(
-        columns=["proxy_source"]), _outcome_formulas,
-        totals=("gross", "value", "present_value", "share"))
-    _table_sheet(book, fmt, results, lang, "years", _years_frame(results), _year_formulas,
-                 totals=("inputs", "value", "pv_inputs", "pv_value"))
-    _table_sheet(book, fmt, results, lang, "trail", results.trail, _trail_formulas,
-                 totals=("value", "present_value"), intro=_trail_intro(lang))
+    ctx = Context.create(book, results, lang, today)
+    for write in writers():
+        write(ctx)
+    render_uncertainty.write_sheets(book, ctx.fmt, results, uncertainty, lang, today)
     book.close()
-    return out.getvalue()
+    return charts.straighten(out.getvalue())
+
+
+def writers() -> list[Callable[[Context], None]]:
+    """The sheet writers, in tab order; each adds one sheet to ``ctx.book``."""
+    return [write_results, write_stakeholders, write_outcomes, write_years, write_trail,
+            write_input_trail]
 
 
 def sheet_names(lang: str) -> list[str]:
@@ -87,269 +196,1231 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
+# --------------------------------------------------------------------------------------------
+# Planning: where every table will be, before any sheet is written
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """The planned position of one result table: header row, data rows, total row."""
+
+    sheet: str
+    keys: list[str]
+    header_row: int  # 0-based
+    n: int  # data rows
+    first_col: int = 0
+
+    def col(self, key: str) -> int:
+        return self.first_col + self.keys.index(key)
+
+    def letter(self, key: str) -> str:
+        return xl_col_to_name(self.col(key))
+
+    def row(self, i: int) -> int:
+        """0-based sheet row of data row i."""
+        return self.header_row + 1 + i
+
+    @property
+    def total_row(self) -> int:
+        return self.header_row + 1 + self.n
+
+    def ref(self, key: str, i: int, external: bool = False, absolute: bool = False) -> str:
+        cell = xl_rowcol_to_cell(self.row(i), self.col(key), absolute, absolute)
+        return f"{quote_sheetname(self.sheet)}!{cell}" if external else cell
+
+    def span(self, key: str, start: int = 0, stop: int | None = None,
+             external: bool = True) -> str:
+        """Absolute range of data rows [start, stop) of one column."""
+        stop = self.n if stop is None else stop
+        first = xl_rowcol_to_cell(self.row(start), self.col(key), True, True)
+        last = xl_rowcol_to_cell(self.row(stop - 1), self.col(key), True, True)
+        text = f"{first}:{last}"
+        return f"{quote_sheetname(self.sheet)}!{text}" if external else text
+
+    def total(self, key: str, external: bool = True) -> str:
+        cell = xl_rowcol_to_cell(self.total_row, self.col(key), True, True)
+        return f"{quote_sheetname(self.sheet)}!{cell}" if external else cell
+
+    def range(self, key: str, start: int = 0, stop: int | None = None) -> charts.Range:
+        stop = self.n if stop is None else stop
+        return (self.sheet, self.row(start), self.col(key), self.row(stop - 1), self.col(key))
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The value-per-year-per-stakeholder block and the chart data beside the By year table."""
+
+    stakeholders: list[str]
+    first_col: int
+    chart_col: int
+
+
+def _plan_matrix(results: Results, years: Table, trail: pd.DataFrame) -> Matrix:
+    order = [s.name for s in results.model.stakeholders]
+    present = set(trail["stakeholder"])
+    names = [s for s in order if s in present] + sorted(present - set(order))
+    first_col = years.first_col + len(years.keys) + 1
+    # after the matrix, its total column and a gap
+    return Matrix(names, first_col, first_col + len(names) + 2)
+
+
+@dataclass
+class Context:
+    """What each sheet writer gets. ``cells`` holds addresses other sheets refer to."""
+
+    book: Any
+    results: Results
+    lang: str
+    today: dt.date
+    fmt: dict
+    title: str
+    money: str  # number format of amounts
+    money_axis: str  # the same without decimals, for chart axes
+    frames: dict[str, pd.DataFrame]
+    tables: dict[str, Table]
+    sources: dict[str, list[dict[str, Source]]]  # trail rows: key -> where the value came from
+    matrix: Matrix
+    cells: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, book, results: Results, lang: str, today: dt.date) -> Context:
+        settings = results.model.settings
+        currency = schema.currency_format(settings.currency)
+        frames, sources = _frames(results, lang)
+        tables = {key: Table(RESULT_SHEETS[key](lang), list(frame.columns),
+                             _header_row(key), len(frame))
+                  for key, frame in frames.items()}
+        title = (settings.name or T("SROI-analyse", "SROI analysis")(lang))
+        return cls(book, results, lang, today, _formats(book, currency), title, currency,
+                   schema.currency_format(settings.currency, 0), frames, tables, sources,
+                   _plan_matrix(results, tables["years"], frames["trail"]))
+
+    def name(self, key: str) -> str:
+        return RESULT_SHEETS[key](self.lang)
+
+    def add_sheet(self, key: str):
+        ws = self.book.add_worksheet(self.name(key))
+        _print_setup(ws, self.title, self.lang)
+        return ws
+
+
+def _header_row(key: str) -> int:
+    # title, subtitle, the intro lines, a blank row, then the header
+    return 2 + len(INTROS.get(key, [])) + 1
+
+
+def _frames(results: Results, lang: str) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The tables as they will be written, and where each trail figure came from."""
+    model = results.model
+    linker = Linker(model, results.scenario)
+    outcomes = results.outcomes
+    outcomes = outcomes[[c for c in outcomes.columns if c != "proxy_source"] + ["proxy_source"]]
+    years = results.years.copy()
+    if years["calendar_year"].isna().all():
+        years = years.drop(columns=["calendar_year"])
+    years["payback"] = _payback_candidates(list(results.years["cumulative_pv_inputs"]),
+                                           list(results.years["cumulative_pv_value"]))
+
+    trail = results.trail.copy()
+    trail_sources = []
+    notes = []
+    for rec in trail.itertuples(index=False):
+        o = model.outcomes[rec.outcome_no - 1]
+        found = {key: linker.source(getattr(o, key), rec.occurs_in)
+                 for key in ("quantity", "proxy", "deadweight", "displacement", "attribution",
+                             "dropoff")}
+        trail_sources.append(found)
+        notes.append(_reasons_text(found.values(), lang))
+    trail["explanation"] = notes
+
+    overrides = scenario_overrides(model, results.scenario)[1]
+    values_by_year: dict[int, AssumptionValues] = {}
+    rows = []
+    input_sources = []
+    for rec in results.inputs.itertuples(index=False):
+        item = model.inputs[rec.input_no - 1]
+        t = max(int(rec.year), 0)
+        values = values_by_year.setdefault(t, AssumptionValues(model, overrides, t))
+        hours = rate = None
+        if item.kind == "hours":
+            hours = evaluate_amount(item.hours, values)
+            rate = evaluate_amount(item.rate, values)
+        found = {"hours": linker.source(item.hours, t), "rate": linker.source(item.rate, t),
+                 "amount": linker.source(item.amount, t)}
+        input_sources.append(found)
+        rows.append((rec.input_no, rec.stakeholder, rec.description,
+                     schema.INPUT_KINDS[rec.kind](lang) if rec.kind in schema.INPUT_KINDS
+                     else rec.kind, rec.year, hours, rate, rec.amount, rec.discount_factor,
+                     rec.present_value, _reasons_text(found.values(), lang)))
+    input_trail = pd.DataFrame(rows, columns=[
+        "input_no", "stakeholder", "description", "kind", "year", "hours", "rate", "amount",
+        "discount_factor", "present_value", "explanation"])
+    frames = {"stakeholders": results.stakeholders, "outcomes": outcomes, "years": years,
+              "trail": trail, "input_trail": input_trail}
+    return frames, {"trail": trail_sources, "input_trail": input_sources}
+
+
+def _reasons_text(sources, lang: str) -> str:
+    """One sentence naming the values that are fixed, and why."""
+    parts: list[str] = []
+    for source in sources:
+        for reason in source.reasons:
+            text = _reason(reason, lang)
+            if text not in parts:
+                parts.append(text)
+    if not parts:
+        return ""
+    return T("Vaste waarde: ", "Fixed value: ")(lang) + "; ".join(parts)
+
+
+def _reason(reason: Reason, lang: str) -> str:
+    if reason.price is not None:
+        return T(f"referentieprijs {reason.price}, geïndexeerd naar het prijspeil",
+                 f"reference price {reason.price}, indexed to the price year")(lang)
+    if reason.text:
+        return T("geen getal in de invoercel", "no number in the input cell")(lang)
+    if reason.default:
+        return T("niet ingevuld (0)", "not entered (0)")(lang)
+    if reason.scenario is not None:
+        return T(f"{reason.assumption} uit scenario '{reason.scenario}'",
+                 f"{reason.assumption} from scenario '{reason.scenario}'")(lang)
+    return T(f"{reason.assumption} voor jaar {reason.year}",
+             f"{reason.assumption} for year {reason.year}")(lang)
+
+
+def _payback_candidates(cum_inputs: list[float], cum_value: list[float]) -> list:
+    """Per year: the payback moment if it falls in that year (the engine's rule), else a dash.
+
+    Mirrors engine.payback_period row by row, so the column can be an Excel formula per row
+    and the headline its sum.
+    """
+    out: list = []
+    found = False
+    for t in range(len(cum_inputs)):
+        moment = None
+        if not found:
+            if t == 0:
+                if cum_inputs[0] > 0 and cum_value[0] >= cum_inputs[0]:
+                    moment = 0.0
+            elif cum_value[t] >= cum_inputs[t]:
+                owed = cum_inputs[t] - cum_value[t - 1]
+                earned = cum_value[t] - cum_value[t - 1]
+                moment = float(t - 1) if owed <= 0 else t - 1 + owed / earned
+        found = found or moment is not None
+        out.append(NO_PAYBACK if moment is None else moment)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Formats and print setup
+# --------------------------------------------------------------------------------------------
+
+FROZEN = {"italic": True, "bg_color": "#E7E6E6", "font_color": "#404040"}
+
+
 def _formats(book, currency: str) -> dict:
     base = {"font_name": schema.FONT}
-    fmt = {name: book.add_format({**base, **props}) for name, props in STYLES.items()}
-    fmt["money"] = book.add_format({**base, "num_format": currency})
-    fmt["total_money"] = book.add_format({**base, **STYLES["total_number"],
-                                          "num_format": currency})
-    fmt["total_percent"] = book.add_format({**base, **STYLES["total_number"],
-                                            "num_format": "0.0%"})
-    fmt["big_money"] = book.add_format({**base, "bold": True, "num_format": currency})
-    fmt["big_ratio"] = book.add_format({**base, **STYLES["big_ratio"]})
+    props: dict[str, dict] = {name: dict(p) for name, p in STYLES.items()}
+    numbers = {"money": currency, "number": "#,##0.00", "integer": "0", "percent": "0.0%",
+               "factor": "0.0000", "ratio": "0.00", "rate": "0.00%"}
+    props["money"] = {"num_format": currency}
+    for name, code in numbers.items():
+        # Top-aligned, so figures sit beside the first line of a wrapped name.
+        props[name] = {**props.get(name, {}), "num_format": code, "valign": "top"}
+        props[f"frozen_{name}"] = {**FROZEN, "num_format": code}
+        props[f"total_{name}"] = {**STYLES["total_number"], "num_format": code}
+        props[f"big_{name}"] = {"bold": True, "font_size": 12, "num_format": code,
+                                "align": "right", "valign": "vcenter"}
+    props["frozen_text"] = dict(FROZEN)
+    # Texts in the figure column ("not reached within the horizon") shrink rather than spill.
+    props["big_text"] = {"bold": True, "font_size": 12, "align": "right", "valign": "vcenter",
+                         "shrink": True}
+    props["value_text"] = {"align": "right", "valign": "top"}
+    props["subtitle_wrap"] = {**STYLES["subtitle"], "text_wrap": True, "valign": "top"}
+    props["label_wrap"] = {"bold": True, "text_wrap": True, "valign": "bottom"}
+    props["section"] = {"bold": True, "font_size": 12, "font_color": schema.HEADER_FILL,
+                        "bottom": 2, "bottom_color": schema.HEADER_FILL}
+    props["how"] = {**STYLES["note"], "font_size": 9, "valign": "vcenter"}
+    props["warning_wrap"] = {**STYLES["warning"], "text_wrap": True, "valign": "top"}
+    props["explanation"] = {"italic": True, "font_color": "#595959", "text_wrap": True,
+                            "valign": "top"}
+    props["header_right"] = {**STYLES["header"], "align": "right"}
+    # The headline block: labels and figures centred on rows that a long explanation makes
+    # two lines high.
+    for name in ("label", "money", "rate", "integer", "frozen_rate", "frozen_integer",
+                 "value_text"):
+        props[f"head_{name}"] = {**props[name], "valign": "vcenter"}
+    props["head_value_text"]["shrink"] = True
+    fmt = {name: book.add_format({**base, **p}) for name, p in props.items()}
     fmt["yesno"] = fmt["text"]
     return fmt
 
 
-def _setup(ws, title: str, lang: str, landscape: bool = True) -> None:
+def _print_setup(ws, title: str, lang: str) -> None:
     ws.set_paper(9)  # A4
-    if landscape:
-        ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
-    safe = title.replace("&", "&&")
-    ws.set_header(f"&L&\"Calibri,Bold\"{safe}&R&A")
-    ws.set_footer("&L" + T("sroi-excel ", "sroi-excel ")(lang) + __version__
+    ws.set_landscape()
+    ws.set_margins(**MARGINS_IN)
+    # Header/footer codes: && is a literal ampersand; Excel caps the string at 255 characters.
+    safe = title.replace("&", "&&")[:120]
+    ws.set_header(f"&L&\"{schema.FONT},Bold\"{safe}&R&A")
+    ws.set_footer("&Lsroi-excel " + __version__
                   + "&R" + T("Pagina &P van &N", "Page &P of &N")(lang))
 
 
 def _label(ws, row, col, text, style):
-    ws.write_string(row, col, str(text), style)
+    ws.write_string(row, col, str(text), style)  # our labels and user text: never a formula
 
 
-def _results_sheet(book, fmt, results: Results, lang: str, today: dt.date) -> None:
+def _q(text: str) -> str:
+    """A text as an Excel string literal."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _link(cell: Cell) -> str:
+    return f"={quote_sheetname(cell.sheet)}!{cell.ref}"
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+# --------------------------------------------------------------------------------------------
+# The results sheet
+# --------------------------------------------------------------------------------------------
+
+
+def write_results(ctx: Context) -> None:
+    """Headline, then per stakeholder, per outcome and per year, each with its chart."""
+    results, lang, fmt = ctx.results, ctx.lang, ctx.fmt
     settings = results.model.settings
-    head = results.headline
-    ws = book.add_worksheet(RESULT_SHEETS["results"](lang))
-    title = settings.name or T("SROI-analyse", "SROI analysis")(lang)
-    _setup(ws, title, lang, landscape=False)
-    ws.set_column(0, 0, 66)
-    ws.set_column(1, 1, 24)
-    ws.set_column(2, 2, 34)
-    _label(ws, 0, 0, title, fmt["title"])
+    ws = ctx.add_sheet("results")
+    for col, width in enumerate(RESULTS_WIDTHS):
+        ws.set_column(col, col, width)
+    ws.fit_to_pages(1, 0)
+    page = _Page(ws)
+
+    _label(ws, 0, 0, ctx.title, fmt["title"])
     kind = schema.ANALYSIS_TYPES.get(settings.analysis_type, schema.ANALYSIS_TYPES["forecast"])
-    sub = " · ".join(x for x in (settings.organisation, kind(lang)) if x)
-    _label(ws, 1, 0, sub, fmt["subtitle"])
-    sentence = _sentence(results, lang)
-    _label(ws, 2, 0, sentence, fmt["label"])
+    _label(ws, 1, 0, " · ".join(x for x in (settings.organisation, kind(lang)) if x),
+           fmt["subtitle"])
     row = 4
     if settings.note:
-        ws.set_row(3, 15 * (1 + len(settings.note) // 110))
-        ws.merge_range(3, 0, 3, 2, "", fmt["note"])
-        ws.write_string(3, 0, settings.note, fmt["note"])  # user text: never a formula
+        page.set_row(3, 15 * _lines(settings.note, _span_chars(0, LAST_COL)))
+        _merged(ws, 3, 0, LAST_COL, settings.note, fmt["note"])  # user text: never a formula
         row = 5
-    rows = [
-        ("ratio", head.ratio, "big_ratio"),
-        ("net_ratio", head.net_ratio, "big_ratio"),
-        ("pv_value", head.pv_value, "big_money"),
-        ("pv_inputs", head.pv_inputs, "big_money"),
-        ("npv", head.npv, "big_money"),
-        ("payback", head.payback_years, "ratio"),
-        ("value_nominal", head.value_nominal, "money"),
-        ("inputs_nominal", head.inputs_nominal, "money"),
-        ("discount_rate", head.discount_rate, "rate"),
-        ("input_rate", head.input_rate, "rate"),
-        ("horizon", head.years, "integer"),
-        ("price_year", settings.price_year, "integer"),
-        ("scenario", head.scenario or BASE(lang), "text"),
-        ("computed", f"{today.isoformat()} · sroi-excel {__version__}", "text"),
-    ]
-    cells = {}
-    for key, value, style in rows:
-        _label(ws, row, 0, HEADLINE[key](lang), fmt["label"])
-        cells[key] = xl_rowcol_to_cell(row, 1)
-        if key in ("ratio", "net_ratio") and value is None:
-            _label(ws, row, 1, NOT_APPLICABLE(lang), fmt["text"])
-        elif key == "payback" and value is None:
-            reason = NOT_REACHED(lang) if head.pv_inputs else NOT_APPLICABLE(lang)
-            _label(ws, row, 1, reason, fmt["text"])
-        elif value is None:
-            ws.write_blank(row, 1, None, fmt["text"])
-        elif isinstance(value, str):
-            _label(ws, row, 1, value, fmt[style])
-        else:
-            ws.write_number(row, 1, value, fmt[style])
-        row += 1
+    row = _headline(ctx, ws, page, row)
+    page.block(row)
+    row = _stakeholder_section(ctx, ws, page, row + 1)
+    page.block(row)
+    row = _outcome_section(ctx, ws, page, row + 1)
+    page.block(row)
+    row = _year_section(ctx, ws, page, row + 1)
+    page.block(row)
+    row = _qualitative_section(ctx, ws, page, row + 1)
+    row = _warning_section(ctx, ws, page, row)
+    page.block(row)
+    ws.print_area(0, 0, max(row, 1) - 1, LAST_COL)
+    breaks = page.breaks()
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+    ws.activate()
+
+
+def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
+    results, lang, fmt = ctx.results, ctx.lang, ctx.fmt
+    settings, head = results.model.settings, results.headline
+    years = ctx.tables["years"]
+    name = ctx.name("results")
+    keys = ["ratio", "net_ratio", "pv_value", "pv_inputs", "npv", "payback", "value_nominal",
+            "inputs_nominal", "discount_rate", "input_rate", "horizon", "price_year",
+            "scenario", "computed"]
+    start = row
+    _section(ws, fmt, row, T("Kerncijfers", "Headline figures")(lang))
+    row += 1
+    at = {key: row + i for i, key in enumerate(keys)}
+    b = {key: f"B{r + 1}" for key, r in at.items()}
+    ctx.cells["rate_value"] = f"{quote_sheetname(name)}!$B${at['discount_rate'] + 1}"
+    ctx.cells["rate_inputs"] = f"{quote_sheetname(name)}!$B${at['input_rate'] + 1}"
+    ctx.cells["payback"] = f"{quote_sheetname(name)}!$B${at['payback'] + 1}"
+    na, not_reached = _q(NOT_APPLICABLE(lang)), _q(NOT_REACHED(lang))
+    ratio_cached = head.ratio if head.ratio is not None else NOT_APPLICABLE(lang)
+    net_cached = head.net_ratio if head.net_ratio is not None else NOT_APPLICABLE(lang)
+    if head.payback_years is not None:
+        payback_cached: object = head.payback_years
+    else:
+        payback_cached = (NOT_REACHED if head.pv_inputs else NOT_APPLICABLE)(lang)
+    cum_in_last = years.ref("cumulative_pv_inputs", years.n - 1, external=True)
+    payback_span = years.span("payback")
+    formulas: dict[str, tuple[str, object, str]] = {
+        "ratio": (f"=IF({b['pv_inputs']}=0,{na},{b['pv_value']}/{b['pv_inputs']})",
+                  ratio_cached, "big_ratio"),
+        "net_ratio": (f"=IF({b['pv_inputs']}=0,{na},{b['npv']}/{b['pv_inputs']})",
+                      net_cached, "big_ratio"),
+        "pv_value": (f"={years.total('pv_value')}", head.pv_value, "big_money"),
+        "pv_inputs": (f"={years.total('pv_inputs')}", head.pv_inputs, "big_money"),
+        "npv": (f"={b['pv_value']}-{b['pv_inputs']}", head.npv, "big_money"),
+        "payback": (f"=IF({cum_in_last}<=0,{na},IF(COUNT({payback_span})=0,{not_reached},"
+                    f"SUM({payback_span})))", payback_cached, "big_ratio"),
+        "value_nominal": (f"={years.total('value')}", head.value_nominal, "head_money"),
+        "inputs_nominal": (f"={years.total('inputs')}", head.inputs_nominal, "head_money"),
+    }
+    how_width = _span_chars(2, 5)
+    for key in keys:
+        r = at[key]
+        _label(ws, r, 0, HEADLINE[key](lang), fmt["head_label"])
+        how = HOW.get(key)
+        explanation = how(lang) if how else ""
+        if key in formulas:
+            text, cached, style = formulas[key]
+            if isinstance(cached, str):
+                style = "big_text" if style.startswith("big") else "head_value_text"
+            ws.write_formula(r, 1, text, fmt[style], cached)
+        elif key in ("discount_rate", "input_rate"):
+            text, cached, explanation, frozen = _rate_cell(ctx, key)
+            if text:
+                ws.write_formula(r, 1, text, fmt["head_rate"], cached)
+            else:
+                ws.write_number(r, 1, cached, fmt["head_frozen_rate" if frozen else "head_rate"])
+        elif key == "horizon":
+            ws.write_number(r, 1, head.years, fmt["head_frozen_integer"])
+            explanation = HOW["structure"](lang)
+            if head.last_year > head.years:
+                explanation = T(
+                    f"effecten tellen door tot jaar {head.last_year}; ",
+                    f"outcomes count until year {head.last_year}; ")(lang) + explanation
+        elif key == "price_year":
+            if settings.price_year is None:
+                ws.write_blank(r, 1, None, fmt["head_value_text"])
+            else:
+                ws.write_number(r, 1, settings.price_year, fmt["head_integer"])
+        elif key == "scenario":
+            _label(ws, r, 1, head.scenario or BASE(lang), fmt["head_value_text"])
+            if head.scenario:
+                explanation = T("de waarden uit het scenario staan als vaste waarden in de "
+                                "rekensporen", "the scenario's values are fixed values in "
+                                "the trails")(lang)
+        elif key == "computed":
+            _label(ws, r, 1, ctx.today.isoformat(), fmt["head_value_text"])
+            explanation = f"sroi-excel {__version__}"
+        if explanation:
+            lines = _lines(explanation, how_width, small=True)
+            if lines > 1:
+                page.set_row(r, 12 * lines + 3)
+            _merged(ws, r, 2, 5, explanation, fmt["how"])
+    row = at["computed"] + 1
     note_rate = T(
         "Inbreng in latere jaren is verdisconteerd." if head.discount_inputs else
         "Inbreng telt tegen nominale waarde (niet verdisconteerd).",
         "Inputs in later years are discounted." if head.discount_inputs else
         "Inputs count at face value (not discounted).")(lang)
     _label(ws, row, 0, note_rate, fmt["note"])
-    row += 2
-    qualitative = results.qualitative
-    if len(qualitative):
-        _label(ws, row, 0, T("Opbrengsten die niet in geld zijn uitgedrukt",
-                             "Outcomes not valued in money")(lang), fmt["label"])
+    row += 1
+    # The sentence at the top follows the ratio cell, so it stays true after an edit.
+    ws.write_formula(2, 0, _sentence_formula(results, lang, b["ratio"]), fmt["label"],
+                     _sentence(results, lang))
+    ws.insert_chart(start + 1, CHART_COL, _cumulative_chart(ctx), CHART_OFFSET)
+    return max(row, start + 1 + _chart_rows(charts.HEIGHT))
+
+
+def _stakeholder_section(ctx: Context, ws, page: _Page, row: int) -> int:
+    lang, fmt = ctx.lang, ctx.fmt
+    name = ctx.name("results")
+    stake = ctx.tables["stakeholders"]
+    frame = ctx.frames["stakeholders"]
+    start = row
+    _section(ws, fmt, row, T("Per belanghebbende: wie brengt in, wie ontvangt (contante "
+                             "waarde)", "By stakeholder: who puts in, who gains (present "
+                             "value)")(lang))
+    row += 1
+    header = row
+    _headers(ws, fmt, page, row, [COLUMNS["stakeholder"][0](lang), COLUMNS["inputs"][0](lang),
+                                  COLUMNS["value"][0](lang), COLUMNS["net"][0](lang),
+                                  COLUMNS["ratio"][0](lang)])
+    row += 1
+    first = row
+    for i, rec in enumerate(frame.itertuples(index=False)):
+        r = row + 1
+        _wrapped(ws, page, row, rec.stakeholder, fmt["wrap"])
+        ws.write_formula(row, 1, f"={stake.ref('inputs', i, external=True)}", fmt["money"],
+                         rec.inputs)
+        ws.write_formula(row, 2, f"={stake.ref('value', i, external=True)}", fmt["money"],
+                         rec.value)
+        ws.write_formula(row, 3, f"=C{r}-B{r}", fmt["money"], rec.net)
+        _ratio_formula(ws, row, 4, f"B{r}", f"C{r}", rec.ratio, fmt, "ratio", lang)
         row += 1
-        for col, key in enumerate(("stakeholder", "outcome", "indicator")):
-            _label(ws, row, col, RESULT_COLUMNS[key][0](lang), fmt["header"])
+    _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
+    _sum(ws, row, 1, first, row - 1, fmt["total_money"], float(frame["inputs"].sum()))
+    _sum(ws, row, 2, first, row - 1, fmt["total_money"], float(frame["value"].sum()))
+    r = row + 1
+    ws.write_formula(row, 3, f"=C{r}-B{r}", fmt["total_money"], float(frame["net"].sum()))
+    total_in, total_val = float(frame["inputs"].sum()), float(frame["value"].sum())
+    _ratio_formula(ws, row, 4, f"B{r}", f"C{r}", total_val / total_in if total_in else None,
+                   fmt, "total_ratio", lang)
+    row += 1
+    height = charts.bar_height(stake.n, 2)
+    if stake.n:
+        last = first + stake.n - 1
+        chart = charts.stakeholders(
+            ctx.book, lang, ctx.money_axis, (name, first, 0, last, 0), (name, first, 1, last, 1),
+            (name, first, 2, last, 2), (name, header, 1), (name, header, 2), height)
+        ws.insert_chart(start + 1, CHART_COL, chart, CHART_OFFSET)
+    return max(row, start + 1 + _chart_rows(height))
+
+
+def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
+    lang, fmt = ctx.lang, ctx.fmt
+    name = ctx.name("results")
+    outcomes = ctx.frames["outcomes"]
+    otable = ctx.tables["outcomes"]
+    order = sorted(range(len(outcomes)), key=lambda i: (-outcomes["present_value"].iloc[i], i))
+    shown = min(len(order), MAX_CHART_OUTCOMES)
+    chart_height = charts.bar_height(shown)
+    start = row
+    _section(ws, fmt, row, T("Per opbrengst, grootste eerst (contante waarde)",
+                             "By outcome, largest first (present value)")(lang))
+    row += 1
+    _headers(ws, fmt, page, row, [COLUMNS["outcome"][0](lang),
+                                  COLUMNS["present_value"][0](lang), COLUMNS["share"][0](lang)])
+    _merged(ws, row, 3, 5, COLUMNS["stakeholder"][0](lang), fmt["header"])
+    row += 1
+    first = row
+    names = list(outcomes["outcome"])
+    total = f"$B${first + len(order) + 1}"
+    for i in order:
+        rec = outcomes.iloc[i]
+        label = rec["outcome"]
+        if names.count(label) > 1:
+            label = f"{label} ({rec['stakeholder']})"
+        _wrapped(ws, page, row, label, fmt["wrap"])
+        ws.write_formula(row, 1, f"={otable.ref('present_value', i, external=True)}",
+                         fmt["money"], float(rec["present_value"]))
+        ws.write_formula(row, 2, f"=IF({total}=0,0,B{row + 1}/{total})", fmt["percent"],
+                         float(rec["share"]))
+        _merged(ws, row, 3, 5, rec["stakeholder"], fmt["wrap"])  # user text
         row += 1
-        for rec in qualitative.itertuples(index=False):
-            for col, value in enumerate((rec.stakeholder, rec.outcome, rec.indicator)):
-                _label(ws, row, col, value, fmt["wrap"])
-            row += 1
+    _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
+    _sum(ws, row, 1, first, row - 1, fmt["total_money"], float(outcomes["present_value"].sum()))
+    _sum(ws, row, 2, first, row - 1, fmt["total_percent"], float(outcomes["share"].sum()))
+    for col in (3, 4, 5):
+        ws.write_blank(row, col, None, fmt["total_label"])
+    row += 1
+    if shown:
+        chart = charts.outcomes(ctx.book, lang, ctx.money_axis,
+                                (name, first, 0, first + shown - 1, 0),
+                                (name, first, 1, first + shown - 1, 1), chart_height)
+        if shown < len(order):
+            chart.set_title({"name": T(f"Waarde per opbrengst (de grootste {shown})",
+                                       f"Value by outcome (the largest {shown})")(lang),
+                             "name_font": charts.title_font()})
+        ws.insert_chart(start + 1, CHART_COL, chart, CHART_OFFSET)
+    return max(row, start + 1 + (_chart_rows(chart_height) if shown else 0))
+
+
+def _year_section(ctx: Context, ws, page: _Page, row: int) -> int:
+    lang, fmt = ctx.lang, ctx.fmt
+    years = ctx.tables["years"]
+    frame = ctx.frames["years"]
+    start = row
+    _section(ws, fmt, row, T("Per jaar (contante waarde)", "By year (present value)")(lang))
+    row += 1
+    _headers(ws, fmt, page, row, [COLUMNS["year"][0](lang), COLUMNS["inputs"][0](lang),
+                                  COLUMNS["value"][0](lang),
+                                  COLUMNS["cumulative_pv_inputs"][0](lang),
+                                  COLUMNS["cumulative_pv_value"][0](lang),
+                                  COLUMNS["cumulative_net"][0](lang)])
+    row += 1
+    first = row
+    for i, rec in enumerate(frame.itertuples(index=False)):
+        _label(ws, row, 0, _year_label(rec, lang), fmt["text"])
+        for col, key in enumerate(("pv_inputs", "pv_value", "cumulative_pv_inputs",
+                                   "cumulative_pv_value", "cumulative_net"), 1):
+            ws.write_formula(row, col, f"={years.ref(key, i, external=True)}", fmt["money"],
+                             float(getattr(rec, key)))
         row += 1
-    warnings: list[Problem] = list(results.warnings)
-    if warnings:
-        _label(ws, row, 0, T("Waarschuwingen", "Warnings")(lang), fmt["label"])
+    _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
+    _sum(ws, row, 1, first, row - 1, fmt["total_money"], float(frame["pv_inputs"].sum()))
+    _sum(ws, row, 2, first, row - 1, fmt["total_money"], float(frame["pv_value"].sum()))
+    for col in (3, 4, 5):
+        ws.write_blank(row, col, None, fmt["total_label"])
+    row += 1
+    chart = _stacked_chart(ctx)
+    if chart is None:
+        return row
+    ws.insert_chart(start + 1, CHART_COL, chart, CHART_OFFSET)
+    return max(row, start + 1 + _chart_rows(charts.HEIGHT))
+
+
+def _qualitative_section(ctx: Context, ws, page: _Page, row: int) -> int:
+    lang, fmt = ctx.lang, ctx.fmt
+    qualitative = ctx.results.qualitative
+    if not len(qualitative):
+        return row
+    page.block(row)
+    _section(ws, fmt, row, T("Opbrengsten die niet in geld zijn uitgedrukt",
+                             "Outcomes not valued in money")(lang))
+    row += 1
+    spans = [(0, 0), (1, 3), (4, 6), (7, LAST_COL)]
+    labels = [COLUMNS["stakeholder"][0](lang), COLUMNS["outcome"][0](lang),
+              COLUMNS["indicator"][0](lang), COLUMNS["note"][0](lang)]
+    for (c1, c2), text in zip(spans, labels, strict=True):
+        _merged(ws, row, c1, c2, text, fmt["header"])
+    row += 1
+    for rec in qualitative.itertuples(index=False):
+        values = [str(v or "") for v in (rec.stakeholder, rec.outcome, rec.indicator, rec.note)]
+        lines = max(_lines(v, _span_chars(c1, c2))
+                    for (c1, c2), v in zip(spans, values, strict=True))
+        if lines > 1:
+            page.set_row(row, 15 * lines)
+        for (c1, c2), value in zip(spans, values, strict=True):
+            _merged(ws, row, c1, c2, value, fmt["wrap"])  # user text: never a formula
         row += 1
-        for problem in warnings:
-            _label(ws, row, 0, str(problem), fmt["warning"])
-            row += 1
-    ws.print_area(0, 0, max(row, 20), 2)
+    return row + 1
+
+
+def _warning_section(ctx: Context, ws, page: _Page, row: int) -> int:
+    lang, fmt = ctx.lang, ctx.fmt
+    warnings: list[Problem] = list(ctx.results.warnings)
+    if not warnings:
+        return row
+    page.block(row)
+    _section(ws, fmt, row, T("Waarschuwingen van check", "Warnings from check")(lang))
+    row += 1
+    for problem in warnings:
+        text = str(problem)
+        lines = _lines(text, _span_chars(0, LAST_COL))
+        if lines > 1:
+            page.set_row(row, 15 * lines)
+        _merged(ws, row, 0, LAST_COL, text, fmt["warning_wrap"])
+        row += 1
+    return row
+
+
+def _rate_cell(ctx: Context, key: str) -> tuple[str | None, float, str, bool]:
+    """Formula (or None), cached value, explanation and frozen flag of a rate cell."""
+    head, settings, lang = ctx.results.headline, ctx.results.model.settings, ctx.lang
+    value_cell = settings.cell("discount_rate")
+    if key == "discount_rate":
+        if value_cell is None or settings.discount_rate is None:
+            return None, head.discount_rate, HOW["structure"](lang), True
+        return _link(value_cell), head.discount_rate, str(value_cell), False
+    if not head.discount_inputs:
+        return None, 0.0, T("inbreng wordt niet verdisconteerd (instelling)",
+                            "inputs are not discounted (setting)")(lang), True
+    inputs_cell = settings.cell("discount_rate_inputs")
+    if value_cell is None:
+        return None, head.input_rate, HOW["structure"](lang), True
+    if inputs_cell is None:
+        return _link(value_cell), head.input_rate, T(
+            f"gelijk aan opbrengsten ({value_cell})", f"same as outcomes ({value_cell})")(
+                lang), False
+    a = f"{quote_sheetname(inputs_cell.sheet)}!{inputs_cell.ref}"
+    v = f"{quote_sheetname(value_cell.sheet)}!{value_cell.ref}"
+    return (f"=IF(ISBLANK({a}),{v},{a})", head.input_rate,
+            T(f"{inputs_cell}; leeg = {value_cell}", f"{inputs_cell}; blank = {value_cell}")(
+                lang), False)
 
 
 def _sentence(results: Results, lang: str) -> str:
     ratio = results.headline.ratio
     if ratio is None:
-        return T("Er is geen inbreng ingevuld, dus geen ratio.",
-                 "No inputs are entered, so there is no ratio.")(lang)
-    symbol = schema.currency_format(results.model.settings.currency).split('"')[1]
+        return _no_ratio(lang)
+    symbol = _symbol(results)
     if lang == "nl":
         amount = f"{ratio:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
         return f"Elke {symbol} 1 inbreng levert {symbol} {amount} maatschappelijke waarde op."
-    return f"Every {symbol}1 invested returns {symbol}{ratio:,.2f} in social value."
+    return f"Every {symbol} 1 invested returns {symbol} {ratio:,.2f} in social value."
 
 
-def _years_frame(results: Results):
-    frame = results.years.copy()
-    if frame["calendar_year"].isna().all():
-        frame = frame.drop(columns=["calendar_year"])
-    return frame
+def _sentence_formula(results: Results, lang: str, ratio_cell: str) -> str:
+    symbol = _symbol(results)
+    before, after = T((f"Elke {symbol} 1 inbreng levert {symbol} ",
+                       " maatschappelijke waarde op."),
+                      (f"Every {symbol} 1 invested returns {symbol} ", " in social value."))(
+        lang)
+    return (f"=IF(ISNUMBER({ratio_cell}),{_q(before)}&FIXED({ratio_cell},2)&{_q(after)},"
+            f"{_q(_no_ratio(lang))})")
 
 
-def _trail_intro(lang: str) -> list[str]:
-    return [
-        T("Rekenspoor: per opbrengst, per jaar waarin het effect optreedt en per jaar waarin "
-          "het meetelt.",
-          "Calculation trail: per outcome, per year in which it occurs and per year in which "
-          "it counts.")(lang),
-        T("Bruto waarde = aantal x proxy; impact claim = (1 - deadweight) x (1 - verplaatsing)"
-          " x (1 - attributie); waarde = bruto x impact claim x (1 - uitdoving)^jaren na "
-          "optreden; contante waarde = waarde x disconteringsfactor = waarde / (1 + r)^jaar.",
-          "Gross value = quantity x proxy; impact claim = (1 - deadweight) x (1 - displacement)"
-          " x (1 - attribution); value = gross x impact claim x (1 - drop-off)^years since; "
-          "present value = value x discount factor = value / (1 + r)^year.")(lang),
-    ]
+def _no_ratio(lang: str) -> str:
+    return T("Er is geen inbreng ingevuld, dus geen ratio.",
+             "No inputs are entered, so there is no ratio.")(lang)
 
 
-# Formula makers: given the column letters of a row, the formula text for a key (or None).
-def _trail_formulas(col, r):
-    return {
-        "gross": f"={col['quantity']}{r}*{col['proxy']}{r}",
-        "claim": f"=(1-{col['deadweight']}{r})*(1-{col['displacement']}{r})"
-                 f"*(1-{col['attribution']}{r})",
-        "impact": f"={col['gross']}{r}*{col['claim']}{r}",
-        "persistence": f"=(1-{col['dropoff']}{r})^{col['age']}{r}",
-        "value": f"={col['impact']}{r}*{col['persistence']}{r}",
-        "present_value": f"={col['value']}{r}*{col['discount_factor']}{r}",
-    }
+def _symbol(results: Results) -> str:
+    return schema.currency_format(results.model.settings.currency).split('"')[1]
 
 
-def _year_formulas(col, r):
-    formulas = {
-        "pv_inputs": f"={col['inputs']}{r}*{col['discount_factor_inputs']}{r}",
-        "pv_value": f"={col['value']}{r}*{col['discount_factor_value']}{r}",
-        "cumulative_net": f"={col['cumulative_pv_value']}{r}-{col['cumulative_pv_inputs']}{r}",
-    }
-    return formulas
+def _year_label(rec, lang: str) -> str:
+    year = int(rec.year)
+    if year == 0:
+        return T("0 (start)", "0 (start)")(lang)
+    calendar = getattr(rec, "calendar_year", None)
+    if calendar is not None and not _is_blank(calendar):
+        return f"{year} ({int(calendar)})"
+    return str(year)
 
 
-def _stakeholder_formulas(col, r):
-    return {"net": f"={col['value']}{r}-{col['inputs']}{r}"}
+def _ratio_formula(ws, row, col, inputs: str, value: str, cached, fmt, style: str,
+                   lang: str) -> None:
+    """value / inputs, or "n/a" where there are no inputs (the engine's None)."""
+    na = NA_SHORT(lang)
+    text = f"=IF({inputs}=0,{_q(na)},{value}/{inputs})"
+    if _is_blank(cached):
+        ws.write_formula(row, col, text, fmt["value_text"], na)
+    else:
+        ws.write_formula(row, col, text, fmt[style], float(cached))
 
 
-def _outcome_formulas(col, r):
-    return {}
+def _sum(ws, row, col, first, last, style, cached) -> None:
+    if last < first:
+        ws.write_number(row, col, 0.0, style)
+        return
+    letter = xl_col_to_name(col)
+    ws.write_formula(row, col, f"=SUM({letter}{first + 1}:{letter}{last + 1})", style, cached)
 
 
-def _table_sheet(book, fmt, results: Results, lang: str, key: str, frame, formulas,
-                 totals=(), intro: list[str] | None = None) -> None:
-    settings = results.model.settings
-    ws = book.add_worksheet(RESULT_SHEETS[key](lang))
-    title = settings.name or T("SROI-analyse", "SROI analysis")(lang)
-    _setup(ws, title, lang)
-    keys = list(frame.columns)
-    col = {k: xl_col_to_name(i) for i, k in enumerate(keys)}
-    row = 0
-    _label(ws, row, 0, f"{RESULT_SHEETS[key](lang)} · {title}", fmt["title"])
-    row += 1
-    scenario = results.scenario or BASE(lang)
-    _label(ws, row, 0, f"{HEADLINE['scenario'](lang)}: {scenario}", fmt["subtitle"])
-    row += 1
-    for line in intro or ():
-        _label(ws, row, 0, line, fmt["subtitle"])  # not wrapped: it runs across the columns
-        row += 1
-    row += 1
-    header_row = row
+def _section(ws, fmt, row, text) -> None:
+    _label(ws, row, 0, text, fmt["section"])
+    for col in range(1, 6):
+        ws.write_blank(row, col, None, fmt["section"])
+
+
+def _headers(ws, fmt, page: _Page, row, labels) -> None:
+    lines = max(_lines(text, RESULTS_WIDTHS[col]) for col, text in enumerate(labels))
+    page.set_row(row, 15 * lines)
+    for col, text in enumerate(labels):
+        _label(ws, row, col, text, fmt["header"] if col == 0 else fmt["header_right"])
+
+
+def _merged(ws, row, c1, c2, text, style) -> None:
+    if c2 > c1:
+        ws.merge_range(row, c1, row, c2, "", style)
+    _label(ws, row, c1, text, style)
+
+
+def _wrapped(ws, page: _Page, row: int, text: str, style) -> None:
+    """A name in the first column of the results sheet, on as many lines as it needs."""
+    lines = _lines(text, RESULTS_WIDTHS[0] - 1)
+    if lines > 1:
+        page.set_row(row, 15 * min(lines, MAX_LINES))
+    _label(ws, row, 0, text, style)
+
+
+def _span_chars(c1: int, c2: int) -> float:
+    return sum(RESULTS_WIDTHS[c1:c2 + 1])
+
+
+def _lines(text: str, width: float, small: bool = False) -> int:
+    """Lines a wrapped text needs in a column ``width`` characters wide.
+
+    Counted word by word with a margin for fonts wider than Calibri (LibreOffice without
+    Calibri uses DejaVu Sans), so that wrapped text is never cut off.
+    """
+    chars = max(width, 1) / WIDE_FONT * (11 / 9 if small else 1)
+    lines, used = 1, 0.0
+    for word in text.split():
+        if used and used + 1 + len(word) > chars:
+            lines += 1
+            used = len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+        while used > chars:  # a word longer than the line
+            lines += 1
+            used -= chars
+    return lines
+
+
+def _chart_rows(height_px: int) -> int:
+    return math.ceil(height_px / ROW_PX) + 1
+
+
+def _page_points() -> float:
+    """Points of sheet that fit on a page height once the sheet is scaled to the page width.
+
+    The scale is worked out for Calibri's column widths; a wider substitute font (LibreOffice
+    without Calibri) makes the columns wider and the scale smaller, so more rows fit: the page
+    breaks placed with this estimate then come early, never late.
+    """
+    pixels = sum(int(w * 7 + 5) for w in RESULTS_WIDTHS)
+    width_pt = A4_LANDSCAPE_PT[0] - 72 * (MARGINS_IN["left"] + MARGINS_IN["right"])
+    height_pt = A4_LANDSCAPE_PT[1] - 72 * (MARGINS_IN["top"] + MARGINS_IN["bottom"])
+    scale = min(1.0, width_pt / (pixels * 0.75))
+    return height_pt / scale - 15  # a row's worth of slack for rounding
+
+
+class _Page:
+    """Row heights as written, and page breaks so that no section is split over two pages."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.heights: dict[int, float] = {}
+        self.ends: list[int] = []
+
+    def set_row(self, row: int, points: float) -> None:
+        self.ws.set_row(row, points)
+        self.heights[row] = points
+
+    def block(self, end: int) -> None:
+        """Rows from the previous block's end up to ``end`` belong together."""
+        self.ends.append(end)
+
+    def breaks(self) -> list[int]:
+        page = _page_points()
+        out: list[int] = []
+        used, start = 0.0, 0
+        for end in self.ends:
+            height = sum(self.heights.get(r, 15.0) for r in range(start, end))
+            if used and used + height > page:
+                out.append(start)
+                used = 0.0
+            used += height
+            start = end
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Charts that need more than a table range
+# --------------------------------------------------------------------------------------------
+
+
+def _stacked_chart(ctx: Context):
+    matrix = ctx.matrix
+    if not matrix.stakeholders:
+        return None
+    years = ctx.tables["years"]
+    year_key = "calendar_year" if "calendar_year" in years.keys else "year"
+    # Year 0 never has outcomes; the chart starts at year 1.
+    start = 1 if years.n > 1 else 0
+    categories = years.range(year_key, start)
+    series = []
+    for j, _ in enumerate(matrix.stakeholders):
+        col = matrix.first_col + j
+        series.append(((years.sheet, years.header_row, col),
+                       (years.sheet, years.row(start), col, years.row(years.n - 1), col)))
+    return charts.years(ctx.book, ctx.lang, ctx.money_axis, categories, series)
+
+
+def _cumulative_chart(ctx: Context):
+    years = ctx.tables["years"]
+    c = ctx.matrix.chart_col
+    top = years.header_row + 1
+    last = top + max(2 * (years.n - 1), 2) - 1
+    sheet = years.sheet
+    payback = None
+    if ctx.results.headline.payback_years is not None:
+        # As long as the other series (see _write_chart_data).
+        payback = ((sheet, years.header_row, c + 4), (sheet, top, c + 3, last, c + 3),
+                   (sheet, top, c + 4, last, c + 4), (sheet, top, c + 5, last, c + 5))
+    x = (sheet, top, c, last, c)
+    return charts.cumulative(
+        ctx.book, ctx.lang, ctx.money_axis, x, (sheet, top, c + 1, last, c + 1), x,
+        (sheet, top, c + 2, last, c + 2), int(ctx.results.headline.last_year), payback)
+
+
+# --------------------------------------------------------------------------------------------
+# The table sheets
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Out:
+    """One cell to write: the engine's value, and the formula that computes it (if any)."""
+
+    value: object
+    formula: str | None = None
+    frozen: bool = False
+
+
+def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str]) -> Any:
+    """Write a planned table; ``make_row(i, rec)`` gives {column key: Out} for row i."""
+    lang, fmt = ctx.lang, ctx.fmt
+    table = ctx.tables[key]
+    frame = ctx.frames[key]
+    ws = ctx.add_sheet(key)
+    _label(ws, 0, 0, ctx.name(key), fmt["title"])  # the analysis name is in the page header
+    scenario = ctx.results.scenario or BASE(lang)
+    _label(ws, 1, 0, f"{HEADLINE['scenario'](lang)}: {scenario}", fmt["subtitle"])
+    keys = table.keys
+    widths = {k: _width(frame[k], COLUMNS[k][0](lang), COLUMNS[k][1],
+                        wide=k == keys[-1]) for k in keys}
+    span = sum(widths.values())
+    for i, line in enumerate(INTROS.get(key, [])):
+        # Across the table's width and wrapped, so the print area does not cut it off.
+        text = line(lang)
+        lines = _lines(text, span)
+        if lines > 1:
+            ws.set_row(2 + i, 15 * lines)
+        _merged(ws, 2 + i, 0, len(keys) - 1, text, fmt["subtitle_wrap"])
+    row = table.header_row
+    lines = 1
     for c, k in enumerate(keys):
-        _label(ws, row, c, RESULT_COLUMNS[k][0](lang), fmt["header"])
-        text_width = max((len(str(v)) for v in frame[k].head(200)), default=8) + 2
-        header_width = max(len(word) for word in RESULT_COLUMNS[k][0](lang).split()) + 2
-        width = {"text": min(max(text_width, header_width, 12), 45), "money": 16, "percent": 12,
-                 "factor": 12, "ratio": 10, "integer": 9, "number": 13, "yesno": 10}[
-                     RESULT_COLUMNS[k][1]]
-        ws.set_column(c, c, max(width, min(header_width, 20)))
-    ws.set_row(row, 32)
+        header, style = COLUMNS[k]
+        _label(ws, row, c, header(lang), fmt["header"])
+        lines = max(lines, _lines(header(lang), widths[k] - 1))
+        ws.set_column(c, c, widths[k], fmt["wrap"] if style == "text" else None)
+    ws.set_row(row, 15 * lines)
+    texts = [k for k in keys if COLUMNS[k][1] == "text"]
     ws.freeze_panes(row + 1, 0)
     ws.repeat_rows(row)
-    row += 1
-    first_data = row
-    running_cum: dict[str, str] = {}
-    for values in frame.itertuples(index=False):
-        excel_row = row + 1
-        made = formulas(col, excel_row)
+    for i, rec in enumerate(frame.itertuples(index=False)):
+        made = make_row(i, rec)
+        r = table.row(i)
+        # Wrapped texts need a taller row; spreadsheet programs do not grow it on opening.
+        lines = max((_lines(str(getattr(rec, k) or ""), widths[k] * WIDE_FONT - 1)
+                     for k in texts), default=1)
+        if lines > 1:
+            ws.set_row(r, 14.5 * min(lines, MAX_LINES) + 1)
         for c, k in enumerate(keys):
-            value = getattr(values, k)
-            style_name = RESULT_COLUMNS[k][1]
-            style = fmt[style_name]
-            if k.startswith("cumulative_pv"):
-                source = "pv_inputs" if k.endswith("inputs") else "pv_value"
-                prev = running_cum.get(k)
-                made[k] = (f"={prev}+{col[source]}{excel_row}" if prev
-                           else f"={col[source]}{excel_row}")
-                running_cum[k] = f"{col[k]}{excel_row}"
-            _write(ws, row, c, value, style, style_name, made.get(k), lang)
-        row += 1
-    last_data = row - 1
-    if totals and last_data >= first_data:
+            _write(ws, r, c, k, getattr(rec, k), made.get(k), fmt, lang)
+    row = table.total_row
+    if totals and table.n:
         _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
         for c, k in enumerate(keys[1:], 1):
             if k in totals:
-                total = float(frame[k].fillna(0).sum())
-                style = fmt["total_percent"] if RESULT_COLUMNS[k][1] == "percent" else fmt[
-                    "total_money"]
-                span = f"{col[k]}{first_data + 1}:{col[k]}{last_data + 1}"
-                ws.write_formula(row, c, f"=SUM({span})", style, total)
-            elif k == "ratio":
-                inputs = float(frame["inputs"].sum())
-                value = float(frame["value"].sum())
-                if inputs:
-                    ratio = f"={col['value']}{row + 1}/{col['inputs']}{row + 1}"
-                    ws.write_formula(row, c, ratio, fmt["total_ratio"], value / inputs)
-                else:
-                    ws.write_blank(row, c, None, fmt["total_label"])
+                style = COLUMNS[k][1]
+                cached = _total_value(frame, k, totals[k])
+                text = totals[k].format(span=table.span(k, external=False), row=row + 1)
+                ws.write_formula(row, c, text, fmt[f"total_{style}"], cached)
             else:
                 ws.write_blank(row, c, None, fmt["total_label"])
         row += 1
-    ws.autofilter(header_row, 0, max(row - 2, header_row), len(keys) - 1)
-    ws.print_area(0, 0, row, len(keys) - 1)
+    ws.autofilter(table.header_row, 0, max(table.header_row + table.n, table.header_row),
+                  len(keys) - 1)
+    ws.fit_to_pages(1, 0)
+    ws.print_area(0, 0, max(row, table.header_row + 1), len(keys) - 1)
+    return ws
 
 
-def _write(ws, row, col, value, style, style_name, formula_text, lang) -> None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _total_value(frame: pd.DataFrame, key: str, formula: str):
+    if formula.startswith("=SUM("):
+        return float(frame[key].fillna(0).sum())
+    return None  # set by the caller's formula (ratios)
+
+
+def _width(values: pd.Series, header: str, style: str, wide: bool = False) -> float:
+    longest_word = max((len(w) for w in header.split()), default=8) + 2
+    if style == "text":
+        # Long texts wrap (the column's style) rather than widen the printed page.
+        text = math.ceil(max((len(str(v)) for v in values.head(300)), default=8) * WIDE_FONT)
+        return min(max(text + 2, longest_word, 10), 40 if wide else 24)
+    base = {"money": 14, "percent": 10, "factor": 10, "ratio": 10, "integer": 8,
+            "number": 12, "yesno": 9}[style]
+    return max(base, min(longest_word, 18))
+
+
+def _write(ws, row, col, key, value, out: Out | None, fmt, lang) -> None:
+    style_name = COLUMNS[key][1]
+    if out is not None and out.formula and not _is_blank(out.value):
+        cached = out.value if isinstance(out.value, str) else float(out.value)
+        style = fmt[style_name] if isinstance(cached, float) else fmt["value_text"]
+        ws.write_formula(row, col, out.formula, style, cached)
+        return
+    frozen = out is not None and out.frozen
+    if _is_blank(value):
         if style_name == "ratio":
-            ws.write_string(row, col, NOT_APPLICABLE(lang), style)
+            ws.write_string(row, col, NA_SHORT(lang), fmt["value_text"])
         else:
-            ws.write_blank(row, col, None, style)
+            ws.write_blank(row, col, None, fmt[style_name])
         return
     if style_name == "yesno":
-        ws.write_string(row, col, (schema.YES if value else schema.NO)(lang), style)
-    elif style_name == "text":
+        ws.write_string(row, col, (schema.YES if value else schema.NO)(lang), fmt["wrap"])
+    elif style_name == "text" or isinstance(value, str):
+        style = fmt["explanation"] if key == "explanation" else fmt["wrap"]
         ws.write_string(row, col, str(value), style)  # user text is never a formula
-    elif formula_text:
-        ws.write_formula(row, col, formula_text, style, float(value))
     else:
-        ws.write_number(row, col, float(value), style)
+        ws.write_number(row, col, float(value), fmt[f"frozen_{style_name}"] if frozen
+                        else fmt[style_name])
 
+
+def _linked(source: Source, value) -> Out:
+    """A reference to the input cell, or the value marked as fixed."""
+    if _is_blank(value):
+        return Out(value)
+    if source.cell is not None:
+        return Out(value, _link(source.cell))
+    return Out(value, None, frozen=True)
+
+
+def write_stakeholders(ctx: Context) -> None:
+    trail, inputs = ctx.tables["trail"], ctx.tables["input_trail"]
+    table = ctx.tables["stakeholders"]
+
+    def make(i, rec):
+        r = table.row(i) + 1
+        col = {k: table.letter(k) for k in table.keys}
+        me = f"${col['stakeholder']}{r}"
+        out = {"net": Out(rec.net, f"={col['value']}{r}-{col['inputs']}{r}")}
+        if inputs.n:
+            out["inputs"] = Out(rec.inputs, f"=SUMPRODUCT(({inputs.span('stakeholder')}={me})"
+                                            f"*{inputs.span('present_value')})")
+        if trail.n:
+            out["value"] = Out(rec.value, f"=SUMPRODUCT(({trail.span('stakeholder')}={me})"
+                                          f"*{trail.span('present_value')})")
+        na = NA_SHORT(ctx.lang)
+        out["ratio"] = Out(na if _is_blank(rec.ratio) else rec.ratio,
+                           f"=IF({col['inputs']}{r}=0,{_q(na)},{col['value']}{r}/"
+                           f"{col['inputs']}{r})")
+        if "net_ratio" in col:
+            out["net_ratio"] = Out(na if _is_blank(rec.net_ratio) else rec.net_ratio,
+                                   f"=IF({col['inputs']}{r}=0,{_q(na)},{col['net']}{r}/"
+                                   f"{col['inputs']}{r})")
+        return out
+
+    ws = _table_sheet(ctx, "stakeholders", make,
+                      {"inputs": "=SUM({span})", "value": "=SUM({span})",
+                       "net": "=SUM({span})"})
+    # The total ratio divides the totals.
+    frame = ctx.frames["stakeholders"]
+    r = table.total_row
+    if table.n:
+        inp, val = float(frame["inputs"].sum()), float(frame["value"].sum())
+        _ratio_formula(ws, r, table.col("ratio"), table.total("inputs", external=False),
+                       table.total("value", external=False), val / inp if inp else None,
+                       ctx.fmt, "total_ratio", ctx.lang)
+        if "net_ratio" in table.keys:
+            net = float(frame["net"].sum())
+            _ratio_formula(ws, r, table.col("net_ratio"), table.total("inputs", external=False),
+                           table.total("net", external=False), net / inp if inp else None,
+                           ctx.fmt, "total_ratio", ctx.lang)
+
+
+def write_outcomes(ctx: Context) -> None:
+    table, trail = ctx.tables["outcomes"], ctx.tables["trail"]
+    trail_frame = ctx.frames["trail"]
+    rows_of: dict[int, list[int]] = {}
+    for j, number in enumerate(trail_frame["outcome_no"]):
+        rows_of.setdefault(int(number), []).append(j)
+    total_pv = table.total("present_value", external=False)
+
+    def make(i, rec):
+        r = table.row(i) + 1
+        col = {k: table.letter(k) for k in table.keys}
+        out: dict[str, Out] = {}
+        mine = rows_of.get(int(rec.outcome_no), [])
+        if mine:
+            a, z = mine[0], mine[-1] + 1
+            for key in ("quantity", "proxy", "deadweight", "attribution", "displacement",
+                        "dropoff"):
+                out[key] = Out(getattr(rec, key), f"={trail.ref(key, a, external=True)}")
+            out["claim"] = Out(rec.claim, f"=(1-{col['deadweight']}{r})*(1-"
+                                          f"{col['displacement']}{r})*(1-{col['attribution']}{r})")
+            out["gross"] = Out(rec.gross, f"=SUMIFS({trail.span('gross', a, z)},"
+                                          f"{trail.span('age', a, z)},0)")
+            out["value"] = Out(rec.value, f"=SUM({trail.span('value', a, z)})")
+            out["present_value"] = Out(rec.present_value,
+                                       f"=SUM({trail.span('present_value', a, z)})")
+        else:
+            for key in ("gross", "value", "present_value"):
+                out[key] = Out(getattr(rec, key))
+        out["share"] = Out(rec.share, f"=IF({total_pv}=0,0,{col['present_value']}{r}/"
+                                      f"{total_pv})")
+        return out
+
+    _table_sheet(ctx, "outcomes", make,
+                 {"gross": "=SUM({span})", "value": "=SUM({span})",
+                  "present_value": "=SUM({span})", "share": "=SUM({span})"})
+
+
+def write_years(ctx: Context) -> None:
+    table, trail, inputs = ctx.tables["years"], ctx.tables["trail"], ctx.tables["input_trail"]
+    rate_value, rate_inputs = ctx.cells["rate_value"], ctx.cells["rate_inputs"]
+    col = {k: table.letter(k) for k in table.keys}
+    payback_col = col["payback"]
+    first = table.row(0) + 1
+
+    def make(i, rec):
+        r = table.row(i) + 1
+        year = f"{col['year']}{r}"
+        out = {
+            "discount_factor_inputs": Out(rec.discount_factor_inputs,
+                                          f"=1/(1+{rate_inputs})^{year}"),
+            "discount_factor_value": Out(rec.discount_factor_value,
+                                         f"=1/(1+{rate_value})^{year}"),
+            "pv_inputs": Out(rec.pv_inputs, f"={col['inputs']}{r}*"
+                                            f"{col['discount_factor_inputs']}{r}"),
+            "pv_value": Out(rec.pv_value, f"={col['value']}{r}*{col['discount_factor_value']}{r}"),
+            "cumulative_net": Out(rec.cumulative_net, f"={col['cumulative_pv_value']}{r}-"
+                                                      f"{col['cumulative_pv_inputs']}{r}"),
+        }
+        if inputs.n:
+            out["inputs"] = Out(rec.inputs, f"=SUMIF({inputs.span('year')},{year},"
+                                            f"{inputs.span('amount')})")
+        if trail.n:
+            out["value"] = Out(rec.value, f"=SUMIF({trail.span('year')},{year},"
+                                          f"{trail.span('value')})")
+        for key, source in (("cumulative_pv_inputs", "pv_inputs"),
+                            ("cumulative_pv_value", "pv_value")):
+            text = (f"={col[source]}{r}" if i == 0 else
+                    f"={col[key]}{r - 1}+{col[source]}{r}")
+            out[key] = Out(getattr(rec, key), text)
+        cum_in, cum_val = col["cumulative_pv_inputs"], col["cumulative_pv_value"]
+        dash = _q(NO_PAYBACK)
+        if i == 0:
+            text = f"=IF(AND({cum_in}{r}>0,{cum_val}{r}>={cum_in}{r}),0,{dash})"
+        else:
+            owed = f"({cum_in}{r}-{cum_val}{r - 1})"
+            earned = f"({cum_val}{r}-{cum_val}{r - 1})"
+            text = (f"=IF(AND({cum_val}{r}>={cum_in}{r},COUNT({payback_col}${first}:"
+                    f"{payback_col}{r - 1})=0),IF({owed}<=0,{year}-1,{year}-1+{owed}/{earned}),"
+                    f"{dash})")
+        out["payback"] = Out(rec.payback, text)
+        return out
+
+    ws = _table_sheet(ctx, "years", make,
+                      {"inputs": "=SUM({span})", "value": "=SUM({span})",
+                       "pv_inputs": "=SUM({span})", "pv_value": "=SUM({span})"})
+    _write_matrix(ctx, ws)
+    _write_chart_data(ctx, ws)
+
+
+def _write_matrix(ctx: Context, ws) -> None:
+    """Present value per year and stakeholder, summed from the trail (the stacked chart)."""
+    table, trail = ctx.tables["years"], ctx.tables["trail"]
+    fmt, lang = ctx.fmt, ctx.lang
+    names = ctx.matrix.stakeholders
+    if not names:
+        return
+    c0 = ctx.matrix.first_col
+    by = ctx.frames["trail"].groupby(["stakeholder", "year"])["present_value"].sum()
+    total_col = c0 + len(names)
+    _merged(ws, table.header_row - 1, c0, total_col, T(
+        "Contante waarde per belanghebbende", "Present value by stakeholder")(lang),
+        fmt["label_wrap"])
+    for j, who in enumerate(names):
+        c = c0 + j
+        _label(ws, table.header_row, c, who, fmt["header"])
+        ws.set_column(c, c, max(14, min(len(who) + 2, 24)))
+    _label(ws, table.header_row, total_col, TOTAL(lang), fmt["header"])
+    ws.set_column(total_col, total_col, 14)
+    year_col = table.letter("year")
+    frame = ctx.frames["years"]
+    for i, year in enumerate(frame["year"]):
+        r = table.row(i)
+        for j, who in enumerate(names):
+            c = c0 + j
+            head = xl_rowcol_to_cell(table.header_row, c, True, False)
+            cached = float(by.get((who, int(year)), 0.0))
+            text = (f"=SUMPRODUCT(({trail.span('stakeholder')}={head})*"
+                    f"({trail.span('year')}=${year_col}{r + 1})*{trail.span('present_value')})")
+            ws.write_formula(r, c, text, fmt["money"], cached)
+        span = f"{xl_col_to_name(c0)}{r + 1}:{xl_col_to_name(total_col - 1)}{r + 1}"
+        ws.write_formula(r, total_col, f"=SUM({span})", fmt["money"],
+                         float(sum(by.get((who, int(year)), 0.0) for who in names)))
+    r = table.total_row
+    for c in range(c0, total_col + 1):
+        letter = xl_col_to_name(c)
+        cached = (float(by[by.index.get_level_values(0) == names[c - c0]].sum())
+                  if c < total_col else float(by.sum()))
+        span = f"{letter}{table.row(0) + 1}:{letter}{table.row(table.n - 1) + 1}"
+        ws.write_formula(r, c, f"=SUM({span})", fmt["total_money"], cached)
+    ws.print_area(0, 0, table.total_row, total_col)
+
+
+def _write_chart_data(ctx: Context, ws) -> None:
+    """Points of the cumulative chart: inputs as steps, value as a line, the payback point."""
+    table = ctx.tables["years"]
+    fmt, lang = ctx.fmt, ctx.lang
+    frame = ctx.frames["years"]
+    c = ctx.matrix.chart_col
+    top = table.header_row + 1
+    col = {k: table.letter(k) for k in table.keys}
+    _label(ws, table.header_row - 1, c, T("Gegevens voor de grafiek met cumulatieve waarden "
+                                          "(niet afgedrukt)",
+                                          "Data of the cumulative chart (not printed)")(lang),
+           fmt["subtitle"])
+    payback = ctx.results.headline.payback_years
+    # One x column for both lines (LibreOffice draws scatter series with different x ranges
+    # wrongly): inputs step at the start of each year, value runs straight between year ends.
+    headers = [T("x (jaren)", "x (years)"), charts.CUM_INPUTS, charts.CUM_VALUE,
+               T("x terugverdiend", "x payback")]
+    for j, text in enumerate(headers):
+        _label(ws, table.header_row, c + j, text(lang), fmt["header"])
+    ws.set_column(c, c + 4, 14)
+    cum_in = list(frame["cumulative_pv_inputs"])
+    cum_val = list(frame["cumulative_pv_value"])
+    row = top
+    for t in range(1, table.n):
+        for x in (t - 1, t):
+            ws.write_number(row, c, x, fmt["integer"])
+            ws.write_formula(row, c + 1, f"={col['cumulative_pv_inputs']}{table.row(t) + 1}",
+                             fmt["money"], cum_in[t])
+            ws.write_formula(row, c + 2, f"={col['cumulative_pv_value']}{table.row(x) + 1}",
+                             fmt["money"], cum_val[x])
+            row += 1
+    if payback is None:
+        return
+    # A vertical line from the axis up to where value meets the inputs step, named (in the
+    # legend) by the payback moment.
+    span = table.span("payback", external=False)
+    x_cell = xl_rowcol_to_cell(top, c + 3)
+    crossing = next(i for i, v in enumerate(frame["payback"]) if not isinstance(v, str))
+    name = T(("Terugverdiend na ", " jaar"), ("Payback after ", " years"))(lang)
+    shown = f"{payback:.1f}".replace(".", ",") if lang == "nl" else f"{payback:.1f}"
+    ws.write_formula(table.header_row, c + 4, f"={_q(name[0])}&FIXED({x_cell},1)&{_q(name[1])}",
+                     fmt["header"], f"{name[0]}{shown}{name[1]}")
+    ws.write_formula(top, c + 3, f"=IF(COUNT({span})=0,NA(),SUM({span}))", fmt["ratio"],
+                     payback)
+    levels = table.span("cumulative_pv_inputs", external=False)
+    level_cell = xl_rowcol_to_cell(top + 1, c + 4)
+    ws.write_number(top, c + 4, 0, fmt["money"])
+    ws.write_formula(top + 1, c + 4, f"=SUMPRODUCT(ISNUMBER({span})*{levels})", fmt["money"],
+                     cum_in[crossing])
+    # Every series of a scatter chart as long as the others and without blanks: LibreOffice
+    # pads shorter series with zeros in some workbooks. The repeated points coincide.
+    for r in range(top, top + max(2 * (table.n - 1), 2)):
+        if r > top:
+            ws.write_formula(r, c + 3, f"={x_cell}", fmt["ratio"], payback)
+        if r > top + 1:
+            ws.write_formula(r, c + 4, f"={level_cell}", fmt["money"], cum_in[crossing])
+        ws.write_formula(r, c + 5, f"={level_cell}", fmt["money"], cum_in[crossing])
+
+
+def write_trail(ctx: Context) -> None:
+    table = ctx.tables["trail"]
+    sources = ctx.sources["trail"]
+    rate = ctx.cells["rate_value"]
+
+    def make(i, rec):
+        r = table.row(i) + 1
+        col = {k: table.letter(k) for k in table.keys}
+        found = sources[i]
+        out = {key: _linked(found[key], getattr(rec, key)) for key in found}
+        out.update({
+            "gross": Out(rec.gross, f"={col['quantity']}{r}*{col['proxy']}{r}"),
+            "claim": Out(rec.claim, f"=(1-{col['deadweight']}{r})*(1-{col['displacement']}{r})"
+                                    f"*(1-{col['attribution']}{r})"),
+            "impact": Out(rec.impact, f"={col['gross']}{r}*{col['claim']}{r}"),
+            "persistence": Out(rec.persistence, f"=(1-{col['dropoff']}{r})^{col['age']}{r}"),
+            "value": Out(rec.value, f"={col['impact']}{r}*{col['persistence']}{r}"),
+            "discount_factor": Out(rec.discount_factor, f"=1/(1+{rate})^{col['year']}{r}"),
+            "present_value": Out(rec.present_value,
+                                 f"={col['value']}{r}*{col['discount_factor']}{r}"),
+        })
+        return out
+
+    _table_sheet(ctx, "trail", make, {"value": "=SUM({span})", "present_value": "=SUM({span})"})
+
+
+def write_input_trail(ctx: Context) -> None:
+    table = ctx.tables["input_trail"]
+    sources = ctx.sources["input_trail"]
+    rate = ctx.cells["rate_inputs"]
+
+    def make(i, rec):
+        r = table.row(i) + 1
+        col = {k: table.letter(k) for k in table.keys}
+        found = sources[i]
+        out = {"hours": _linked(found["hours"], rec.hours),
+               "rate": _linked(found["rate"], rec.rate)}
+        if _is_blank(rec.hours):
+            out["amount"] = _linked(found["amount"], rec.amount)
+        else:
+            out["amount"] = Out(rec.amount, f"={col['hours']}{r}*{col['rate']}{r}")
+        out["discount_factor"] = Out(rec.discount_factor, f"=1/(1+{rate})^{col['year']}{r}")
+        out["present_value"] = Out(rec.present_value,
+                                   f"={col['amount']}{r}*{col['discount_factor']}{r}")
+        return out
+
+    _table_sheet(ctx, "input_trail", make,
+                 {"amount": "=SUM({span})", "present_value": "=SUM({span})"})

@@ -51,6 +51,7 @@ from pathlib import Path
 from sroi_excel.exceptions import FileMissingError, SroiError, WriteRefusedError
 
 __all__ = [
+    "FileUnreadableError",
     "Snapshot",
     "check_writable",
     "ignore_file_size_signal",
@@ -62,6 +63,7 @@ __all__ = [
 _TMP_MARK = ".sroi-tmp-"
 _STALE_AFTER_S = 3600
 _CHUNK = 1 << 20
+_MAX_READ = 512 << 20  # opc refuses packages that unpack to more than 500 MB anyway
 
 _REASONS: dict[int, str] = {
     errno.ENOSPC: "the disk is full",
@@ -75,6 +77,12 @@ _REASONS: dict[int, str] = {
 }
 if hasattr(errno, "EDQUOT"):
     _REASONS[errno.EDQUOT] = "the disk quota is used up"
+
+
+class FileUnreadableError(SroiError, OSError):
+    """The workbook is there but cannot be read: exit code 3, like any file we cannot read."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -92,19 +100,37 @@ def read_snapshot(path: str | os.PathLike[str]) -> Snapshot:
     """Read the whole file once; parse ``data`` so the bytes checked later are the bytes used."""
     shown = os.fspath(path)
     try:
+        # A FIFO or a device such as /dev/zero would block or never end; refuse it unopened.
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            raise FileUnreadableError(f"{shown} is not a regular file; give the path of an "
+                                      ".xlsx workbook")
         with open(path, "rb") as f:
             # Taken before reading: if someone saves while we read, this mtime (or the hash)
             # will not match later and the write is refused, which is the safe outcome.
             st = os.fstat(f.fileno())
-            data = f.read()
+            # Bounded, so a video picked by mistake is refused without filling the memory.
+            too_large = FileUnreadableError(
+                f"{shown} is larger than {_MAX_READ >> 20} MB, more than any workbook this "
+                "tool reads; check that this is the right file")
+            if st.st_size > _MAX_READ:
+                raise too_large
+            # Exactly the size (read(n) reserves n bytes up front), then one byte more to
+            # notice a file that is still growing.
+            data = f.read(st.st_size)
+            if f.read(1):
+                raise FileUnreadableError(f"{shown} changed while it was being read (is "
+                                          "another program still saving it?); run again")
+    except FileUnreadableError:
+        raise
     except FileNotFoundError:
         raise FileMissingError(f"{shown}: no such file") from None
     except IsADirectoryError:
         raise FileMissingError(f"{shown} is a folder, not a workbook file") from None
     except PermissionError:
-        raise SroiError(f"cannot read {shown}: permission denied") from None
+        raise FileUnreadableError(f"cannot read {shown}: permission denied") from None
     except OSError as exc:
-        raise SroiError(f"could not read {shown}: {_reason(exc)}") from exc
+        raise FileUnreadableError(f"could not read {shown}: {_reason(exc)}") from exc
     return Snapshot(
         path=Path(os.path.abspath(path)),
         data=data,

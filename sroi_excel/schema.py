@@ -113,6 +113,27 @@ SETTINGS = Sheet(
            "Leeg = basiswaarden. Anders de naam van een scenario op het tabblad Scenario's.",
            "Blank = base values. Otherwise the name of a scenario on the Scenarios sheet.",
            kind="scenario"),
+        _c("mc_draws", "Monte Carlo: aantal trekkingen", "Monte Carlo: number of draws",
+           "Hoe vaak de aannames met een verdeling (tabblad Aannames) worden getrokken; "
+           "standaard 10.000, 0 = geen Monte Carlo.",
+           "How many times the assumptions with a distribution (Assumptions sheet) are drawn; "
+           "10,000 by default, 0 = no Monte Carlo.", kind="integer"),
+        _c("mc_seed", "Monte Carlo: startgetal (seed)", "Monte Carlo: seed",
+           "Hetzelfde startgetal geeft dezelfde trekkingen en dus dezelfde uitkomsten; leeg = "
+           "12345.", "The same seed gives the same draws and so the same results; blank = "
+           "12345.", kind="integer"),
+        _c("sensitivity_step", "Gevoeligheid: stap aftrekposten",
+           "Sensitivity: step for deductions",
+           "Hoeveel procentpunt deadweight, attributie, verplaatsing en uitdoving omlaag en "
+           "omhoog gaan in de gevoeligheidsanalyse; standaard 10%.",
+           "By how many percentage points deadweight, attribution, displacement and drop-off "
+           "move down and up in the sensitivity analysis; 10% by default.", kind="percent"),
+        _c("switching_stakeholder", "Omslagpunt voor belanghebbende",
+           "Switching values for stakeholder",
+           "Optioneel: een belanghebbende. Het tabblad Gevoeligheid toont dan ook bij welke "
+           "waarde de netto contante waarde van deze partij 0 is.",
+           "Optional: a stakeholder. The Sensitivity sheet then also shows at which value this "
+           "party's net present value is 0.", kind="stakeholder"),
     ),
     Text("Vul kolom B in. Gele cellen zijn invoer.", "Fill in column B. Yellow cells are input."),
 )
@@ -155,6 +176,12 @@ ASSUMPTIONS = Sheet(
            "Lowest plausible value (for sensitivity).", kind="number"),
         _c("high", "Hoog", "High", "Hoogste plausibele waarde (voor gevoeligheid).",
            "Highest plausible value (for sensitivity).", kind="number"),
+        _c("distribution", "Verdeling", "Distribution",
+           "Voor Monte Carlo: uniform (tussen laag en hoog), driehoek of PERT (laag, waarde, "
+           "hoog), of vast (niet trekken). Leeg = driehoek als laag en hoog zijn ingevuld.",
+           "For Monte Carlo: uniform (between low and high), triangular or PERT (low, value, "
+           "high), or fixed (not drawn). Blank = triangular when low and high are filled in.",
+           kind="choice", width=12),
     ),
     Text("Per jaar een andere waarde? Vul de kolommen Jaar 1, Jaar 2, ... in.",
          "A different value per year? Fill in the columns Year 1, Year 2, ..."),
@@ -178,12 +205,16 @@ INPUTS = Sheet(
            "geld, uren (uren x uurtarief) of in natura (gewaardeerd bedrag).",
            "money, hours (hours x rate) or in kind (valued amount).", kind="choice", width=12),
         _c("amount", "Bedrag", "Amount",
-           "Bedrag in euro voor geld of in natura; getal of formule.",
-           "Amount for money or in kind; number or formula.", kind="number", width=14),
+           "Bedrag in euro voor geld of in natura; getal, formule of de code van een "
+           "referentieprijs.",
+           "Amount for money or in kind; number, formula or the code of a reference price.",
+           kind="number", width=14),
         _c("hours", "Uren", "Hours", "Aantal uren bij soort uren; getal of formule.",
                "Number of hours for type hours; number or formula.", kind="number", width=10),
-        _c("rate", "Uurtarief", "Hourly rate", "Tarief per uur bij soort uren.",
-           "Rate per hour for type hours.", kind="number", width=12),
+        _c("rate", "Uurtarief", "Hourly rate",
+           "Tarief per uur bij soort uren; getal, formule of de code van een referentieprijs.",
+           "Rate per hour for type hours; number, formula or the code of a reference price.",
+           kind="number", width=12),
         _c("year", "Jaar", "Year",
            "Analysejaar van de inbreng: 0 = bij de start (nooit verdisconteerd), 1 = eerste "
            "jaar. Een kalenderjaar mag ook als Eerste jaar is ingesteld.",
@@ -216,8 +247,10 @@ OUTCOMES = Sheet(
            "How many units a year; number or formula over assumptions (=Trajectories*Reach).",
            kind="number", width=14, aliases=("Omvang",)),
         _c("proxy", "Financiële proxy", "Financial proxy",
-           "Waarde van één eenheid in euro; getal of formule.",
-           "Value of one unit; number or formula.", kind="number", width=14,
+           "Waarde van één eenheid in euro; getal, formule, of de code van een referentieprijs "
+           "(bijv. QALY), die dan naar het prijspeil wordt geïndexeerd.",
+           "Value of one unit; number, formula, or the code of a reference price (e.g. QALY), "
+           "which is then indexed to the price year.", kind="number", width=14,
            aliases=("Financiele proxy", "Proxy", "Tarief", "Kostprijs", "Waardering")),
         _c("proxy_source", "Bron proxy", "Proxy source", "Waar de proxy vandaan komt.",
            "Where the proxy comes from.", width=30),
@@ -265,13 +298,86 @@ SCENARIOS = Sheet(
     ),
 )
 
-INPUT_SHEETS = (SETTINGS, STAKEHOLDERS, ASSUMPTIONS, INPUTS, OUTCOMES, SCENARIOS)
+REFERENCE_PRICES = Sheet(
+    "reference_prices",
+    Text("Referentieprijzen", "Reference prices"),
+    (
+        _c("code", "Code", "Code",
+           "Korte, unieke code. Typ de code (of de kostenpost) in plaats van een getal in een "
+           "proxy-, uurtarief- of bedragcel, bijv. QALY; de tool indexeert de prijs dan naar "
+           "het prijspeil van de analyse.",
+           "Short, unique code. Type the code (or the item) instead of a number in a proxy, "
+           "hourly rate or amount cell, e.g. QALY; the tool then indexes the price to the "
+           "analysis price year.", width=16),
+        _c("item", "Kostenpost", "Item", "Wat de prijs waardeert; uniek.",
+           "What the price values; unique.", width=44, required=True,
+           aliases=("Omschrijving", "Referentieprijs", "Reference price", "Description")),
+        _c("unit", "Eenheid", "Unit", "Prijs per wat: uur, consult, dag, jaar.",
+           "Price per what: hour, consultation, day, year.", width=22),
+        _c("price", "Prijs", "Price", "De prijs in euro, in prijzen van het basisjaar.",
+           "The price, in prices of the base year.", kind="number", width=12, required=True),
+        _c("base_year", "Basisjaar", "Base year",
+           "Het prijspeil van de bron, bijv. 2014. Leeg = wordt niet geïndexeerd.",
+           "The price year of the source, e.g. 2014. Blank = never indexed.", kind="integer",
+           width=10),
+        _c("source", "Bron", "Source", "Waar de prijs vandaan komt.",
+           "Where the price comes from.", width=48),
+        _c("published", "Gepubliceerde waarde", "Published value",
+           "Optioneel: een gepubliceerde (afgeronde) waarde voor het jaar ernaast. Is dat het "
+           "prijspeil van de analyse, dan telt deze waarde in plaats van de exact "
+           "geïndexeerde prijs; het rekenspoor vermeldt dat.",
+           "Optional: a published (rounded) value for the year next to it. When that is the "
+           "analysis price year, it is used instead of the exactly indexed price; the "
+           "calculation trail says so.", kind="number", width=12),
+        _c("published_year", "Jaar gepubliceerde waarde", "Year of published value",
+           "Het prijspeil van de gepubliceerde waarde.",
+           "The price year of the published value.", kind="integer", width=12),
+        _c("published_source", "Bron gepubliceerde waarde", "Source of published value",
+           "Waar de gepubliceerde waarde staat.", "Where the published value is published.",
+           width=36),
+        _c("index", "Index", "Index",
+           "Naam van de prijsindex op het tabblad Prijsindex; leeg = de index op de eerste "
+           "regel daar (CPI).",
+           "Name of the price index on the Price index sheet; blank = the index on its first "
+           "row (CPI).", width=10),
+    ),
+)
+
+PRICE_INDEX = Sheet(
+    "price_index",
+    Text("Prijsindex", "Price index"),
+    (
+        _c("year", "Jaar", "Year",
+           "Kalenderjaar. Nodig: het basisjaar van elke gebruikte referentieprijs en het "
+           "prijspeil van de analyse (Instellingen).",
+           "Calendar year. Needed: the base year of every reference price used and the "
+           "analysis price year (Settings).", kind="integer", width=8, required=True),
+        _c("value", "Indexcijfer", "Index value",
+           "Het indexcijfer voor dat jaar, bijv. CPI van CBS StatLine; alle jaren uit dezelfde "
+           "reeks (zelfde basisjaar).",
+           "The index value for that year, e.g. the CBS StatLine CPI; every year from the same "
+           "series (same base).", kind="number", width=12, required=True),
+        _c("name", "Naam index", "Index name",
+           "Bijv. CPI. Meer reeksen mag; een referentieprijs kiest er een in kolom Index.",
+           "E.g. CPI. Several series may be listed; a reference price picks one in its Index "
+           "column.", width=14),
+        _c("source", "Bron", "Source", "Waar het indexcijfer vandaan komt.",
+           "Where the index value comes from.", width=48),
+    ),
+)
+
+INPUT_SHEETS = (SETTINGS, STAKEHOLDERS, ASSUMPTIONS, INPUTS, OUTCOMES, SCENARIOS,
+                REFERENCE_PRICES, PRICE_INDEX)
 README_SHEET = Text("Lees mij", "Read me")
 
 YES = Text("ja", "yes")
 NO = Text("nee", "no")
 ANALYSIS_TYPES = {"forecast": Text("prognose", "forecast"),
                   "evaluative": Text("evaluatief", "evaluative")}
+DISTRIBUTIONS = {"uniform": Text("uniform", "uniform"),
+                 "triangular": Text("driehoek", "triangular"),
+                 "pert": Text("PERT", "PERT"),
+                 "fixed": Text("vast", "fixed")}
 
 # Result sheets are owned by the tool: fill replaces them, nothing else.
 RESULT_SHEETS = {
@@ -280,6 +386,9 @@ RESULT_SHEETS = {
     "outcomes": Text("Per opbrengst", "By outcome"),
     "years": Text("Per jaar", "By year"),
     "trail": Text("Rekenspoor", "Calculation trail"),
+    "input_trail": Text("Rekenspoor inbreng", "Input trail"),
+    "sensitivity": Text("Gevoeligheid", "Sensitivity"),
+    "monte_carlo": Text("Monte Carlo", "Monte Carlo"),
 }
 
 
@@ -409,6 +518,7 @@ RESULT_COLUMNS: dict[str, tuple[Text, str]] = {
     "inputs": (Text("Inbreng", "Inputs"), "money"),
     "net": (Text("Netto", "Net"), "money"),
     "ratio": (Text("Ratio", "Ratio"), "ratio"),
+    "net_ratio": (Text("Netto ratio", "Net ratio"), "ratio"),
     "amount": (Text("Bedrag", "Amount"), "money"),
     "pv_inputs": (Text("Contante waarde inbreng", "PV inputs"), "money"),
     "pv_value": (Text("Contante waarde opbrengsten", "PV outcomes"), "money"),
@@ -416,4 +526,11 @@ RESULT_COLUMNS: dict[str, tuple[Text, str]] = {
     "cumulative_pv_value": (Text("Cumulatief opbrengsten", "Cumulative value"), "money"),
     "cumulative_net": (Text("Cumulatief netto", "Cumulative net"), "money"),
     "note": (Text("Bron / toelichting", "Source / note"), "text"),
+    # Reference prices (only in tables where one is used): base price, both index values.
+    "price_item": (Text("Referentieprijs", "Reference price"), "text"),
+    "base_price": (Text("Basisprijs", "Base price"), "money"),
+    "base_year": (Text("Basisjaar", "Base year"), "integer"),
+    "index_base": (Text("Index basisjaar", "Index base year"), "number"),
+    "index_price_year": (Text("Index prijspeil", "Index price year"), "number"),
+    "price_note": (Text("Toelichting prijs", "Price note"), "text"),
 }

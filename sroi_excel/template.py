@@ -7,7 +7,7 @@ import io
 
 import xlsxwriter
 
-from . import __version__, schema
+from . import __version__, prices, schema
 from .schema import STYLES, Text
 
 INPUT_ROWS = 200  # rows prepared (coloured, validated) per input table
@@ -22,6 +22,8 @@ EXAMPLE = {
         "first_year": 2025, "years": 3, "discount_rate": 0.0225, "discount_rate_inputs": None,
         "discount_inputs": True, "beyond_horizon": False, "price_year": 2025,
         "currency": "EUR", "scenario": None,
+        "mc_draws": 10_000, "mc_seed": 12345, "sensitivity_step": 0.1,
+        "switching_stakeholder": Text("Gemeente", "Council"),
         "note": Text("Voorbeeld; vervang door je eigen analyse.",
                      "An example; replace it with your own analysis."),
     },
@@ -81,6 +83,8 @@ def build_template(lang: str = "nl") -> bytes:
     _inputs(book, fmt, lang)
     _outcomes(book, fmt, lang)
     _scenarios(book, fmt, lang)
+    _reference_prices(book, fmt, lang)
+    _price_index(book, fmt, lang)
     # Names for the example assumptions, so that =Deelnemers*Succes works in Excel too.
     title = schema.ASSUMPTIONS.name(lang)
     for row, (name, *_rest) in enumerate(EXAMPLE["assumptions"], 2):
@@ -89,11 +93,11 @@ def build_template(lang: str = "nl") -> bytes:
     return out.getvalue()
 
 
-def _readme(book, fmt, lang):
+def _readme(book, fmt, lang, lines: list[tuple[str, str]] | None = None):
     ws = book.add_worksheet(schema.README_SHEET(lang))
     ws.set_column(0, 0, 100)
     ws.hide_gridlines(2)
-    lines = {
+    lines = lines or {
         "nl": [
             ("title", "SROI-analyse met sroi-excel"),
             ("text", ""),
@@ -110,6 +114,12 @@ def _readme(book, fmt, lang):
                      "wijzig ze dus niet zelf. Al het andere blijft zoals het is."),
             ("wrap", "5. sroi-excel check deze-werkmap.xlsx controleert de invoer zonder iets "
                      "te schrijven."),
+            ("wrap", "6. Referentieprijzen: typ in een proxy-, uurtarief- of bedragcel de code "
+                     "van een referentieprijs (bijv. QALY) in plaats van een getal. De tool "
+                     "indexeert de prijs van het basisjaar naar het prijspeil op Instellingen: "
+                     "prijs x index[prijspeil] / index[basisjaar]. Zet het indexcijfer van "
+                     "beide jaren op het tabblad Prijsindex (CBS StatLine). Eigen tarieven, "
+                     "zoals een gemeentelijk Wmo-tarief, voeg je toe als regel."),
             ("text", ""),
             ("note", "De voorbeeldregels (buurtcoach) mag je overschrijven of verwijderen."),
         ],
@@ -128,6 +138,12 @@ def _readme(book, fmt, lang):
                      "year and Calculation trail. They are replaced on every fill, so do not "
                      "edit them. Everything else stays as it is."),
             ("wrap", "5. sroi-excel check this-workbook.xlsx checks the input without writing."),
+            ("wrap", "6. Reference prices: type the code of a reference price (e.g. QALY) in a "
+                     "proxy, hourly rate or amount cell instead of a number. The tool indexes "
+                     "the price from its base year to the price year in Settings: price x "
+                     "index[price year] / index[base year]. Put the index value of both years "
+                     "on the Price index sheet (CBS StatLine). Add your own tariffs, such as a "
+                     "municipal Wmo tariff, as rows."),
             ("text", ""),
             ("note", "The example rows (job coach) are there to be overwritten or deleted."),
         ],
@@ -185,9 +201,14 @@ def _prepare(ws, fmt, sheet: schema.Sheet, lang: str, first: int, rows: int = IN
         elif column.key == "kind" and sheet.key == "inputs":
             ws.data_validation(first, col, last, col, {
                 "validate": "list", "source": [t(lang) for t in schema.INPUT_KINDS.values()]})
+        elif column.key == "distribution":
+            ws.data_validation(first, col, last, col, {
+                "validate": "list", "source": [t(lang) for t in schema.DISTRIBUTIONS.values()]})
 
 
-def _settings(book, fmt, lang):
+def _settings(book, fmt, lang, values: dict | None = None):
+    # examples/build_examples.py passes its own values; a setting it leaves out stays blank.
+    values = EXAMPLE["settings"] if values is None else values
     sheet = schema.SETTINGS
     ws = book.add_worksheet(sheet.name(lang))
     for col, text in enumerate(schema.SETTINGS_HEADERS):
@@ -197,11 +218,10 @@ def _settings(book, fmt, lang):
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 36)
     ws.set_column(2, 2, 90, fmt["note"])
-    values = EXAMPLE["settings"]
     for row, column in enumerate(sheet.columns, 1):
         ws.write_string(row, 0, column.header(lang), fmt["label"])
         ws.write_string(row, 2, column.note(lang), fmt["note"])
-        value = values[column.key]
+        value = values.get(column.key)
         style = _input_format(fmt, column.kind)
         if isinstance(value, Text):
             value = value(lang)
@@ -218,6 +238,14 @@ def _settings(book, fmt, lang):
             ws.data_validation(row, 1, row, 1, {
                 "validate": "list", "error_type": "warning",
                 "source": f"='{schema.SCENARIOS.name(lang)}'!$A$2:$A${INPUT_ROWS + 1}"})
+        elif column.kind == "stakeholder":
+            if value:
+                ws.write_string(row, 1, value, style)
+            else:
+                ws.write_blank(row, 1, None, style)
+            ws.data_validation(row, 1, row, 1, {
+                "validate": "list", "error_type": "warning",
+                "source": f"='{schema.STAKEHOLDERS.name(lang)}'!$A$2:$A${INPUT_ROWS + 1}"})
         elif value is None:
             ws.write_blank(row, 1, None, style)
         elif isinstance(value, str):
@@ -265,7 +293,15 @@ def _assumptions(book, fmt, lang):
     rows = [[name, value, unit, source, low, high]
             for name, value, unit, source, low, high in EXAMPLE["assumptions"]]
     ws = _table(book, fmt, sheet, lang, rows)
-    first = len(sheet.columns)
+    _year_columns(ws, fmt, lang)
+    for r, (_, value, *_rest) in enumerate(EXAMPLE["assumptions"], 1):
+        if isinstance(value, float) and value < 1:
+            ws.write_number(r, 1, value, fmt["input_percent"])
+
+
+def _year_columns(ws, fmt, lang):
+    """The optional per-year value columns to the right of the assumptions table."""
+    first = len(schema.ASSUMPTIONS.columns)
     for n in range(1, schema.TEMPLATE_YEAR_COLUMNS + 1):
         col = first + n - 1
         ws.write_string(0, col, schema.YEAR_COLUMN(lang).format(n=n), fmt["header"])
@@ -274,9 +310,6 @@ def _assumptions(book, fmt, lang):
             f"Value in year {n}, where it differs from the Value column (e.g. a scale-up)."
         )(lang), {"x_scale": 2})
         ws.set_column(col, col, 10, fmt["input_number"])
-    for r, (_, value, *_rest) in enumerate(EXAMPLE["assumptions"], 1):
-        if isinstance(value, float) and value < 1:
-            ws.write_number(r, 1, value, fmt["input_percent"])
 
 
 def _inputs(book, fmt, lang):
@@ -300,6 +333,25 @@ def _outcomes(book, fmt, lang):
 
 def _scenarios(book, fmt, lang):
     _table(book, fmt, schema.SCENARIOS, lang, [list(r) for r in EXAMPLE["scenarios"]])
+
+
+# A tariff of the user's own, as users add them below the shipped library.
+EXAMPLE_PRICE = ("WMO-BEGELEIDING", Text("Wmo-begeleiding (voorbeeld: gemeentelijk tarief)",
+                                         "Wmo support (example: municipal tariff)"),
+                 Text("uur", "hour"), 46.80, 2025,
+                 Text("Tarieflijst Wmo gemeente Voorbeeld 2025 (voorbeeld; vervang door je "
+                      "eigen tarief)", "Wmo tariff list, Example Council 2025 (an example; "
+                      "replace it with your own tariff)"))
+
+
+def _reference_prices(book, fmt, lang):
+    rows = [[p.code, p.item, p.unit, p.price, p.base_year, p.source] for p in prices.LIBRARY]
+    rows.append(list(EXAMPLE_PRICE))
+    _table(book, fmt, schema.REFERENCE_PRICES, lang, rows)
+
+
+def _price_index(book, fmt, lang):
+    _table(book, fmt, schema.PRICE_INDEX, lang, [list(point) for point in prices.CPI])
 
 
 def _stakeholder(dutch: str, lang: str) -> str:

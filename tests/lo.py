@@ -38,3 +38,17 @@ def convert(path: Path, fmt: str, outdir: Path, work: Path) -> Path:
     target = outdir / (path.stem + "." + fmt.split(":")[0])
     assert result.returncode == 0 and target.exists(), (result.stdout, result.stderr)
     return target
+
+
+def convert_all(paths: list[Path], fmt: str, outdir: Path, work: Path) -> dict[Path, Path]:
+    """Convert several files in one LibreOffice start (each start costs seconds)."""
+    binary = soffice()
+    outdir.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [binary, f"-env:UserInstallation={profile(work)}", "--headless", "--norestore",
+         "--convert-to", fmt, "--outdir", str(outdir), *map(str, paths)],
+        capture_output=True, text=True, timeout=600)
+    targets = {p: outdir / (p.stem + "." + fmt.split(":")[0]) for p in paths}
+    missing = [str(p) for p, t in targets.items() if not t.exists()]
+    assert result.returncode == 0 and not missing, (missing, result.stdout, result.stderr)
+    return targets

@@ -52,8 +52,8 @@ def test_fill_json_summary(tmp_path):
     data = json.loads(result.output)
     assert data["ok"] is True
     assert data["results"]["scenario"] == "minimum"
-    assert data["sheets"] == ["Results", "By stakeholder", "By outcome", "By year",
-                              "Calculation trail"]
+    assert data["sheets"][:6] == ["Results", "By stakeholder", "By outcome", "By year",
+                                  "Calculation trail", "Input trail"]
 
 
 def test_errors_exit_1_and_leave_file_untouched(workbook):

@@ -130,6 +130,24 @@ def test_negative_outcome_is_subtracted_and_per_stakeholder_sums():
     assert rows["inputs"].sum() == r.headline.pv_inputs
 
 
+def test_net_ratio_per_stakeholder_is_own_net_per_euro():
+    # Municipality pays 27,126 and saves 80 x 13 x 55 + 40 x 13 x 78.60 = 57,200 + 40,872
+    # = 98,072; the insurer saves 40 x 4 x 80 = 12,800 and pays nothing.
+    # Municipality: net 98,072 - 27,126 = 70,946; net per euro 70,946 / 27,126 = 2.6154
+    # (De Bilt's "2,62"); the whole analysis: (110,872 - 27,126) / 27,126 = 3.0873.
+    m = model([outcome("Gemeente", 80 * 13, 55), outcome("Gemeente", 40 * 13, 78.60),
+               outcome("Verzekeraar", 40 * 4, 80)], [money("Gemeente", 27126)],
+              stakeholders=("Gemeente", "Verzekeraar"))
+    r = compute(m)
+    rows = r.stakeholders.set_index("stakeholder")
+    assert rows.loc["Gemeente", "net"] == pytest.approx(70946)
+    assert rows.loc["Gemeente", "net_ratio"] == pytest.approx(70946 / 27126)
+    assert round(rows.loc["Gemeente", "net_ratio"], 2) == 2.62
+    assert rows.loc["Gemeente", "ratio"] == pytest.approx(98072 / 27126)
+    assert rows["net_ratio"].isna()["Verzekeraar"]  # no inputs: no ratio of its own
+    assert r.headline.net_ratio == pytest.approx(83746 / 27126)
+
+
 def test_qualitative_outcomes_are_listed_not_valued():
     m = model([outcome("A", 1, 100), outcome("B", None, None, name="confidence",
                                              monetised=False)])

@@ -98,7 +98,7 @@ def test_missing_sheet():
     found = messages(out.getvalue())
     assert found == ["Opbrengsten: the sheet 'Opbrengsten' (English: 'Outcomes') is missing; "
                      "sheets found: Lees mij, Instellingen, Belanghebbenden, Aannames, Inbreng, "
-                     "Scenario's"]
+                     "Scenario's, Referentieprijzen, Prijsindex"]
 
 
 def test_warnings_do_not_fail():

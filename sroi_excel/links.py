@@ -1,0 +1,107 @@
+"""Which input cell holds the value the engine used, so a result cell can refer to it.
+
+A result formula such as ``=Opbrengsten!D2`` is only right when that cell, as Excel computes
+it, holds the value the engine used. It does not when the value depends (directly or through
+other assumptions) on an assumption that the chosen scenario overrides, or that has its own
+value for the year in question (the ``Jaar n`` columns): the cell then shows the base value.
+Such figures are written as values and say why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import formula
+from .engine import scenario_overrides
+from .model import Amount, Cell, Model
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a cell cannot be referred to: an assumption overridden by a scenario or a year."""
+
+    assumption: str
+    scenario: str | None = None  # set: the scenario overrides it
+    year: int | None = None  # set: the assumption has its own value for this year
+    default: bool = False  # the workbook has no cell for this value (a default)
+    price: str | None = None  # the cell names a reference price (text), indexed by the reader
+    text: bool = False  # the cell holds something other than a number or a formula
+
+
+@dataclass(frozen=True)
+class Source:
+    """The cell to refer to, or (cell None) the reasons a value must be written instead."""
+
+    cell: Cell | None
+    reasons: tuple[Reason, ...] = ()
+
+
+class Linker:
+    """Answers "may this amount, in this year, be a reference to its own cell?"."""
+
+    def __init__(self, model: Model, scenario: str | None):
+        self.model = model
+        self.scenario, overrides = scenario_overrides(model, scenario)
+        self.overridden = set(overrides)
+        self.assumptions = {a.name.casefold(): a for a in model.assumptions}
+        self._closure: dict[str, frozenset[str]] = {}
+
+    def names(self, node: formula.Node) -> frozenset[str]:
+        """Assumption names (folded) the formula depends on, through the assumptions' cells."""
+        found: set[str] = set()
+        for ref in formula.references(node):
+            if isinstance(ref, formula.Name):
+                found |= self._name_closure(ref.name.casefold(), frozenset())
+        return frozenset(found)
+
+    def _name_closure(self, key: str, busy: frozenset[str]) -> frozenset[str]:
+        if key in self._closure:
+            return self._closure[key]
+        found = {key}
+        assumption = self.assumptions.get(key)
+        # The value cell is what Excel computes when a formula refers to the assumption.
+        if assumption is not None and key not in busy:
+            for ref in formula.references(assumption.value.node):
+                if isinstance(ref, formula.Name):
+                    found |= self._name_closure(ref.name.casefold(), busy | {key})
+        result = frozenset(found)
+        self._closure[key] = result
+        return result
+
+    def source(self, amount: Amount | None, year: int) -> Source:
+        """Where the value of ``amount`` used in ``year`` can be read in the workbook."""
+        if amount is None:
+            return Source(None)
+        if amount.at is None:
+            return Source(None, (Reason("", default=True),))
+        price = getattr(amount, "price", None)
+        if price is not None:
+            return Source(None, (Reason("", price=price.code or price.item),))
+        if not _number_or_formula(amount.text):
+            return Source(None, (Reason("", text=True),))
+        if amount.price is not None:
+            # The cell holds a reference price's code, not its indexed value; the trail's price
+            # columns (base price, both index values, note) say how the value was made.
+            return Source(None)
+        reasons = []
+        for key in sorted(self.names(amount.node)):
+            assumption = self.assumptions.get(key)
+            label = assumption.name if assumption is not None else key
+            if key in self.overridden:
+                reasons.append(Reason(label, scenario=self.scenario))
+            elif assumption is not None and any(y == year for y, _ in assumption.per_year):
+                reasons.append(Reason(label, year=year))
+        if reasons:
+            return Source(None, tuple(reasons))
+        return Source(amount.at)
+
+
+def _number_or_formula(text: str) -> bool:
+    """Whether the cell holds what Excel computes as this amount (not a text the reader read)."""
+    if not text or text.startswith("="):
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,1270 @@
+"""How sure is the ratio: scenarios side by side, one-at-a-time sensitivity, switching values
+and Monte Carlo. Pure computation: no files, no printing.
+
+Scenarios are computed with the engine itself. Everything else goes through ``_Evaluator``, a
+copy of the engine's arithmetic (engine.py ``compute``) that takes, for any assumption, a
+value or a numpy array of values (one per draw or per trial point), so that 10,000 draws or
+a grid of trial points cost one pass over the outcomes instead of one ``compute`` each.
+Where every value is a plain number it does exactly what the engine does, in the same order,
+so it returns the engine's figures to the last bit.
+
+Conventions chosen here (and stated on the sensitivity sheets):
+
+* A value set for an assumption (low, high, a switching point, a draw) replaces it in every
+  year, as a scenario override does in the engine; its per-year values are not used then.
+* The analysis is done on the scenario the results report (settings or ``--scenario``).
+* Deductions move by an absolute step (10% -> 0% and 20% with a step of 10 points), kept
+  within 0%..100%.
+* A switching value is where the SROI ratio is 1, i.e. where NPV = PV(outcomes) - PV(inputs)
+  is 0. NPV is affine in an assumption that enters every term it touches once, as a factor,
+  which is the common case; two trial points then give the root exactly, and it is verified
+  by evaluating there. Otherwise (drop-off over three or more years, an assumption squared or
+  in a discount-like chain) a grid over the allowed range brackets the root and repeated
+  subdivision narrows it to ~1e-12.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from . import formula
+from .engine import compute, discount_factor, index_amount, scenario_overrides
+from .exceptions import FormulaError, SroiError, WorkbookError
+from .model import Amount, Assumption, Model, Outcome
+from .schema import Text
+
+Value = float | np.ndarray
+Progress = Callable[[int, int], None]
+
+DEDUCTIONS = ("deadweight", "attribution", "displacement", "dropoff")
+DEDUCTION_LABELS = {
+    "deadweight": Text("deadweight", "deadweight"),
+    "attribution": Text("attributie", "attribution"),
+    "displacement": Text("verplaatsing", "displacement"),
+    "dropoff": Text("uitdoving", "drop-off"),
+}
+DISTRIBUTIONS = ("uniform", "triangular", "pert")
+MAX_DRAWS = 1_000_000
+HISTOGRAM_BINS = 20
+_REL_TOL = 1e-9  # |NPV| below this share of the base figures counts as zero
+_GRID = 129
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioFigures:
+    """One column of the scenario comparison; ``error`` when the scenario could not compute."""
+
+    name: str | None  # None: base values
+    ratio: float | None = None
+    net_ratio: float | None = None
+    pv_value: float | None = None
+    pv_inputs: float | None = None
+    npv: float | None = None
+    stakeholders: tuple[tuple[str, float, float], ...] = ()  # (name, PV inputs, PV value)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SensitivityItem:
+    """The ratio with one assumption at its low and high, or one deduction moved by a step."""
+
+    kind: str  # "assumption" or one of DEDUCTIONS
+    name: str  # the assumption, or the outcome whose deduction moves
+    stakeholder: str = ""
+    outcome_no: int | None = None
+    base: float | None = None
+    low: float | None = None
+    high: float | None = None
+    ratio_low: float | None = None
+    ratio_high: float | None = None
+    swing: float = 0.0  # |ratio at high - ratio at low|; the base ratio stands in for a gap
+    error: str | None = None
+
+    @property
+    def is_percent(self) -> bool:
+        return self.kind in DEDUCTIONS
+
+
+def _swing(ratio_low: float | None, ratio_high: float | None, base: float | None) -> float:
+    ends = [r if r is not None else base for r in (ratio_low, ratio_high)]
+    if ends[0] is None or ends[1] is None:
+        return 0.0
+    return abs(ends[1] - ends[0])
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A switching value: ``value`` where it exists, else ``reason`` says why there is none."""
+
+    value: float | None
+    reason: Text | None = None
+    method: str = ""  # "linear" (two points, exact) or "bracketing"
+
+
+@dataclass(frozen=True)
+class SwitchingValue:
+    kind: str  # "assumption" or one of DEDUCTIONS
+    name: str
+    stakeholder: str = ""
+    outcome_no: int | None = None
+    base: float | None = None
+    low: float | None = None
+    high: float | None = None
+    percent: bool = False
+    ratio: Solution = field(default_factory=lambda: Solution(None))  # ratio = 1
+    npv: Solution | None = None  # NPV = 0 for the chosen stakeholder
+
+    @property
+    def within_range(self) -> bool | None:
+        """Whether the ratio-1 value lies within the assumption's low-high range."""
+        if self.ratio.value is None or self.low is None or self.high is None:
+            return None
+        return self.low <= self.ratio.value <= self.high
+
+
+@dataclass(frozen=True)
+class Stats:
+    mean: float | None
+    p5: float | None
+    p50: float | None
+    p95: float | None
+
+
+@dataclass(frozen=True)
+class Varied:
+    """An assumption drawn in the Monte Carlo analysis."""
+
+    name: str
+    distribution: str
+    low: float
+    mode: float
+    high: float
+    mean: float | None = None  # of the draws
+    percent: bool = False
+
+
+@dataclass(frozen=True)
+class MonteCarlo:
+    draws: int
+    seed: int
+    varied: tuple[Varied, ...]
+    ratio: Stats
+    npv: Stats
+    p_ratio_above_1: float | None
+    undefined: int  # draws without inputs, hence without a ratio
+    histogram: tuple[tuple[float, float, int], ...]  # (from, to, draws) of the ratio
+    notes: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """Everything the sensitivity sheets show, as of one fill."""
+
+    scenario: str | None  # the scenario the analysis is done on
+    base_ratio: float | None
+    base_npv: float
+    step: float
+    scenarios: tuple[ScenarioFigures, ...] = ()
+    sensitivity: tuple[SensitivityItem, ...] = ()  # ranked by swing, largest first
+    omitted: int = 0  # deductions left out of the sensitivity table: they change nothing
+    switching: tuple[SwitchingValue, ...] = ()
+    switching_stakeholder: str | None = None
+    monte_carlo: MonteCarlo | None = None
+    notes: tuple[Text, ...] = ()  # parts not computed, and why
+
+    def to_dict(self) -> dict:
+        """Plain data for --json, in English."""
+        return {
+            "scenario": self.scenario,
+            "base_sroi_ratio": _clean(self.base_ratio),
+            "scenarios": [_scenario_dict(s) for s in self.scenarios],
+            "sensitivity": {
+                "method": "one at a time: each assumption at its low and high value, each "
+                          f"deduction {self.step:.0%} points down and up",
+                "step": self.step,
+                "items": [_sensitivity_dict(i) for i in self.sensitivity],
+                "omitted_without_effect": self.omitted,
+            },
+            "switching_values": {
+                "method": "value at which the SROI ratio is 1 (NPV 0), one assumption or "
+                          "deduction at a time; exact where NPV is linear in it",
+                "stakeholder": self.switching_stakeholder,
+                "items": [_switching_dict(s, self.switching_stakeholder)
+                          for s in self.switching],
+            },
+            "monte_carlo": _monte_carlo_dict(self.monte_carlo),
+            "notes": [n.en for n in self.notes],
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# The vectorised evaluator
+# --------------------------------------------------------------------------------------------
+
+
+class _Values:
+    """Assumption values for one year; ``fixed`` ones (set or drawn) replace the workbook's."""
+
+    def __init__(self, ev: _Evaluator, fixed: Mapping[str, Value], year: int):
+        self.ev = ev
+        self.fixed = fixed
+        self.year = year
+        self.memo: dict[str, Value] = {}
+        self.busy: set[str] = set()
+
+    def name(self, name: str) -> Value:
+        key = name.casefold()
+        found = self.memo.get(key)
+        if found is not None:
+            return found
+        if key in self.fixed:
+            value = self.fixed[key]
+        else:
+            amount = self.ev.amount_of(key, self.year, name)
+            if key in self.busy:
+                raise FormulaError(f"the assumption '{name}' depends on itself (a circular "
+                                   "formula)")
+            self.busy.add(key)
+            try:
+                value = self.ev.value(amount, self)
+            finally:
+                self.busy.discard(key)
+        self.memo[key] = value
+        return value
+
+    def ref(self, sheet: str | None, cell: str) -> float:
+        raise FormulaError(f"the cell reference {cell} was not resolved by the reader")
+
+    def range(self, sheet: str | None, start: str, end: str) -> list[float]:
+        raise FormulaError(f"the range {start}:{end} was not resolved by the reader")
+
+
+@dataclass
+class _Run:
+    pv_value: Value
+    pv_inputs: Value
+    outcome_pv: list[Value]  # per monetised outcome, in order
+    input_pv: list[Value]  # per input row
+
+
+class _Evaluator:
+    """The engine's arithmetic over numbers or arrays of numbers; see the module docstring."""
+
+    def __init__(self, model: Model, scenario: str | None):
+        settings = model.settings
+        self.model = model
+        self.scenario, self.overrides = scenario_overrides(
+            model, scenario if scenario is not None else settings.scenario)
+        self.horizon = settings.years
+        self.monetised = [o for o in model.outcomes if o.monetised]
+        last_year = self.horizon
+        if settings.beyond_horizon:
+            for o in self.monetised:
+                start_last = self.horizon if o.recurring else o.first_year
+                last_year = max(last_year, start_last + o.duration - 1)
+        self.last_year = last_year
+        self.df_value = [discount_factor(settings.discount_rate, t) for t in range(last_year + 1)]
+        in_rate = settings.input_rate if settings.discount_inputs else 0.0
+        self.df_inputs = [discount_factor(in_rate, t) for t in range(last_year + 1)]
+        self.assumptions = {a.name.casefold(): a for a in model.assumptions}
+        self.per_year = {k: dict(a.per_year) for k, a in self.assumptions.items()}
+        self._direct: dict[int, frozenset[str]] = {}
+        self._weights: dict[tuple, list[float]] = {}
+        self._prices: dict[object, float] = {}
+        self.number = {id(o): n for n, o in enumerate(model.outcomes, 1)}
+        self.deps = {k: self._assumption_deps(k) for k in self.assumptions}
+        self.outcome_keys = [self._close(self._amount_keys(self._outcome_amounts(o)))
+                             for o in self.monetised]
+        self.input_keys = [self._close(self._amount_keys(_input_amounts(i)))
+                           for i in model.inputs]
+
+    # -- what refers to what ----------------------------------------------------------------
+    def names(self, node) -> frozenset[str]:
+        found = self._direct.get(id(node))
+        if found is None:
+            found = frozenset(n.name.casefold() for n in formula.references(node)
+                              if isinstance(n, formula.Name))
+            self._direct[id(node)] = found
+        return found
+
+    def _assumption_deps(self, key: str) -> set[str]:
+        if key in self.overrides:
+            return set(self.names(self.overrides[key].node))
+        a = self.assumptions[key]
+        keys = set(self.names(a.value.node))
+        for _, amount in a.per_year:
+            keys |= self.names(amount.node)
+        return keys
+
+    def _close(self, keys: set[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(keys)
+        while todo:
+            key = todo.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            todo.extend(self.deps.get(key, ()))
+        return seen
+
+    def _amount_keys(self, amounts: Sequence[Amount | None]) -> set[str]:
+        keys: set[str] = set()
+        for amount in amounts:
+            if amount is not None:
+                keys |= self.names(amount.node)
+        return keys
+
+    @staticmethod
+    def _outcome_amounts(o: Outcome) -> list[Amount | None]:
+        return [o.quantity, o.proxy, o.deadweight, o.attribution, o.displacement, o.dropoff]
+
+    def yearly_keys(self, fixed: Mapping[str, Value]) -> set[str]:
+        """Assumptions whose value may differ between years, given what is fixed."""
+        varying: set[str] = set()
+        changed = True
+        for key in self.assumptions:
+            if key not in fixed and key not in self.overrides and self.per_year[key]:
+                varying.add(key)
+        while changed:
+            changed = False
+            for key, deps in self.deps.items():
+                if key not in varying and key not in fixed and deps & varying:
+                    varying.add(key)
+                    changed = True
+        return varying
+
+    # -- values -----------------------------------------------------------------------------
+    def amount_of(self, key: str, year: int, name: str) -> Amount:
+        a = self.assumptions.get(key)
+        if a is None:
+            raise FormulaError(f"the name '{name}' is not an assumption on the assumptions sheet")
+        return self.overrides.get(key) or self.per_year[key].get(year) or a.value
+
+    def value(self, amount: Amount, values: _Values) -> Value:
+        """An amount's value: the engine's own evaluation where nothing is an array."""
+        if amount.price is not None:  # a reference price, indexed as the engine does
+            if amount.price not in self._prices:
+                self._prices[amount.price] = index_amount(amount, self.model).value
+            return self._prices[amount.price]
+        try:
+            if not any(isinstance(values.name(k), np.ndarray) for k in self.names(amount.node)):
+                return float(formula.evaluate(amount.node, values))
+            result = _array_eval(amount.node, values)
+            if not isinstance(result, np.ndarray):
+                return float(result)
+            if not np.all(np.isfinite(result)):
+                raise FormulaError("the result is too large to calculate (it overflows) for "
+                                   "some values; check the numbers and units in the formula")
+            return result
+        except FormulaError as exc:
+            if amount.at is None:
+                raise
+            raise WorkbookError(f"{amount.text}: {exc}", amount.at.sheet, amount.at.ref) from None
+
+    def percent(self, amount: Amount, values: _Values, label: str,
+                adjust: tuple[str, Value] | None) -> Value:
+        if adjust is not None and adjust[0] == "set":
+            return adjust[1]
+        value = self.value(amount, values)
+        if adjust is not None:
+            shifted = np.clip(value + adjust[1], 0.0, 1.0)
+            value = shifted if isinstance(shifted, np.ndarray) and shifted.ndim else float(shifted)
+        where = (amount.at.sheet, amount.at.ref) if amount.at else ("", "")
+        if isinstance(value, np.ndarray):
+            bad = (value < 0.0) | (value > 1.0)
+            if bad.any():
+                raise WorkbookError(
+                    f"{label} falls outside 0%..100% for {int(bad.sum()):,} of {value.size:,} "
+                    f"values tried (from {value.min():.1%} to {value.max():.1%}); narrow the "
+                    "low and high of the assumptions it uses", *where)
+        elif not 0.0 <= value <= 1.0:
+            raise WorkbookError(f"{label} is {value:.0%}; it must be between 0% and 100%",
+                                *where)
+        return value
+
+    # -- outcomes and inputs, as engine.compute does them ------------------------------------
+    def outcome_pv(self, o: Outcome, years: list[_Values], yearly: set[str],
+                   adjust: Mapping[str, tuple[str, Value]] | None = None,
+                   value_by_year: list[Value] | None = None) -> Value:
+        adjust = adjust or {}
+        occurs = range(o.first_year, self.horizon + 1) if o.recurring else (o.first_year,)
+        cache: dict[str, Value] = {}
+        persistence_by_age: list[Value] | None = None
+        pv_total: Value = 0.0
+
+        def get(key: str, values: _Values, label: str | None) -> Value:
+            amount = getattr(o, key)
+            if key in cache:
+                return cache[key]
+            if label is None:
+                value = self.value(amount, values)
+            else:
+                value = self.percent(amount, values, label, adjust.get(key))
+            if not (self.names(amount.node) & yearly) or (
+                    key in adjust and adjust[key][0] == "set"):
+                cache[key] = value
+            return value
+
+        valid = [t for t in occurs if 1 <= t <= self.horizon]
+        if not valid:
+            return pv_total
+        if value_by_year is None:
+            # Quick path when nothing changes by year: PV = impact x sum over ages of
+            # (1 - drop-off)^age x (sum of discount factors of the years at that age).
+            values = years[valid[0]]
+            fields = [get(key, values, label) for key, label in _FIELDS]
+            if len(cache) == len(_FIELDS):
+                quantity, proxy, dw, at, dp, do = fields
+                impact = quantity * proxy * ((1 - dw) * (1 - dp) * (1 - at))
+                weights: Value = 0.0
+                for age, weight in enumerate(self.age_weights(o, valid)):
+                    if weight:
+                        weights = weights + (1 - do) ** age * weight
+                return impact * weights
+        for t in valid:
+            values = years[t]
+            quantity = get("quantity", values, None)
+            proxy = get("proxy", values, None)
+            dw = get("deadweight", values, "deadweight")
+            at = get("attribution", values, "attribution")
+            dp = get("displacement", values, "displacement")
+            do = get("dropoff", values, "drop-off")
+            claim = (1 - dw) * (1 - dp) * (1 - at)
+            gross = quantity * proxy
+            impact = gross * claim
+            if "dropoff" in cache and persistence_by_age is None:
+                persistence_by_age = [(1 - do) ** age for age in range(o.duration)]
+            for age in range(o.duration):
+                year = t + age
+                if year > self.last_year:
+                    break
+                persistence = (persistence_by_age[age] if persistence_by_age is not None
+                               else (1 - do) ** age)
+                value = impact * persistence
+                pv = value * self.df_value[year]
+                if value_by_year is not None:
+                    value_by_year[year] = _plus(value_by_year[year], value)
+                pv_total = _plus(pv_total, pv)
+        return pv_total
+
+    def age_weights(self, o: Outcome, valid: list[int]) -> list[float]:
+        """For each age of the outcome, the sum of discount factors of the years it counts."""
+        key = (o.duration, tuple(valid))
+        found = self._weights.get(key)
+        if found is None:
+            found = [math.fsum(self.df_value[t + age] for t in valid
+                               if t + age <= self.last_year) for age in range(o.duration)]
+            self._weights[key] = found
+        return found
+
+    def input_pv(self, item, years: list[_Values],
+                 inputs_by_year: list[Value] | None = None) -> Value:
+        span = range(max(item.year, 0), self.horizon + 1) if item.recurring else (item.year,)
+        total: Value = 0.0
+        for t in span:
+            if t > self.horizon:
+                continue
+            values = years[max(t, 0)]
+            if item.kind == "hours":
+                amount = self.value(item.hours, values) * self.value(item.rate, values)
+            else:
+                amount = self.value(item.amount, values)
+            pv = amount * self.df_inputs[t]
+            if inputs_by_year is not None:
+                inputs_by_year[t] = _plus(inputs_by_year[t], amount)
+            total = _plus(total, pv)
+        return total
+
+    def years(self, fixed: Mapping[str, Value]) -> list[_Values]:
+        return [_Values(self, fixed, t) for t in range(self.last_year + 1)]
+
+    def run(self, fixed: Mapping[str, Value], progress: Progress | None = None) -> _Run:
+        """Every outcome and input, summed by year as the engine does."""
+        years = self.years(fixed)
+        yearly = self.yearly_keys(fixed)
+        value_by_year: list[Value] = [0.0] * (self.last_year + 1)
+        inputs_by_year: list[Value] = [0.0] * (self.last_year + 1)
+        total = len(self.monetised) + len(self.model.inputs)
+        every = max(1, total // 100)
+        outcome_pv = []
+        for i, o in enumerate(self.monetised):
+            outcome_pv.append(self.outcome_pv(o, years, yearly, None, value_by_year))
+            if progress is not None and (i + 1) % every == 0:
+                progress(i + 1, total)
+        input_pv = [self.input_pv(item, years, inputs_by_year) for item in self.model.inputs]
+        if progress is not None:
+            progress(total, total)
+        pv_value = sum(v * f for v, f in zip(value_by_year, self.df_value, strict=True))
+        pv_inputs = sum(v * f for v, f in zip(inputs_by_year, self.df_inputs, strict=True))
+        return _Run(pv_value, pv_inputs, outcome_pv, input_pv)
+
+
+_FIELDS = (("quantity", None), ("proxy", None), ("deadweight", "deadweight"),
+           ("attribution", "attribution"), ("displacement", "displacement"),
+           ("dropoff", "drop-off"))
+
+
+def _input_amounts(item) -> list[Amount | None]:
+    return [item.amount, item.hours, item.rate]
+
+
+def _plus(total: Value, value: Value) -> Value:
+    if isinstance(total, np.ndarray) and isinstance(value, np.ndarray) and (
+            total.shape == value.shape):
+        total += value
+        return total
+    return total + value
+
+
+def _array_eval(node, values: _Values) -> Value:
+    kind = type(node)
+    if kind is formula.Binary:
+        spine = [node]
+        left = node.left
+        while type(left) is formula.Binary:  # long chains in a loop, as formula._eval does
+            spine.append(left)
+            left = left.left
+        value = _array_eval(left, values)
+        for step in reversed(spine):
+            value = _array_apply(step.op, value, _array_eval(step.right, values))
+        return value
+    if kind is formula.Number:
+        return node.value
+    if kind is formula.Name:
+        return values.name(node.name)
+    if kind is formula.Percent:
+        return _array_eval(node.operand, values) / 100
+    if kind is formula.Unary:
+        value = _array_eval(node.operand, values)
+        return -value if node.op == "-" else value
+    if kind is formula.Call:
+        return _array_call(node, values)
+    raise FormulaError(f"cannot evaluate {formula.to_text(node)} here")
+
+
+def _array_apply(op: str, a: Value, b: Value) -> Value:
+    if op == "*":
+        return a * b
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "/":
+        if np.any(np.asarray(b) == 0):
+            raise FormulaError("division by zero (Excel shows #DIV/0!) for some values")
+        return a / b
+    if op == "^":
+        base, exponent = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        if np.any((base == 0) & (exponent <= 0)):
+            raise FormulaError("0 raised to the power 0 or below has no value (#NUM!) for "
+                               "some values")
+        if np.any((base < 0) & (exponent != np.round(exponent))):
+            raise FormulaError("a negative number raised to a fractional power (#NUM!) for "
+                               "some values")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.power(base, exponent)
+    raise FormulaError(f"the operator '{op}' is not supported")
+
+
+def _array_call(node, values: _Values) -> Value:
+    func = node.func
+    args = [_array_eval(arg, values) for arg in node.args]
+    if func == "SUM":
+        total: Value = 0.0
+        for arg in args:
+            total = total + arg
+        return total
+    if func in ("MIN", "MAX"):
+        if not args:
+            return 0.0
+        pick = np.minimum if func == "MIN" else np.maximum
+        result = args[0]
+        for arg in args[1:]:
+            result = pick(result, arg)
+        return result
+    if func == "AVERAGE":
+        if not args:
+            raise FormulaError("division by zero: AVERAGE found no numbers to average")
+        total = 0.0
+        for arg in args:
+            total = total + arg
+        return total / len(args)
+    if func == "PRODUCT":
+        result = 1.0
+        for arg in args:
+            result = result * arg
+        return result
+    if func == "ABS":
+        return np.abs(args[0])
+    if func in ("ROUND", "ROUNDUP", "ROUNDDOWN"):
+        # Excel's decimal rounding, one value at a time: rare enough not to matter for speed.
+        def one(x: float, digits: float) -> float:
+            return formula.evaluate(formula.Call(func, (formula.Number(float(x)),
+                                                         formula.Number(float(digits)))),
+                                    formula.MappingResolver())
+
+        return np.vectorize(one, otypes=[float])(args[0], args[1])
+    raise FormulaError(f"the function {func} is not supported")
+
+
+# --------------------------------------------------------------------------------------------
+# Scenarios side by side
+# --------------------------------------------------------------------------------------------
+
+
+def scenario_comparison(model: Model) -> tuple[ScenarioFigures, ...]:
+    """Base values and every scenario of the workbook, computed by the engine."""
+    found = []
+    for name in (None, *(s.name for s in model.scenarios)):
+        chosen = name if name is not None else ""  # "" = base values, not the settings' one
+        try:
+            r = compute(model, chosen)
+        except SroiError as exc:
+            found.append(ScenarioFigures(name, error=str(exc)))
+            continue
+        h = r.headline
+        rows = tuple((rec.stakeholder, float(rec.inputs), float(rec.value))
+                     for rec in r.stakeholders.itertuples(index=False))
+        found.append(ScenarioFigures(name, h.ratio, h.net_ratio, h.pv_value, h.pv_inputs,
+                                     h.npv, rows))
+    return tuple(found)
+
+
+# --------------------------------------------------------------------------------------------
+# Sensitivity and switching values
+# --------------------------------------------------------------------------------------------
+
+
+class _Analysis:
+    """Base figures of one scenario and quick re-evaluation of what one change touches."""
+
+    def __init__(self, model: Model, scenario: str | None):
+        self.ev = _Evaluator(model, scenario)
+        self.base = self.ev.run({})
+        self.base_years = self.ev.years({})
+        self.base_yearly = self.ev.yearly_keys({})
+        self.stakeholder_of = [o.stakeholder for o in self.ev.monetised]
+        self.input_owner = [i.stakeholder for i in model.inputs]
+        self.sums = self._sums(None)
+        self.stakeholder_sums: dict[str, tuple[float, float]] = {}
+        pv_in = float(self.base.pv_inputs)
+        pv_val = float(self.base.pv_value)
+        self.ratio = pv_val / pv_in if pv_in else None
+        self.npv = pv_val - pv_in
+        self.tol = _REL_TOL * max(abs(pv_val), abs(pv_in), 1.0)
+
+    def _sums(self, stakeholder: str | None) -> tuple[float, float]:
+        return (
+            math.fsum(float(pv) for i, pv in enumerate(self.base.outcome_pv)
+                      if stakeholder is None or self.stakeholder_of[i] == stakeholder),
+            math.fsum(float(pv) for j, pv in enumerate(self.base.input_pv)
+                      if stakeholder is None or self.input_owner[j] == stakeholder))
+
+    def totals(self, new_out: Mapping[int, Value], new_in: Mapping[int, Value],
+               stakeholder: str | None = None) -> tuple[Value, Value]:
+        """(PV outcomes, PV inputs), overall or for one stakeholder, with some terms new."""
+        if stakeholder is None:
+            value, inputs = self.sums
+        else:
+            if stakeholder not in self.stakeholder_sums:
+                self.stakeholder_sums[stakeholder] = self._sums(stakeholder)
+            value, inputs = self.stakeholder_sums[stakeholder]
+        # Exactly rounded base sums, minus the terms that change, plus their new values.
+        out = {i: pv for i, pv in new_out.items()
+               if stakeholder is None or self.stakeholder_of[i] == stakeholder}
+        ins = {j: pv for j, pv in new_in.items()
+               if stakeholder is None or self.input_owner[j] == stakeholder}
+        value = value - math.fsum(float(self.base.outcome_pv[i]) for i in out)
+        inputs = inputs - math.fsum(float(self.base.input_pv[j]) for j in ins)
+        for pv in out.values():
+            value = value + pv
+        for pv in ins.values():
+            inputs = inputs + pv
+        return value, inputs
+
+    def with_assumption(self, key: str, xs: Value) -> tuple[dict[int, Value], dict[int, Value]]:
+        fixed = {key: xs}
+        years = self.ev.years(fixed)
+        yearly = self.ev.yearly_keys(fixed)
+        new_out = {i: self.ev.outcome_pv(o, years, yearly)
+                   for i, o in enumerate(self.ev.monetised) if key in self.ev.outcome_keys[i]}
+        new_in = {j: self.ev.input_pv(item, years)
+                  for j, item in enumerate(self.ev.model.inputs) if key in self.ev.input_keys[j]}
+        return new_out, new_in
+
+    def with_deduction(self, i: int, key: str, mode: str, xs: Value) -> dict[int, Value]:
+        o = self.ev.monetised[i]
+        return {i: self.ev.outcome_pv(o, self.base_years, self.base_yearly, {key: (mode, xs)})}
+
+    def ratio_of(self, new_out, new_in, size: int) -> np.ndarray:
+        value, inputs = self.totals(new_out, new_in)
+        value = np.broadcast_to(np.asarray(value, dtype=float), (size,))
+        inputs = np.broadcast_to(np.asarray(inputs, dtype=float), (size,))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(inputs != 0, value / np.where(inputs != 0, inputs, 1.0), np.nan)
+
+
+def one_at_a_time(an: _Analysis, step: float) -> tuple[list[SensitivityItem], int]:
+    """Each assumption at low and high, each deduction +/- step; ranked by swing."""
+    items: list[SensitivityItem] = []
+    for key, a in an.ev.assumptions.items():
+        if a.low is None and a.high is None:
+            continue
+        base = _base_value(an, key)
+        ends: list[float | None] = []
+        error = None
+        for point in (a.low, a.high):  # separately, so that one bad end keeps the other
+            try:
+                ends.append(None if point is None else _num(
+                    an.ratio_of(*an.with_assumption(key, point), 1)[0]))
+            except SroiError as exc:
+                ends.append(None)
+                error = error or _message(exc)
+        r_low, r_high = ends
+        items.append(SensitivityItem("assumption", a.name, base=base, low=a.low, high=a.high,
+                                     ratio_low=r_low, ratio_high=r_high,
+                                     swing=_swing(r_low, r_high, an.ratio), error=error))
+    omitted = 0
+    for i, o in enumerate(an.ev.monetised):
+        for key in DEDUCTIONS:
+            if key == "dropoff" and o.duration < 2:
+                continue
+            base = _first_value(an, o, key)
+            try:
+                pvs = an.with_deduction(i, key, "shift", np.array([-step, step]))
+                ratios = an.ratio_of(pvs, {}, 2)
+            except SroiError as exc:
+                items.append(SensitivityItem(key, o.name, o.stakeholder, _outcome_no(an, i),
+                                             base, error=_message(exc)))
+                continue
+            r_low, r_high = _num(ratios[0]), _num(ratios[1])
+            item = SensitivityItem(
+                key, o.name, o.stakeholder, _outcome_no(an, i), base,
+                None if base is None else round(min(max(base - step, 0.0), 1.0), 12),
+                None if base is None else round(min(max(base + step, 0.0), 1.0), 12),
+                r_low, r_high, _swing(r_low, r_high, an.ratio))
+            if item.swing <= 1e-12:
+                omitted += 1
+                continue
+            items.append(item)
+    items.sort(key=lambda item: (item.error is not None, -item.swing))
+    return items, omitted
+
+
+def switching_values(an: _Analysis, stakeholder: str | None) -> list[SwitchingValue]:
+    """For each assumption and each outcome's deductions: ratio 1 (and stakeholder NPV 0)."""
+    found: list[SwitchingValue] = []
+    has_inputs = bool(float(an.base.pv_inputs))
+    for key, a in an.ev.assumptions.items():
+        base = _base_value(an, key)
+        percent = _is_percent_assumption(an, key, a)
+        lo, hi = _allowed_range(base, a, percent)
+
+        def evaluate(xs, key=key, who=None):
+            new_out, new_in = an.with_assumption(key, xs)
+            return _target(an, new_out, new_in, who, xs)
+
+        ratio = (_switch(evaluate, base, lo, hi, an.tol, percent, True) if has_inputs
+                 else Solution(None, _NO_INPUTS))
+        npv = None
+        if stakeholder is not None:
+            npv = _switch(lambda xs, ev=evaluate: ev(xs, who=stakeholder), base, lo, hi, an.tol,
+                          percent, False)
+        found.append(SwitchingValue("assumption", a.name, base=base, low=a.low, high=a.high,
+                                    percent=percent, ratio=ratio, npv=npv))
+    for i, o in enumerate(an.ev.monetised):
+        for key in DEDUCTIONS:
+            if key == "dropoff" and o.duration < 2:
+                continue
+            base = _first_value(an, o, key)
+            if base is None:
+                continue  # the outcome falls outside the horizon
+
+            def evaluate(xs, i=i, key=key, who=None):
+                return _target(an, an.with_deduction(i, key, "set", xs), {}, who, xs)
+
+            ratio = (_switch(evaluate, base, 0.0, 1.0, an.tol, True, True) if has_inputs
+                     else Solution(None, _NO_INPUTS))
+            npv = None
+            if stakeholder is not None:
+                npv = (_switch(lambda xs, ev=evaluate: ev(xs, who=stakeholder), base, 0.0, 1.0,
+                               an.tol, True, False)
+                       if o.stakeholder == stakeholder else Solution(None, _OTHER_STAKEHOLDER))
+            found.append(SwitchingValue(key, o.name, o.stakeholder, _outcome_no(an, i), base,
+                                        percent=True, ratio=ratio, npv=npv))
+    return found
+
+
+def _target(an: _Analysis, new_out, new_in, who: str | None, xs) -> np.ndarray:
+    """Rows: the NPV to bring to 0 (overall or one stakeholder's) and the overall PV inputs."""
+    value, inputs = an.totals(new_out, new_in, stakeholder=who)
+    npv = np.asarray(value - inputs, dtype=float)
+    if who is not None:
+        inputs = an.totals(new_out, new_in)[1]
+    shape = np.shape(xs)
+    return np.stack([np.broadcast_to(npv, shape), np.broadcast_to(np.asarray(
+        inputs, dtype=float), shape)])
+
+
+_INDEPENDENT = Text("de ratio hangt hier niet van af", "the ratio does not depend on it")
+_INDEPENDENT_NPV = Text("de NCW van deze belanghebbende hangt hier niet van af",
+                        "this stakeholder's NPV does not depend on it")
+_OTHER_STAKEHOLDER = Text("opbrengst van een andere belanghebbende",
+                          "an outcome of another stakeholder")
+_NO_INPUTS = Text("geen inbreng, dus geen ratio", "no inputs, so no ratio")
+
+
+def _switch(g: Callable[[np.ndarray], np.ndarray], x0: float, lo: float, hi: float,
+            tol: float, percent: bool, ratio_target: bool) -> Solution:
+    """Where the NPV g(x)[0] is 0 in [lo, hi]: exact for affine g, bracketed otherwise.
+
+    For the ratio, NPV = 0 means ratio = 1 only where PV inputs (g(x)[1]) stay above 0.
+    """
+    independent = _INDEPENDENT if ratio_target else _INDEPENDENT_NPV
+    try:
+        xs = _trial_points(x0, lo, hi)
+        f, inputs = _safe(g, xs)
+        if np.all(np.isfinite(f)):
+            if _flat(f, inputs, tol, ratio_target):
+                grid = np.linspace(lo, hi, _GRID)
+                fg, ig = _safe(g, grid)
+                if _flat(fg, ig, tol, ratio_target):
+                    return Solution(None, independent)
+            elif f[1] != f[0]:
+                slope = (f[1] - f[0]) / (xs[1] - xs[0])
+                linear = abs(f[2] - (f[0] + slope * (xs[2] - xs[0]))) <= tol
+                root = float(xs[0] - f[0] / slope)
+                if lo <= root <= hi:
+                    check, check_inputs = _safe(g, np.array([root]))[:, 0]
+                    if (math.isfinite(check) and abs(check) <= tol
+                            and (not ratio_target or check_inputs > 0)):
+                        return Solution(root, None, "linear" if linear else "bracketing")
+                elif linear and math.isfinite(root):
+                    return Solution(None, _outside(root, lo, hi, percent, ratio_target))
+        return _bracket(g, x0, lo, hi, tol, percent, ratio_target, independent)
+    except SroiError as exc:
+        return Solution(None, Text(_message(exc), _message(exc)))
+
+
+def _flat(f: np.ndarray, inputs: np.ndarray, tol: float, ratio_target: bool) -> bool:
+    """Whether the target does not move: the ratio for the ratio, else the NPV."""
+    ok = np.isfinite(f)
+    if not ok.any():
+        return False
+    if ratio_target:
+        ok &= inputs > 0
+        if not ok.any():
+            return False
+        ratio = 1 + f[ok] / inputs[ok]
+        return bool(np.all(np.abs(ratio - ratio[0]) <= _REL_TOL * max(1.0, abs(ratio[0]))))
+    return bool(np.all(np.abs(f[ok] - f[ok][0]) <= tol))
+
+
+def _trial_points(x0: float, lo: float, hi: float) -> np.ndarray:
+    d = 0.1 * (hi - lo) if hi > lo else max(abs(x0), 1.0) * 0.1
+    candidates = [x0 + d, x0 - d, x0 + 2 * d, x0 - 2 * d, x0 + d / 2, x0 - d / 2]
+    inside = [c for c in candidates if lo <= c <= hi and c != x0]
+    while len(inside) < 2:
+        inside.append(x0 + d * (len(inside) + 1))
+    return np.array([x0, inside[0], inside[1]], dtype=float)
+
+
+def _safe(g, xs: np.ndarray) -> np.ndarray:
+    """g over many points at once, shape (2, n); where it fails, NaN (one point at a time)."""
+    try:
+        return np.asarray(g(xs), dtype=float).reshape(2, xs.size).copy()
+    except SroiError:
+        if xs.size == 1:
+            return np.full((2, 1), np.nan)
+        out = np.full((2, xs.size), np.nan)
+        errors = []
+        for k, x in enumerate(xs):
+            try:
+                out[:, k] = np.asarray(g(np.array([x])), dtype=float).reshape(2)
+            except SroiError as exc:
+                errors.append(exc)
+        if len(errors) == xs.size:
+            raise errors[0] from None
+        return out
+
+
+def _bracket(g, x0, lo, hi, tol, percent, ratio_target, independent) -> Solution:
+    """Grid over [lo, hi], the sign change nearest x0, then 32-way subdivision."""
+    grid = np.unique(np.append(np.linspace(lo, hi, _GRID), x0))
+    f, inputs = _safe(g, grid)
+    ok = np.isfinite(f) & (inputs > 0 if ratio_target else True)
+    if _flat(f, inputs, tol, ratio_target):
+        return Solution(None, independent)
+    brackets = []
+    for k in range(len(grid)):
+        if ok[k] and abs(f[k]) <= tol:
+            brackets.append((grid[k], grid[k]))
+        elif k + 1 < len(grid) and ok[k] and ok[k + 1] and f[k] * f[k + 1] < 0:
+            brackets.append((grid[k], grid[k + 1]))
+    if not brackets:
+        if not ok.any():
+            return Solution(None, _NO_INPUTS)
+        if ratio_target:
+            ratios = 1 + f[ok] / inputs[ok]
+            low_g, high_g = float(ratios.min()), float(ratios.max())
+        else:
+            low_g, high_g = float(f[ok].min()), float(f[ok].max())
+        return Solution(None, _not_reached(lo, hi, low_g, high_g, percent, ratio_target))
+    a, b = min(brackets, key=lambda ab: min(abs(ab[0] - x0), abs(ab[1] - x0)))
+    for _ in range(16):
+        if b - a <= 1e-13 * max(1.0, abs(a)):
+            break
+        pts = np.linspace(a, b, 33)
+        fp = _safe(g, pts)[0]
+        for k in range(32):
+            if np.isfinite(fp[k]) and abs(fp[k]) <= tol * 1e-3:
+                a = b = pts[k]
+                break
+            if np.isfinite(fp[k]) and np.isfinite(fp[k + 1]) and fp[k] * fp[k + 1] <= 0:
+                a, b = pts[k], pts[k + 1]
+                break
+        else:
+            break
+    if a == b:
+        return Solution(float(a), None, "bracketing")
+    fa, fb = _safe(g, np.array([a, b]))[0]
+    root = a - fa * (b - a) / (fb - fa) if fb != fa else (a + b) / 2
+    return Solution(float(root), None, "bracketing")
+
+
+def _outside(root, lo, hi, percent, ratio_target) -> Text:
+    x, low, high = (_show(v, percent) for v in (root, lo, hi))
+    what = ("ratio 1", "ratio 1") if ratio_target else ("NCW 0", "NPV 0")
+    return Text(f"{what[0]} pas bij {x.nl}, buiten {low.nl} - {high.nl}",
+                f"{what[1]} only at {x.en}, outside {low.en} - {high.en}")
+
+
+def _not_reached(lo, hi, g_lo, g_hi, percent, ratio_target) -> Text:
+    low, high = _show(lo, percent), _show(hi, percent)
+    if ratio_target:
+        a, b = _show(g_lo, False, 2), _show(g_hi, False, 2)
+        return Text(f"geen waarde tussen {low.nl} en {high.nl} geeft ratio 1 (ratio {a.nl} "
+                    f"tot {b.nl})",
+                    f"no value between {low.en} and {high.en} gives ratio 1 (ratio {a.en} to "
+                    f"{b.en})")
+    a, b = _show(g_lo, False, 0), _show(g_hi, False, 0)
+    return Text(f"geen waarde tussen {low.nl} en {high.nl} geeft NCW 0 (NCW {a.nl} tot {b.nl})",
+                f"no value between {low.en} and {high.en} gives NPV 0 (NPV {a.en} to {b.en})")
+
+
+def _show(x: float, percent: bool, decimals: int | None = None) -> Text:
+    """A number as users read it, in both languages."""
+    if percent:
+        en = f"{x * 100:,.1f}%".replace(".0%", "%")
+    elif decimals is not None:
+        en = f"{x:,.{decimals}f}"
+    else:
+        en = f"{x:,.6g}" if abs(x) < 1e6 else f"{x:,.0f}"
+    nl = en.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return Text(nl, en)
+
+
+def _is_percent_assumption(an: _Analysis, key: str, a: Assumption) -> bool:
+    unit = a.unit.strip().casefold()
+    if "%" in unit or "procent" in unit or "percent" in unit:
+        return True
+    for o in an.ev.monetised:  # used as a whole deduction, e.g. deadweight =DW
+        for field_name in DEDUCTIONS:
+            node = getattr(o, field_name).node
+            if isinstance(node, formula.Name) and node.name.casefold() == key:
+                return True
+    return False
+
+
+def _allowed_range(base: float, a: Assumption, percent: bool) -> tuple[float, float]:
+    if percent:
+        return min(0.0, base), max(1.0, base)
+    scale = max(abs(base), abs(a.low or 0.0), abs(a.high or 0.0)) or 1.0
+    wide = 100.0 * scale
+    negative = base < 0 or (a.low is not None and a.low < 0)
+    return (-wide if negative else 0.0), wide
+
+
+def _base_value(an: _Analysis, key: str) -> float:
+    """The assumption's value under the scenario (its Value column, not a per-year one)."""
+    value = _Values(an.ev, {}, 0).name(an.ev.assumptions[key].name)
+    return float(value)
+
+
+def _first_value(an: _Analysis, o: Outcome, key: str) -> float | None:
+    """A deduction's value in the first year the outcome occurs (None outside the horizon)."""
+    year = o.first_year
+    if not 1 <= year <= an.ev.horizon:
+        return None
+    return float(an.ev.value(getattr(o, key), an.base_years[year]))
+
+
+def _outcome_no(an: _Analysis, i: int) -> int:
+    """The outcome's number as on the results sheets (its position among all outcomes)."""
+    return an.ev.number.get(id(an.ev.monetised[i]), i + 1)
+
+
+# --------------------------------------------------------------------------------------------
+# Monte Carlo
+# --------------------------------------------------------------------------------------------
+
+
+def varied_assumptions(model: Model, scenario: str | None = None) -> tuple[list[Varied],
+                                                                            list[Text]]:
+    """The assumptions Monte Carlo draws, with their distribution, and notes on choices made.
+
+    An assumption is drawn when it has a distribution, or has low and high and no
+    distribution (then triangular around its value). "fixed" keeps it at its value.
+    """
+    ev = _Evaluator(model, scenario)
+    varied: list[Varied] = []
+    notes: list[Text] = []
+    base_values = _Values(ev, {}, 0)
+    for a in model.assumptions:
+        dist = a.distribution
+        if dist == "fixed" or a.low is None or a.high is None:
+            continue
+        dist = dist or "triangular"
+        mode = float(base_values.name(a.name))
+        if dist != "uniform" and not a.low <= mode <= a.high:
+            notes.append(Text(
+                f"'{a.name}': de waarde ({mode:g}) ligt buiten laag - hoog ({a.low:g} - "
+                f"{a.high:g}); getrokken uniform tussen laag en hoog",
+                f"'{a.name}': its value ({mode:g}) lies outside low - high ({a.low:g} - "
+                f"{a.high:g}); drawn uniformly between low and high"))
+            dist = "uniform"
+        percent = "%" in a.unit
+        varied.append(Varied(a.name, dist, float(a.low), mode, float(a.high), percent=percent))
+    return varied, notes
+
+
+def draw(varied: Sequence[Varied], n: int, seed: int) -> dict[str, np.ndarray]:
+    """n draws for each varied assumption, in sheet order, from one seeded generator."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, np.ndarray] = {}
+    for v in varied:
+        a, m, b = v.low, v.mode, v.high
+        if b <= a:
+            values = np.full(n, a, dtype=float)
+        elif v.distribution == "uniform":
+            values = rng.uniform(a, b, n)
+        elif v.distribution == "triangular":
+            values = rng.triangular(a, m, b, n)
+        elif v.distribution == "pert":
+            alpha = 1 + 4 * (m - a) / (b - a)
+            beta = 1 + 4 * (b - m) / (b - a)
+            values = a + (b - a) * rng.beta(alpha, beta, n)
+        else:
+            raise ValueError(f"unknown distribution {v.distribution!r}")
+        out[v.name.casefold()] = values
+    return out
+
+
+def evaluate(model: Model, values: Mapping[str, Value], scenario: str | None = None,
+             progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(PV outcomes, PV inputs) with the given assumptions set to numbers or arrays of them.
+
+    Without arrays this is exactly engine.compute's figures; with arrays, one figure per
+    element, each equal (to rounding) to compute with those values as a scenario.
+    """
+    ev = _Evaluator(model, scenario)
+    unknown = [name for name in values if name.casefold() not in ev.assumptions]
+    if unknown:
+        raise ValueError(f"not an assumption: {', '.join(unknown)}")
+    run = ev.run({name.casefold(): value for name, value in values.items()}, progress)
+    size = max((np.size(v) for v in values.values()), default=1)
+    return (np.broadcast_to(np.asarray(run.pv_value, dtype=float), (size,)),
+            np.broadcast_to(np.asarray(run.pv_inputs, dtype=float), (size,)))
+
+
+def monte_carlo(model: Model, scenario: str | None = None, draws: int | None = None,
+                seed: int | None = None, progress: Progress | None = None) -> MonteCarlo:
+    """Draw the varied assumptions and compute ratio and NPV for every draw at once."""
+    settings = model.settings
+    n = int(draws if draws is not None else settings.mc_draws)
+    seed = int(seed if seed is not None else settings.mc_seed)
+    if not 1 <= n <= MAX_DRAWS:
+        raise ValueError(f"the number of draws must be between 1 and {MAX_DRAWS:,}, not {n}")
+    varied, notes = varied_assumptions(model, scenario)
+    ev = _Evaluator(model, scenario)
+    if progress is not None:  # start the clock before drawing, which takes time too
+        progress(0, len(ev.monetised) + len(model.inputs))
+    fixed = draw(varied, n, seed)
+    run = ev.run(fixed, progress)
+    pv_value = np.broadcast_to(np.asarray(run.pv_value, dtype=float), (n,))
+    pv_inputs = np.broadcast_to(np.asarray(run.pv_inputs, dtype=float), (n,))
+    npv = pv_value - pv_inputs
+    has_inputs = pv_inputs != 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(has_inputs, pv_value / np.where(has_inputs, pv_inputs, 1.0), np.nan)
+    defined = ratio[has_inputs]
+    if not varied:
+        notes.append(Text("geen enkele aanname varieert (vul laag en hoog in, of een "
+                          "verdeling), dus elke trekking geeft de basisuitkomst",
+                          "no assumption varies (fill in low and high, or a distribution), so "
+                          "every draw gives the base result"))
+    return MonteCarlo(
+        draws=n, seed=seed,
+        varied=tuple(replace(v, mean=float(np.mean(fixed[v.name.casefold()])))
+                     for v in varied),
+        ratio=_stats(defined), npv=_stats(npv),
+        p_ratio_above_1=float(np.mean(defined > 1.0)) if defined.size else None,
+        undefined=int(n - defined.size), histogram=_histogram(defined),
+        notes=tuple(notes))
+
+
+def _stats(x: np.ndarray) -> Stats:
+    if not x.size:
+        return Stats(None, None, None, None)
+    if x.min() == x.max():  # every draw the same: report it as is, without summation noise
+        v = float(x[0])
+        return Stats(v, v, v, v)
+    p5, p50, p95 = np.percentile(x, [5, 50, 95])
+    return Stats(float(np.mean(x)), float(p5), float(p50), float(p95))
+
+
+def _histogram(x: np.ndarray, bins: int = HISTOGRAM_BINS) -> tuple[tuple[float, float, int], ...]:
+    """Counts over bins of a round width whose edges fall on multiples of it (1 is an edge)."""
+    if not x.size:
+        return ()
+    lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        return ((lo, hi, int(x.size)),)
+    raw = (hi - lo) / bins
+    power = 10 ** math.floor(math.log10(raw))
+    width = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    start = math.floor(lo / width) * width
+    count = max(1, math.ceil((hi - start) / width - 1e-9))
+    if start + count * width <= hi:
+        count += 1
+    edges = start + width * np.arange(count + 1)
+    counts, _ = np.histogram(x, bins=edges)
+    return tuple((float(edges[k]), float(edges[k + 1]), int(counts[k])) for k in range(count))
+
+
+# --------------------------------------------------------------------------------------------
+# Everything together
+# --------------------------------------------------------------------------------------------
+
+
+def analyse(model: Model, scenario: str | None = None, *, draws: int | None = None,
+            seed: int | None = None, progress: Progress | None = None) -> Uncertainty:
+    """All four analyses; a part that cannot be computed is left out with a note saying why."""
+    notes: list[Text] = []
+    settings = model.settings
+    step = float(settings.sensitivity_step)
+    stakeholder = settings.switching_stakeholder or None
+    scenarios = scenario_comparison(model)
+    try:
+        an = _Analysis(model, scenario)
+    except SroiError as exc:
+        notes.append(_failed(Text("Gevoeligheid en omslagpunten", "Sensitivity and switching "
+                                  "values"), exc))
+        return Uncertainty(None, None, 0.0, step, scenarios, notes=tuple(notes))
+    sensitivity: list[SensitivityItem] = []
+    omitted = 0
+    if an.ratio is None:
+        notes.append(Text("Gevoeligheid: geen inbreng, dus geen ratio om te vergelijken",
+                          "Sensitivity: no inputs, so no ratio to compare"))
+    else:
+        sensitivity, omitted = one_at_a_time(an, step)
+    switching = switching_values(an, stakeholder)
+    n = int(draws if draws is not None else settings.mc_draws)
+    mc = None
+    if n <= 0:
+        notes.append(Text("Monte Carlo: het aantal trekkingen is 0, dus niet berekend",
+                          "Monte Carlo: the number of draws is 0, so it was not computed"))
+    else:
+        try:
+            mc = monte_carlo(model, scenario, n, seed, progress)
+        except SroiError as exc:
+            notes.append(_failed(Text("Monte Carlo", "Monte Carlo"), exc))
+    return Uncertainty(an.ev.scenario or None, an.ratio, an.npv, step, scenarios,
+                       tuple(sensitivity), omitted, tuple(switching), stakeholder, mc,
+                       tuple(notes))
+
+
+def _failed(what: Text, exc: Exception) -> Text:
+    message = _message(exc)
+    return Text(f"{what.nl} niet berekend: {message}", f"{what.en} not computed: {message}")
+
+
+def _message(exc: Exception) -> str:
+    problem = getattr(exc, "problem", None)
+    return str(problem) if problem is not None else str(exc)
+
+
+def _num(x) -> float | None:
+    value = float(x)
+    return value if math.isfinite(value) else None
+
+
+def _clean(x) -> float | None:
+    return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+def _scenario_dict(s: ScenarioFigures) -> dict:
+    if s.error:
+        return {"scenario": s.name, "error": s.error}
+    return {
+        "scenario": s.name, "sroi_ratio": _clean(s.ratio), "net_sroi_ratio": _clean(s.net_ratio),
+        "pv_outcomes": s.pv_value, "pv_inputs": s.pv_inputs, "npv": s.npv,
+        "stakeholders": [{"stakeholder": n, "inputs": i, "value": v}
+                         for n, i, v in s.stakeholders],
+    }
+
+
+def _sensitivity_dict(i: SensitivityItem) -> dict:
+    data = {"kind": i.kind, "name": i.name, "base": i.base, "low": i.low, "high": i.high,
+            "ratio_low": i.ratio_low, "ratio_high": i.ratio_high, "swing": i.swing}
+    if i.kind != "assumption":
+        data.update(stakeholder=i.stakeholder, outcome_no=i.outcome_no)
+    if i.error:
+        data["error"] = i.error
+    return data
+
+
+def _solution_dict(s: Solution | None) -> dict | None:
+    if s is None:
+        return None
+    return {"value": s.value, "method": s.method or None,
+            "reason": s.reason.en if s.reason is not None else None}
+
+
+def _switching_dict(s: SwitchingValue, stakeholder: str | None) -> dict:
+    data = {"kind": s.kind, "name": s.name, "base": s.base, "low": s.low, "high": s.high,
+            "ratio_1": _solution_dict(s.ratio), "within_low_high": s.within_range}
+    if s.kind != "assumption":
+        data.update(stakeholder=s.stakeholder, outcome_no=s.outcome_no)
+    if stakeholder is not None:
+        data["stakeholder_npv_0"] = _solution_dict(s.npv)
+    return data
+
+
+def _stats_dict(s: Stats) -> dict:
+    return {"mean": s.mean, "p5": s.p5, "p50": s.p50, "p95": s.p95}
+
+
+def _monte_carlo_dict(mc: MonteCarlo | None) -> dict | None:
+    if mc is None:
+        return None
+    return {
+        "draws": mc.draws, "seed": mc.seed,
+        "varied": [{"name": v.name, "distribution": v.distribution, "low": v.low,
+                    "mode": v.mode, "high": v.high, "mean_of_draws": v.mean}
+                   for v in mc.varied],
+        "sroi_ratio": _stats_dict(mc.ratio), "npv": _stats_dict(mc.npv),
+        "probability_ratio_above_1": mc.p_ratio_above_1,
+        "draws_without_ratio": mc.undefined,
+        "histogram": [{"from": a, "to": b, "draws": c} for a, b, c in mc.histogram],
+        "notes": [n.en for n in mc.notes],
+    }

@@ -1,0 +1,516 @@
+"""Uncertainty: scenarios, one-at-a-time sensitivity, switching values, Monte Carlo.
+
+Expected figures are worked out by hand in the comments, never taken from the engine; where
+the engine appears, it is to show that the vectorised evaluator follows its conventions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from sroi_excel import formula, uncertainty
+from sroi_excel.engine import compute
+from sroi_excel.model import (
+    Amount,
+    Assumption,
+    Cell,
+    InputItem,
+    Model,
+    Outcome,
+    Scenario,
+    Settings,
+    Stakeholder,
+)
+from sroi_excel.uncertainty import Varied
+
+
+def f(text: str) -> Amount:
+    return Amount(formula.parse(text), text, Cell("Opbrengsten", "D2"))
+
+
+def n(value: float) -> Amount:
+    return Amount.of(value)
+
+
+def amount(v) -> Amount | None:
+    if v is None or isinstance(v, Amount):
+        return v
+    if isinstance(v, str):
+        return f(v)
+    return n(v)
+
+
+def money(who: str, value, year: int = 0, recurring: bool = False) -> InputItem:
+    return InputItem(who, "input", "money", amount=amount(value), year=year, recurring=recurring)
+
+
+def outcome(who: str, quantity, proxy, dw=0.0, attr=0.0, disp=0.0, drop=0.0, duration=1,
+            first=1, recurring=False, name="outcome") -> Outcome:
+    return Outcome(who, name, amount(quantity), amount(proxy), deadweight=amount(dw),
+                   attribution=amount(attr), displacement=amount(disp), dropoff=amount(drop),
+                   duration=duration, first_year=first, recurring=recurring)
+
+
+def assume(name: str, value, low=None, high=None, unit="", distribution=None, per_year=()):
+    return Assumption(name, amount(value), unit, "source", low, high,
+                      tuple((y, amount(v)) for y, v in per_year),
+                      Cell("Aannames", "B2"), distribution)
+
+
+def model(outcomes, inputs=(), assumptions=(), years=1, rate=0.0, stakeholders=("A", "B"),
+          scenarios=(), **settings) -> Model:
+    return Model(Settings(years=years, discount_rate=rate, **settings),
+                 tuple(Stakeholder(s) for s in stakeholders), tuple(assumptions),
+                 tuple(inputs), tuple(outcomes), tuple(scenarios))
+
+
+def switching(u, kind: str, name: str):
+    return next(s for s in u.switching if s.kind == kind and s.name == name)
+
+
+def sensitivity(u, kind: str, name: str):
+    return next(s for s in u.sensitivity if s.kind == kind and s.name == name)
+
+
+# -- switching values ------------------------------------------------------------------------
+
+
+def one_outcome_model(**settings) -> Model:
+    # One outcome Q x P with deadweight 20%, inputs 2,000 at the start:
+    # ratio = 100 x 50 x (1 - 20%) / 2,000 = 4,000 / 2,000 = 2
+    return model([outcome("A", "=Q", "=P", dw=0.2, name="jobs")], [money("B", "=I")],
+                 [assume("Q", 100, 80, 120), assume("P", 50, 40, 60), assume("I", 2000),
+                  assume("Unused", 7, 1, 9)], **settings)
+
+
+def test_switching_values_of_a_linear_model_solved_by_hand():
+    u = uncertainty.analyse(one_outcome_model(), draws=0)
+    assert u.base_ratio == pytest.approx(2.0, abs=1e-12)
+    # deadweight: 100 x 50 x (1 - d) = 2,000  ->  d = 1 - 2,000 / 5,000 = 0.6
+    dw = switching(u, "deadweight", "jobs")
+    assert dw.ratio.value == pytest.approx(0.6, abs=1e-12)
+    assert dw.ratio.method == "linear"
+    # proxy: 100 x P x 0.8 = 2,000  ->  P = 25; quantity: Q x 50 x 0.8 = 2,000 -> Q = 50
+    assert switching(u, "assumption", "P").ratio.value == pytest.approx(25.0, rel=1e-12)
+    assert switching(u, "assumption", "Q").ratio.value == pytest.approx(50.0, rel=1e-12)
+    # inputs: 4,000 / I = 1  ->  I = 4,000
+    assert switching(u, "assumption", "I").ratio.value == pytest.approx(4000.0, rel=1e-12)
+    # attribution and displacement: 0.8 x (1 - a) = 0.4  ->  a = 0.5
+    assert switching(u, "attribution", "jobs").ratio.value == pytest.approx(0.5, abs=1e-12)
+    assert switching(u, "displacement", "jobs").ratio.value == pytest.approx(0.5, abs=1e-12)
+    # P = 25 lies outside its low-high 40..60; Q = 50 outside 80..120
+    assert switching(u, "assumption", "P").within_range is False
+
+
+def test_no_switching_value_with_the_reason():
+    # inputs 7,500: ratio = 100 x 50 x 0.8 / 7,500 = 0.533; even without deadweight the ratio
+    # is 5,000 / 7,500 = 0.667, so ratio 1 would need d = 1 - 7,500 / 5,000 = -50%
+    m = model([outcome("A", 100, 50, dw=0.2, name="jobs")], [money("B", 7500)],
+              [assume("Unused", 7, 1, 9)])
+    u = uncertainty.analyse(m, draws=0)
+    dw = switching(u, "deadweight", "jobs")
+    assert dw.ratio.value is None
+    assert "-50%" in dw.ratio.reason.en and "outside 0% - 100%" in dw.ratio.reason.en
+    assert "-50%" in dw.ratio.reason.nl
+    unused = switching(u, "assumption", "Unused")
+    assert unused.ratio.value is None
+    assert unused.ratio.reason.en == "the ratio does not depend on it"
+
+
+def test_switching_value_of_drop_off_is_not_linear():
+    # Impact 1,000 in year 1 lasting 3 years, no discounting, inputs 2,000:
+    # PV = 1,000 x (1 + u + u^2) with u = 1 - drop-off; base drop-off 10%: 2,710, ratio 1.355.
+    # Ratio 1: u^2 + u - 1 = 0  ->  u = (sqrt(5) - 1) / 2 = 0.6180339887
+    # drop-off = 1 - u = (3 - sqrt(5)) / 2 = 0.3819660113
+    m = model([outcome("A", 10, 100, drop=0.1, duration=3, name="lasting")],
+              [money("B", 2000)], years=3)
+    u = uncertainty.analyse(m, draws=0)
+    assert u.base_ratio == pytest.approx(1.355, abs=1e-12)
+    do = switching(u, "dropoff", "lasting")
+    assert do.ratio.value == pytest.approx((3 - math.sqrt(5)) / 2, abs=1e-10)
+    assert do.ratio.method == "bracketing"
+
+
+def test_switching_value_of_a_squared_assumption_and_with_discounting():
+    # proxy = X^2, quantity 10, discount 5%, the outcome in year 1, inputs 1,000 at the start:
+    # PV = 10 X^2 / 1.05 = 1,000  ->  X = sqrt(105) = 10.2469507660
+    m = model([outcome("A", 10, "=X^2", name="squared")], [money("B", 1000)],
+              [assume("X", 12, 9, 15)], rate=0.05)
+    u = uncertainty.analyse(m, draws=0)
+    x = switching(u, "assumption", "X")
+    assert x.ratio.value == pytest.approx(math.sqrt(105), rel=1e-10)
+    assert x.within_range is True
+
+
+def test_switching_value_where_npv_is_zero_but_the_ratio_never_moves():
+    # Rate R in both value (30 x R) and inputs (10 x R): the ratio is 3 whatever R is, though
+    # NPV = 20 R is 0 at R = 0 (where there are no inputs, so no ratio at all).
+    m = model([outcome("A", 30, "=R")], [InputItem("B", "time", "hours", hours=n(10),
+                                                   rate=f("=R"))],
+              [assume("R", 75, 50, 100)])
+    u = uncertainty.analyse(m, draws=0)
+    r = switching(u, "assumption", "R")
+    assert r.ratio.value is None
+    assert r.ratio.reason.en == "the ratio does not depend on it"
+
+
+def test_npv_zero_for_one_stakeholder():
+    # A pays 1,000 and gains 100 x P (P = 15: 1,500); B pays 500 and gains 200 x 5 = 1,000.
+    # Whole analysis: ratio 1 when 100 P + 1,000 = 1,500  ->  P = 5.
+    # For A alone: NPV 0 when 100 P = 1,000  ->  P = 10.
+    m = model([outcome("A", 100, "=P", name="a gains"), outcome("B", 200, 5, name="b gains")],
+              [money("A", 1000), money("B", 500)], [assume("P", 15, 10, 20)],
+              switching_stakeholder="A")
+    u = uncertainty.analyse(m, draws=0)
+    p = switching(u, "assumption", "P")
+    assert p.ratio.value == pytest.approx(5.0, rel=1e-12)
+    assert p.npv.value == pytest.approx(10.0, rel=1e-12)
+    # A's deadweight for A's NPV: 1,500 (1 - d) = 1,000  ->  d = 1/3
+    assert switching(u, "deadweight", "a gains").npv.value == pytest.approx(1 / 3, abs=1e-12)
+    assert switching(u, "deadweight", "b gains").npv.reason.en == (
+        "an outcome of another stakeholder")
+    assert u.to_dict()["switching_values"]["stakeholder"] == "A"
+
+
+def test_switching_values_are_verified_against_the_engine():
+    # Whatever the solver returns, the engine itself must give ratio 1 there.
+    m = model([outcome("A", "=Q", 40, dw="=DW", drop=0.3, duration=4, recurring=True),
+               outcome("B", 20, "=P*2", attr=0.25, duration=2, drop=0.5)],
+              [money("B", 3000), money("A", "=I", year=1, recurring=True)],
+              [assume("Q", 30, 10, 50), assume("P", 60, 30, 90), assume("I", 800, 500, 1500),
+               assume("DW", 0.3, 0.1, 0.5, unit="%")], years=5, rate=0.03,
+              discount_rate_inputs=0.015)
+    u = uncertainty.analyse(m, draws=0)
+    for s in u.switching:
+        if s.kind != "assumption" or s.ratio.value is None:
+            continue
+        scen = Scenario("x", ((s.name, Amount.of(s.ratio.value)),))
+        r = compute(replace(m, scenarios=(scen,)), "x")
+        assert r.headline.ratio == pytest.approx(1.0, abs=1e-9), s.name
+    assert switching(u, "assumption", "DW").ratio.value is not None
+
+
+# -- one-at-a-time sensitivity ---------------------------------------------------------------
+
+
+def test_one_at_a_time_ratios_by_hand_and_ranked_by_swing():
+    u = uncertainty.analyse(one_outcome_model(sensitivity_step=0.1), draws=0)
+    # Q 80 / 120: 80 x 50 x 0.8 / 2,000 = 1.6 and 2.4 (swing 0.8)
+    q = sensitivity(u, "assumption", "Q")
+    assert (q.ratio_low, q.ratio_high) == pytest.approx((1.6, 2.4))
+    assert q.swing == pytest.approx(0.8)
+    # deadweight 20% -> 10% / 30%: 5,000 x 0.9 / 2,000 = 2.25 and 5,000 x 0.7 / 2,000 = 1.75
+    dw = sensitivity(u, "deadweight", "jobs")
+    assert (dw.low, dw.high) == pytest.approx((0.1, 0.3))
+    assert (dw.ratio_low, dw.ratio_high) == pytest.approx((2.25, 1.75))
+    # attribution 0% -> 0% (kept at 0) / 10%: 2.0 and 5,000 x 0.8 x 0.9 / 2,000 = 1.8
+    at = sensitivity(u, "attribution", "jobs")
+    assert (at.ratio_low, at.ratio_high) == pytest.approx((2.0, 1.8))
+    assert at.swing == pytest.approx(0.2)
+    # swings: Q 0.8, P 40..60 -> 1.6..2.4 0.8, deadweight 0.5, attribution and displacement
+    # 0.2, Unused 0; drop-off of a one-year outcome is left out: it cannot matter
+    swings = [i.swing for i in u.sensitivity]
+    assert swings == sorted(swings, reverse=True)
+    assert [i.kind for i in u.sensitivity][-1] == "assumption"
+    assert not any(i.kind == "dropoff" for i in u.sensitivity)
+
+
+def test_scenarios_side_by_side_by_hand():
+    # base: 100 x 50 x 0.8 / 2,000 = 2.0; minimum Q = 60: 60 x 40 / 2,000 = 1.2;
+    # maximum Q = 150, P = 60: 150 x 60 x 0.8 / 2,000 = 3.6
+    m = replace(one_outcome_model(), scenarios=(
+        Scenario("minimum", (("Q", n(60)),)), Scenario("maximum", (("Q", n(150)),
+                                                                   ("P", n(60))))))
+    rows = uncertainty.scenario_comparison(m)
+    assert [r.name for r in rows] == [None, "minimum", "maximum"]
+    assert [r.ratio for r in rows] == pytest.approx([2.0, 1.2, 3.6])
+    assert [r.npv for r in rows] == pytest.approx([2000, 400, 5200])
+    assert rows[2].stakeholders == (("A", 0.0, pytest.approx(7200.0)),
+                                    ("B", 2000.0, 0.0))
+
+
+# -- Monte Carlo ------------------------------------------------------------------------------
+
+
+def rich_model(**settings) -> Model:
+    """Every convention the engine has: per-year values, lasting and recurring outcomes,
+    beyond-horizon years, hours x rate, recurring inputs, separate input rate."""
+    return model(
+        [outcome("A", "=Scale*Reach", "=ROUND(Price*1.1;2)", dw=0.25, attr="=Attr", drop=0.2,
+                 duration=3, recurring=True, name="scale-up"),
+         outcome("B", 12, "=Price", disp=0.1, duration=4, drop=0.5, first=2, name="late"),
+         outcome("A", -3, 100, name="negative")],
+        [money("B", 5000), money("A", "=Budget", year=1, recurring=True),
+         InputItem("B", "time", "hours", hours=n(120), rate=f("=Rate"), year=2)],
+        [assume("Scale", 400, per_year=((2, 1000), (3, 5000))), assume("Reach", 0.1),
+         assume("Price", 250), assume("Attr", 0.3), assume("Budget", 2000),
+         assume("Rate", 75)],
+        years=3, rate=0.0225, discount_rate_inputs=0.03, beyond_horizon=True, **settings)
+
+
+def test_monte_carlo_without_random_assumptions_equals_compute_exactly():
+    m = rich_model()
+    r = compute(m)
+    mc = uncertainty.monte_carlo(m, draws=50, seed=1)
+    assert mc.varied == ()
+    assert mc.ratio.mean == r.headline.ratio
+    assert mc.ratio.p5 == mc.ratio.p95 == r.headline.ratio
+    assert mc.npv.mean == r.headline.npv
+    pv_value, pv_inputs = uncertainty.evaluate(m, {})
+    assert pv_value[0] == r.headline.pv_value and pv_inputs[0] == r.headline.pv_inputs
+    # and for inputs of another kind: inputs at face value
+    m2 = replace(m, settings=replace(m.settings, discount_inputs=False, beyond_horizon=False))
+    assert uncertainty.monte_carlo(m2, draws=5, seed=1).npv.mean == compute(m2).headline.npv
+
+
+def test_each_draw_matches_the_engine_with_those_values():
+    m = rich_model()
+    values = {"Price": np.array([200.0, 250.0, 300.0]), "Attr": np.array([0.0, 0.3, 0.6]),
+              "Scale": np.array([300.0, 400.0, 500.0]), "Rate": np.array([60.0, 75.0, 90.0])}
+    pv_value, pv_inputs = uncertainty.evaluate(m, values)
+    for k in range(3):
+        scen = Scenario("draw", tuple((name, Amount.of(v[k])) for name, v in values.items()))
+        h = compute(replace(m, scenarios=(scen,)), "draw").headline
+        assert pv_value[k] == pytest.approx(h.pv_value, rel=1e-13)
+        assert pv_inputs[k] == pytest.approx(h.pv_inputs, rel=1e-13)
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    m = replace(rich_model(), assumptions=(
+        assume("Scale", 400, 300, 500, distribution="pert"), assume("Reach", 0.1, 0.05, 0.2),
+        assume("Price", 250, 200, 300, distribution="uniform"), assume("Attr", 0.3),
+        assume("Budget", 2000, 1500, 3000), assume("Rate", 75)))
+    a = uncertainty.monte_carlo(m, draws=500, seed=42)
+    b = uncertainty.monte_carlo(m, draws=500, seed=42)
+    c = uncertainty.monte_carlo(m, draws=500, seed=43)
+    assert a == b
+    assert a.ratio.mean != c.ratio.mean
+    assert [v.distribution for v in a.varied] == ["pert", "triangular", "uniform",
+                                                  "triangular"]
+
+
+def test_monte_carlo_mean_of_a_model_linear_in_one_uniform_assumption():
+    # PV = 10 X with X ~ uniform(50, 250); inputs 1,000. ratio = X / 100, so
+    # mean ratio = (50 + 250) / 2 / 100 = 1.5; P5 = (50 + 5% x 200) / 100 = 0.6;
+    # P50 = 1.5; P95 = (50 + 95% x 200) / 100 = 2.4; P(ratio > 1) = P(X > 100) = 150/200 = 0.75
+    # mean NPV = 10 x 150 - 1,000 = 500.
+    # Standard error of the mean ratio with 200,000 draws: (200 / sqrt(12) / 100) / sqrt(2e5)
+    # = 0.00129; we allow 4 of them.
+    m = model([outcome("A", "=X", 10)], [money("B", 1000)],
+              [assume("X", 150, 50, 250, distribution="uniform")])
+    mc = uncertainty.monte_carlo(m, draws=200_000, seed=7)
+    assert mc.ratio.mean == pytest.approx(1.5, abs=4 * 0.00129)
+    assert mc.npv.mean == pytest.approx(500, abs=4 * 0.129 * 1000)
+    assert mc.ratio.p5 == pytest.approx(0.6, abs=0.01)
+    assert mc.ratio.p50 == pytest.approx(1.5, abs=0.01)
+    assert mc.ratio.p95 == pytest.approx(2.4, abs=0.01)
+    assert mc.p_ratio_above_1 == pytest.approx(0.75, abs=0.005)
+    assert sum(c for _, _, c in mc.histogram) == 200_000
+    assert any(lo == 1.0 for lo, _, _ in mc.histogram)  # 1 is a bin edge
+
+
+def test_distributions_have_the_textbook_means():
+    # triangular(10, 20, 60): mean (10 + 20 + 60) / 3 = 30
+    # PERT(10, 20, 60): alpha = 1 + 4 x 10/50 = 1.8, beta = 1 + 4 x 40/50 = 4.2,
+    #   mean = (10 + 4 x 20 + 60) / 6 = 25
+    # uniform(10, 60): mean 35. Standard deviations are at most 50/sqrt(12) = 14.4; with
+    # 100,000 draws the standard error is 0.046, and 0.2 is over 4 of them.
+    varied = [Varied("t", "triangular", 10, 20, 60), Varied("p", "pert", 10, 20, 60),
+              Varied("u", "uniform", 10, 20, 60)]
+    d = uncertainty.draw(varied, 100_000, seed=3)
+    assert d["t"].mean() == pytest.approx(30, abs=0.2)
+    assert d["p"].mean() == pytest.approx(25, abs=0.2)
+    assert d["u"].mean() == pytest.approx(35, abs=0.2)
+    for values in d.values():
+        assert values.min() >= 10 and values.max() <= 60
+
+
+def test_default_distribution_and_fixed():
+    # low and high without a distribution: triangular around the value; "fixed": not drawn;
+    # a value outside low-high falls back to uniform, with a note.
+    m = model([outcome("A", "=A1*A2*A3", 1)], [money("B", 1)],
+              [assume("A1", 5, 4, 6), assume("A2", 5, 4, 6, distribution="fixed"),
+               assume("A3", 9, 4, 6), assume("A4", 5, 4)])
+    varied, notes = uncertainty.varied_assumptions(m)
+    assert [(v.name, v.distribution) for v in varied] == [("A1", "triangular"),
+                                                          ("A3", "uniform")]
+    assert "outside low - high" in notes[0].en
+
+
+def test_monte_carlo_refuses_draws_that_break_a_percentage():
+    # attribution = 1 - S with S drawn from 0 to 2 gives attribution below 0% in some draws
+    m = model([outcome("A", 10, 10, attr="=1-S")], [money("B", 50)],
+              [assume("S", 0.5, 0, 2, distribution="uniform")])
+    u = uncertainty.analyse(m, draws=200)
+    assert u.monte_carlo is None
+    assert "Monte Carlo not computed" in u.notes[-1].en
+    assert "attribution falls outside 0%..100%" in u.notes[-1].en
+    assert "Opbrengsten!D2" in u.notes[-1].en
+
+
+def test_progress_is_reported_up_to_the_total():
+    seen = []
+    m = model([outcome("A", "=X", 10, name=f"o{i}") for i in range(250)], [money("B", 1000)],
+              [assume("X", 150, 50, 250)])
+    uncertainty.monte_carlo(m, draws=10, seed=1, progress=lambda d, t: seen.append((d, t)))
+    assert seen[0] == (0, 251) and seen[-1] == (251, 251)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_json_summary_is_plain_data():
+    import json
+
+    m = replace(one_outcome_model(), scenarios=(Scenario("minimum", (("Q", n(60)),)),))
+    data = uncertainty.analyse(m, draws=100).to_dict()
+    text = json.dumps(data, allow_nan=False)
+    assert json.loads(text)["scenarios"][1]["sroi_ratio"] == pytest.approx(1.2)
+    mc = data["monte_carlo"]
+    assert mc["draws"] == 100 and mc["seed"] == 12345
+    assert set(mc["sroi_ratio"]) == {"mean", "p5", "p50", "p95"}
+
+
+# -- reading the workbook ----------------------------------------------------------------------
+
+
+def test_settings_and_distribution_are_read(workbook):
+    from sroi_excel import reader
+
+    path = workbook(edits={("Instellingen", "B15"): 500, ("Instellingen", "B16"): 7,
+                           ("Instellingen", "B17"): 0.05, ("Instellingen", "B18"): "gemeente",
+                           ("Aannames", "G2"): "PERT", ("Aannames", "G3"): "vast"})
+    m = reader.read_workbook(path)
+    s = m.settings
+    assert (s.mc_draws, s.mc_seed, s.sensitivity_step) == (500, 7, 0.05)
+    assert s.switching_stakeholder == "Gemeente"  # spelled as on the stakeholders sheet
+    assert [a.distribution for a in m.assumptions] == ["pert", "fixed"]
+
+
+@pytest.mark.parametrize(("edits", "cell", "words"), [
+    ({("Aannames", "G3"): "normaal"}, "Aannames!G3", "distribution 'normaal' is not known"),
+    ({("Aannames", "G2"): "uniform", ("Aannames", "E2"): None}, "Aannames!G2",
+     "needs both low and high"),
+    ({("Instellingen", "B15"): -5}, "Instellingen!B15", "between 0 and 1,000,000"),
+    ({("Instellingen", "B16"): "abc"}, "Instellingen!B16", "must be a whole number"),
+    ({("Instellingen", "B17"): 0}, "Instellingen!B17", "must be above 0%"),
+    ({("Instellingen", "B17"): 10}, "Instellingen!B17", "reads as 1000%"),
+    ({("Instellingen", "B18"): "Gemeent"}, "Instellingen!B18", "did you mean 'Gemeente'"),
+])
+def test_uncertainty_settings_errors_name_sheet_and_cell(workbook, edits, cell, words):
+    from sroi_excel import reader
+
+    reading = reader.read(workbook(edits=edits))
+    messages = [str(p) for p in reading.errors]
+    assert any(m.startswith(cell) and words in m for m in messages), messages
+
+
+def test_value_outside_low_high_is_a_warning(workbook):
+    from sroi_excel import reader
+
+    reading = reader.read(workbook(edits={("Aannames", "B2"): 60}))  # low 30, high 50
+    assert not reading.errors
+    assert any(str(p).startswith("Aannames!B2") and "outside its low and high" in str(p)
+               for p in reading.warnings)
+
+
+# -- fill, the sheets and --json ---------------------------------------------------------------
+
+
+def test_fill_writes_the_sheets_and_json_with_figures_by_hand(workbook, tmp_path):
+    import json
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from sroi_excel.cli import main
+
+    path = workbook()
+    result = CliRunner().invoke(main, ["fill", str(path), "--json", "--draws", "300",
+                                       "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["sheets"][-2:] == ["Gevoeligheid", "Monte Carlo"]
+    u = data["uncertainty"]
+    # The example: 40 x 25% = 10 people a year x 15,000 x (1 - 30%) x (1 - 20%) = 84,000 a
+    # year, lasting 2 years with 50% drop-off, every year, horizon 3: value by year 84,000,
+    # 126,000, 126,000. Inputs 800 h x 75 = 60,000 in years 1-3. Discount 2.25%.
+    d = [1.0225 ** -t for t in (1, 2, 3)]
+    pv_value = 84_000 * d[0] + 126_000 * (d[1] + d[2])
+    pv_inputs = 60_000 * sum(d)
+    ratio = pv_value / pv_inputs  # 1.8615
+    items = {(i["kind"], i["name"]): i for i in u["switching_values"]["items"]}
+    # value is proportional to Succes and to Deelnemers: ratio 1 at base / ratio
+    assert items[("assumption", "Succes")]["ratio_1"]["value"] == pytest.approx(0.25 / ratio)
+    assert items[("assumption", "Deelnemers")]["ratio_1"]["value"] == pytest.approx(40 / ratio)
+    # the council pays everything and gets everything: its NPV 0 is the same point
+    assert items[("assumption", "Succes")]["stakeholder_npv_0"]["value"] == pytest.approx(
+        0.25 / ratio)
+    # deadweight: (1 - d) / 0.7 = 1 / ratio
+    assert items[("deadweight", "Minder uitkeringen")]["ratio_1"]["value"] == pytest.approx(
+        1 - 0.7 / ratio)
+    assert u["monte_carlo"]["draws"] == 300 and u["monte_carlo"]["seed"] == 5
+    assert [s["scenario"] for s in u["scenarios"]] == [None, "minimum", "maximum"]
+    # minimum: Succes 15% -> the value scales by 0.15 / 0.25
+    assert u["scenarios"][1]["sroi_ratio"] == pytest.approx(ratio * 0.15 / 0.25)
+
+    book = openpyxl.load_workbook(path)
+    sens, mc = book["Gevoeligheid"], book["Monte Carlo"]
+    text = [c for row in sens.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any(t.startswith("Stand bij de laatste fill") for t in text)
+    assert any(t.startswith("Methode:") for t in text)
+    assert len(sens._charts) == 2 and len(mc._charts) == 1  # scenarios, tornado; histogram
+
+
+def test_fill_twice_gives_the_same_figures(workbook):
+    from sroi_excel import api
+
+    path = workbook()
+    first = api.fill(path, draws=200, backup=False).summary()["uncertainty"]
+    second = api.fill(path, draws=200, backup=False).summary()["uncertainty"]
+    assert first == second
+
+
+def test_progress_bar_appears_only_after_a_moment():
+    import io
+
+    from sroi_excel.cli import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    now = [0.0]
+    out = Terminal()
+    with _Progress(stream=out, clock=lambda: now[0]) as progress:
+        progress(0, 10)
+        now[0] = 0.2
+        progress(5, 10)
+        assert out.getvalue() == ""  # quick runs show nothing
+        now[0] = 1.0
+        progress(8, 10)  # the bar appears at 80%, counting what was done before it
+        assert "80%" in out.getvalue()
+        progress(10, 10)
+    assert "Monte Carlo" in out.getvalue() and "100%" in out.getvalue()
+    quiet = io.StringIO()  # not a terminal: never
+    with _Progress(stream=quiet, clock=lambda: now[0]) as progress:
+        progress(1, 10)
+        now[0] = 9.0
+        progress(10, 10)
+    assert quiet.getvalue() == ""
+
+
+def test_reference_prices_are_indexed_as_the_engine_does():
+    # A proxy naming a 2014 price of 200 with CPI 99.4 -> 109 (price year 2021):
+    # 200 x 109 / 99.4 = 219.3159; quantity 10, inputs 1,000: ratio 2.193159.
+    from sroi_excel.model import PriceIndexPoint, ReferencePrice
+
+    ref = ReferencePrice("consult", 200.0, "C1", base_year=2014)
+    proxy = Amount(formula.Number(200.0), "C1", Cell("Opbrengsten", "E2"), price=ref)
+    m = replace(model([outcome("A", 10, proxy)], [money("B", 1000)], price_year=2021),
+                price_index=(PriceIndexPoint(2014, 99.4), PriceIndexPoint(2021, 109.0)))
+    mc = uncertainty.monte_carlo(m, draws=3, seed=1)
+    assert mc.ratio.mean == pytest.approx(2 * 109 / 99.4, rel=1e-12)
+    assert mc.ratio.mean == compute(m).headline.ratio
