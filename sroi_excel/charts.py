@@ -201,8 +201,10 @@ def straighten(package: bytes) -> bytes:
     """
     source = zipfile.ZipFile(io.BytesIO(package))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    # Stored, not compressed: the packager unzips this at once.
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
         for info in source.infolist():
+            info.compress_type = zipfile.ZIP_STORED
             data = source.read(info)
             if info.filename.startswith("xl/charts/chart") and b"<c:scatterChart>" in data:
                 text = data.decode("utf-8")

@@ -1356,40 +1356,36 @@ class _Merge:
         return out
 
 
-_CELL_TAG = re.compile(r"<c\b([^>]*?)(/?)>")
-_ROW_TAG = re.compile(r"<row\b([^>]*?)(/?)>")
-_STYLE_ATTR = re.compile(r'\ss="([0-9]+)"')
 _SHARED_CELL = re.compile(r'<c\b([^>]*?) t="s"([^>]*)><v>([0-9]+)</v></c>')
 
 
+_STYLED = re.compile(r' s="([0-9]+)"')
+_UNSTYLED_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"(?! s=")')
+
+
 def _restyle_cells(body: str, xf_map: list[int], shared: list[str], part: str) -> str:
-    """Map the style index of every cell and row of our sheet data; inline shared strings."""
+    """Map the style index of every cell and row of our sheet data; inline shared strings.
 
-    def mapped(index: int) -> int:
-        if index >= len(xf_map):
-            raise ValueError(f"the rendered sheet {part} uses a missing cell format {index}")
-        return xf_map[index]
-
-    def cell(match: re.Match[str]) -> str:
-        attrs = match.group(1)
-        if ' cm="' in attrs or ' vm="' in attrs:
-            raise ValueError(f"the rendered sheet {part} uses cell metadata (dynamic arrays or "
-                             "embedded images), which cannot be merged")
-        restyled = restyle(attrs)
-        if restyled == attrs and not _STYLE_ATTR.search(attrs) and xf_map and xf_map[0] != 0:
-            restyled += f' s="{xf_map[0]}"'
-        return f"<c{restyled}{match.group(2)}>"
-
-    def restyle(attrs: str) -> str:
-        style = _STYLE_ATTR.search(attrs)
-        if not style:
-            return attrs
-        return f'{attrs[:style.start()]} s="{mapped(int(style.group(1)))}"{attrs[style.end():]}'
-
-    def row(match: re.Match[str]) -> str:
-        return f"<row{restyle(match.group(1))}{match.group(2)}>"
-
-    body = _ROW_TAG.sub(row, _CELL_TAG.sub(cell, body))
+    The data can hold millions of cells in a handful of styles, so each style is replaced in
+    one pass over the text (through a marker, so a mapped index is not mapped again) rather
+    than cell by cell.
+    """
+    if ' cm="' in body or ' vm="' in body:
+        raise ValueError(f"the rendered sheet {part} uses cell metadata (dynamic arrays or "
+                         "embedded images), which cannot be merged")
+    used = {int(i) for i in _STYLED.findall(body)}
+    if used and max(used) >= len(xf_map):
+        raise ValueError(f"the rendered sheet {part} uses a missing cell format {max(used)}")
+    moved = [index for index in used if xf_map[index] != index]
+    if len(moved) <= 16:
+        for index in moved:
+            body = body.replace(f' s="{index}"', f' s="\x00{xf_map[index]}"')
+        body = body.replace("\x00", "")
+    else:
+        body = _STYLED.sub(lambda m: f' s="{xf_map[int(m.group(1))]}"', body)
+    if xf_map and xf_map[0] != 0:
+        # A cell without a style has the package's first one, which is not ours.
+        body = _UNSTYLED_CELL.sub(lambda m: f'<c r="{m.group(1)}" s="{xf_map[0]}"', body)
     if shared:
         body = _SHARED_CELL.sub(
             lambda m: f'<c{m.group(1)} t="inlineStr"{m.group(2)}><is>{shared[int(m.group(3))]}'

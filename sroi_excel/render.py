@@ -16,6 +16,7 @@ a sheet can refer to cells of a sheet written after it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import os
@@ -24,10 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
-from . import __version__, charts, render_uncertainty, schema
+from . import __version__, charts, render_uncertainty, schema, xlsx
 from .engine import AssumptionValues, Results, evaluate_amount, scenario_overrides
 from .exceptions import Problem
 from .links import Linker, Reason, Source
@@ -166,7 +166,7 @@ def render_results(results: Results, lang: str | None = None,
     lang = lang or results.model.language
     today = today or _today()
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
+    book = xlsx.ResultBook(out, {"in_memory": True, "strings_to_formulas": False,
                                      "strings_to_urls": False, "strings_to_numbers": False})
     book.set_properties({"created": dt.datetime(today.year, today.month, today.day)})
     ctx = Context.create(book, results, lang, today)
@@ -215,7 +215,12 @@ class Table:
         return self.first_col + self.keys.index(key)
 
     def letter(self, key: str) -> str:
-        return xl_col_to_name(self.col(key))
+        return self.letters[key]
+
+    @functools.cached_property
+    def letters(self) -> dict[str, str]:
+        """Column letter of each key."""
+        return {k: xl_col_to_name(self.first_col + c) for c, k in enumerate(self.keys)}
 
     def row(self, i: int) -> int:
         """0-based sheet row of data row i."""
@@ -1032,7 +1037,8 @@ class Out:
     frozen: bool = False
 
 
-def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str]) -> Any:
+def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
+                 block: bool = True) -> Any:
     """Write a planned table; ``make_row(i, rec)`` gives {column key: Out} for row i."""
     lang, fmt = ctx.lang, ctx.fmt
     table = ctx.tables[key]
@@ -1063,16 +1069,31 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str]) -> An
     texts = [k for k in keys if COLUMNS[k][1] == "text"]
     ws.freeze_panes(row + 1, 0)
     ws.repeat_rows(row)
+    # Rows go in as ready XML: a trail can have millions of cells, and one xlsxwriter call
+    # per cell was most of the fill time. A sheet with more cells beside the table (the
+    # per-year matrix) is written cell by cell: a block owns its rows whole.
+    xf = _Xf(fmt)
+    letters = [xl_col_to_name(c) for c in range(len(keys))]
+    rows = []
     for i, rec in enumerate(frame.itertuples(index=False)):
         made = make_row(i, rec)
         r = table.row(i)
         # Wrapped texts need a taller row; spreadsheet programs do not grow it on opening.
         lines = max((_lines(str(getattr(rec, k) or ""), widths[k] * WIDE_FONT - 1)
                      for k in texts), default=1)
-        if lines > 1:
-            ws.set_row(r, 14.5 * min(lines, MAX_LINES) + 1)
-        for c, k in enumerate(keys):
-            _write(ws, r, c, k, getattr(rec, k), made.get(k), fmt, lang)
+        height = 14.5 * min(lines, MAX_LINES) + 1 if lines > 1 else None
+        specs = [_spec(k, getattr(rec, k), made.get(k), lang) for k in keys]
+        if block:
+            number = str(r + 1)
+            rows.append(xlsx.row_xml(r, "".join(_cell_xml(letters[c] + number, spec, xf)
+                                                for c, spec in enumerate(specs)), height))
+            continue
+        if height:
+            ws.set_row(r, height)
+        for c, spec in enumerate(specs):
+            _write_spec(ws, r, c, spec, fmt)
+    if rows:
+        ws.write_block(table.row(0), table.row(table.n - 1), len(keys) - 1, "".join(rows))
     row = table.total_row
     if totals and table.n:
         _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
@@ -1109,28 +1130,59 @@ def _width(values: pd.Series, header: str, style: str, wide: bool = False) -> fl
     return max(base, min(longest_word, 18))
 
 
-def _write(ws, row, col, key, value, out: Out | None, fmt, lang) -> None:
+class _Xf(dict):
+    """Style name -> xlsxwriter xf index, assigned on first use as xlsxwriter would."""
+
+    def __init__(self, fmt: dict) -> None:
+        super().__init__()
+        self.fmt = fmt
+
+    def __missing__(self, name: str) -> int:
+        self[name] = index = self.fmt[name]._get_xf_index()
+        return index
+
+
+def _spec(key: str, value, out: Out | None, lang: str) -> tuple[str, str, Any, str]:
+    """What one table cell holds: (kind, style name, value, formula without '=')."""
     style_name = COLUMNS[key][1]
     if out is not None and out.formula and not _is_blank(out.value):
         cached = out.value if isinstance(out.value, str) else float(out.value)
-        style = fmt[style_name] if isinstance(cached, float) else fmt["value_text"]
-        ws.write_formula(row, col, out.formula, style, cached)
-        return
-    frozen = out is not None and out.frozen
+        style = style_name if isinstance(cached, float) else "value_text"
+        return "formula", style, cached, out.formula.removeprefix("=")
     if _is_blank(value):
         if style_name == "ratio":
-            ws.write_string(row, col, NA_SHORT(lang), fmt["value_text"])
-        else:
-            ws.write_blank(row, col, None, fmt[style_name])
-        return
+            return "string", "value_text", NA_SHORT(lang), ""
+        return "blank", style_name, None, ""
     if style_name == "yesno":
-        ws.write_string(row, col, (schema.YES if value else schema.NO)(lang), fmt["wrap"])
-    elif style_name == "text" or isinstance(value, str):
-        style = fmt["explanation"] if key == "explanation" else fmt["wrap"]
-        ws.write_string(row, col, str(value), style)  # user text is never a formula
+        return "string", "wrap", (schema.YES if value else schema.NO)(lang), ""
+    if style_name == "text" or isinstance(value, str):
+        # User text is never a formula.
+        return "string", "explanation" if key == "explanation" else "wrap", str(value), ""
+    frozen = out is not None and out.frozen
+    return "number", f"frozen_{style_name}" if frozen else style_name, float(value), ""
+
+
+def _cell_xml(ref: str, spec: tuple[str, str, Any, str], xf: _Xf) -> str:
+    kind, style, value, formula = spec
+    if kind == "formula":
+        return xlsx.formula_cell(ref, xf[style], formula, value)
+    if kind == "number":
+        return xlsx.number_cell(ref, xf[style], value)
+    if kind == "string":
+        return xlsx.string_cell(ref, xf[style], value)
+    return xlsx.blank_cell(ref, xf[style])
+
+
+def _write_spec(ws, row: int, col: int, spec: tuple[str, str, Any, str], fmt: dict) -> None:
+    kind, style, value, formula = spec
+    if kind == "formula":
+        ws.write_formula(row, col, "=" + formula, fmt[style], value)
+    elif kind == "number":
+        ws.write_number(row, col, value, fmt[style])
+    elif kind == "string":
+        ws.write_string(row, col, value, fmt[style])
     else:
-        ws.write_number(row, col, float(value), fmt[f"frozen_{style_name}"] if frozen
-                        else fmt[style_name])
+        ws.write_blank(row, col, None, fmt[style])
 
 
 def _linked(source: Source, value) -> Out:
@@ -1148,7 +1200,7 @@ def write_stakeholders(ctx: Context) -> None:
 
     def make(i, rec):
         r = table.row(i) + 1
-        col = {k: table.letter(k) for k in table.keys}
+        col = table.letters
         me = f"${col['stakeholder']}{r}"
         out = {"net": Out(rec.net, f"={col['value']}{r}-{col['inputs']}{r}")}
         if inputs.n:
@@ -1195,7 +1247,7 @@ def write_outcomes(ctx: Context) -> None:
 
     def make(i, rec):
         r = table.row(i) + 1
-        col = {k: table.letter(k) for k in table.keys}
+        col = table.letters
         out: dict[str, Out] = {}
         mine = rows_of.get(int(rec.outcome_no), [])
         if mine:
@@ -1225,7 +1277,7 @@ def write_outcomes(ctx: Context) -> None:
 def write_years(ctx: Context) -> None:
     table, trail, inputs = ctx.tables["years"], ctx.tables["trail"], ctx.tables["input_trail"]
     rate_value, rate_inputs = ctx.cells["rate_value"], ctx.cells["rate_inputs"]
-    col = {k: table.letter(k) for k in table.keys}
+    col = table.letters
     payback_col = col["payback"]
     first = table.row(0) + 1
 
@@ -1269,7 +1321,7 @@ def write_years(ctx: Context) -> None:
 
     ws = _table_sheet(ctx, "years", make,
                       {"inputs": "=SUM({span})", "value": "=SUM({span})",
-                       "pv_inputs": "=SUM({span})", "pv_value": "=SUM({span})"})
+                       "pv_inputs": "=SUM({span})", "pv_value": "=SUM({span})"}, block=False)
     _write_matrix(ctx, ws)
     _write_chart_data(ctx, ws)
 
@@ -1324,7 +1376,7 @@ def _write_chart_data(ctx: Context, ws) -> None:
     frame = ctx.frames["years"]
     c = ctx.matrix.chart_col
     top = table.header_row + 1
-    col = {k: table.letter(k) for k in table.keys}
+    col = table.letters
     _label(ws, table.header_row - 1, c, T("Gegevens voor de grafiek met cumulatieve waarden "
                                           "(niet afgedrukt)",
                                           "Data of the cumulative chart (not printed)")(lang),
@@ -1383,7 +1435,7 @@ def write_trail(ctx: Context) -> None:
 
     def make(i, rec):
         r = table.row(i) + 1
-        col = {k: table.letter(k) for k in table.keys}
+        col = table.letters
         found = sources[i]
         out = {key: _linked(found[key], getattr(rec, key)) for key in found}
         out.update({
@@ -1409,7 +1461,7 @@ def write_input_trail(ctx: Context) -> None:
 
     def make(i, rec):
         r = table.row(i) + 1
-        col = {k: table.letter(k) for k in table.keys}
+        col = table.letters
         found = sources[i]
         out = {"hours": _linked(found["hours"], rec.hours),
                "rate": _linked(found["rate"], rec.rate)}
