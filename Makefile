@@ -11,10 +11,10 @@ test: install
 	$(PYTHON) -m pytest -q
 
 lint: install
-	$(PYTHON) -m ruff check sroi_excel tests examples
+	$(PYTHON) -m ruff check sroi_excel tests examples bench
 
 format: install
-	$(PYTHON) -m ruff check --fix sroi_excel tests
+	$(PYTHON) -m ruff check --fix sroi_excel tests examples bench
 
 # The main job on a shipped example: fill a copy, leave the example itself as it is.
 demo: install
@@ -29,3 +29,9 @@ templates: install
 # Regenerate the example workbooks from their data (a test checks they equal what it makes).
 examples: install
 	$(PYTHON) examples/build_examples.py
+
+# Benchmarks (not part of test: timings on a shared machine are noisy). See bench/README.md.
+bench: install
+	$(PYTHON) bench/run.py
+	$(PYTHON) bench/bench_montecarlo.py
+	$(PYTHON) bench/batch.py

@@ -194,6 +194,12 @@ def scenario_overrides(model: Model, name: str | None) -> tuple[str | None, dict
     return found.name, {key.casefold(): amount for key, amount in found.overrides}
 
 
+def _too_large(amount: Amount | None, what: str, check: str) -> None:
+    at = amount.at if amount is not None else None
+    raise WorkbookError(f"{what} is too large to compute; check the {check} for a typing "
+                        "error", sheet=at.sheet if at else "", cell=at.ref if at else "")
+
+
 def compute(model: Model, scenario: str | None = None) -> Results:
     """Compute every figure of the analysis for the base values or a named scenario."""
     settings = model.settings
@@ -236,6 +242,9 @@ def compute(model: Model, scenario: str | None = None) -> Results:
             claim = (1 - dw) * (1 - dp) * (1 - at)
             gross = quantity * proxy
             impact = gross * claim
+            if not math.isfinite(gross):
+                _too_large(o.quantity, f"the outcome '{o.name}' in year {t}: quantity "
+                           f"{quantity:,.6g} x proxy {proxy:,.6g}", "quantity and proxy")
             if percentages is None:
                 percentages = (dw, at, dp, do)
                 first_quantity, first_proxy, claim_first = quantity, proxy, claim
@@ -280,6 +289,10 @@ def compute(model: Model, scenario: str | None = None) -> Results:
                 amount = evaluate_amount(item.hours, values) * evaluate_amount(item.rate, values)
             else:
                 amount = evaluate_amount(item.amount, values)
+            if not math.isfinite(amount):
+                _too_large(item.amount if item.kind != "hours" else item.hours,
+                           f"the input '{item.description}' in year {t}: {amount:,.6g}",
+                           "amount" if item.kind != "hours" else "hours and hourly rate")
             pv = amount * df_inputs[t]
             inputs_by_year[t] += amount
             inputs_by_stakeholder[item.stakeholder] = (
@@ -335,7 +348,10 @@ def compute(model: Model, scenario: str | None = None) -> Results:
         discount_inputs=settings.discount_inputs, years=horizon, last_year=last_year,
         scenario=chosen or None)
     if not math.isfinite(pv_value) or not math.isfinite(pv_inputs):
-        raise WorkbookError("the figures are too large to compute; check the quantities")
+        # Each figure is finite (checked above) but their sum is not.
+        raise WorkbookError("the figures add up to more than a spreadsheet can hold "
+                            f"(outcomes {pv_value:,.6g}, inputs {pv_inputs:,.6g}); check the "
+                            "quantities and proxies for a typing error")
     return Results(
         model=model, scenario=chosen or None, headline=headline,
         trail=_with_prices(pd.DataFrame(trail_rows, columns=list(TRAIL_COLUMNS)),

@@ -93,6 +93,12 @@ def build_template(lang: str = "nl") -> bytes:
     return out.getvalue()
 
 
+def _sheet_list(lang: str) -> str:
+    """The result sheets' names as a sentence: "A, B and C"."""
+    names = [text(lang) for text in schema.RESULT_SHEETS.values()]
+    return f"{', '.join(names[:-1])} {'en' if lang == 'nl' else 'and'} {names[-1]}"
+
+
 def _readme(book, fmt, lang, lines: list[tuple[str, str]] | None = None):
     ws = book.add_worksheet(schema.README_SHEET(lang))
     ws.set_column(0, 0, 100)
@@ -109,9 +115,9 @@ def _readme(book, fmt, lang, lines: list[tuple[str, str]] | None = None):
                      "=Deelnemers*Succes. Geef de aanname dan een naam via Formules > Naam "
                      "definiëren, of verwijs naar de cel: =Aannames!B2*Aannames!B3."),
             ("wrap", "3. Sla op en voer uit: sroi-excel fill deze-werkmap.xlsx"),
-            ("wrap", "4. De tool schrijft de tabbladen Resultaten, Per belanghebbende, Per "
-                     "opbrengst, Per jaar en Rekenspoor. Die worden bij elke fill vervangen; "
-                     "wijzig ze dus niet zelf. Al het andere blijft zoals het is."),
+            ("wrap", f"4. De tool schrijft de tabbladen {_sheet_list('nl')}. Die worden bij "
+                     "elke fill vervangen; wijzig ze dus niet zelf. Al het andere blijft zoals "
+                     "het is."),
             ("wrap", "5. sroi-excel check deze-werkmap.xlsx controleert de invoer zonder iets "
                      "te schrijven."),
             ("wrap", "6. Referentieprijzen: typ in een proxy-, uurtarief- of bedragcel de code "
@@ -134,9 +140,8 @@ def _readme(book, fmt, lang, lines: list[tuple[str, str]] | None = None):
                      "=Participants*Success. Give the assumption a name with Formulas > Define "
                      "Name, or refer to the cell: =Assumptions!B2*Assumptions!B3."),
             ("wrap", "3. Save and run: sroi-excel fill this-workbook.xlsx"),
-            ("wrap", "4. The tool writes the sheets Results, By stakeholder, By outcome, By "
-                     "year and Calculation trail. They are replaced on every fill, so do not "
-                     "edit them. Everything else stays as it is."),
+            ("wrap", f"4. The tool writes the sheets {_sheet_list('en')}. They are replaced on "
+                     "every fill, so do not edit them. Everything else stays as it is."),
             ("wrap", "5. sroi-excel check this-workbook.xlsx checks the input without writing."),
             ("wrap", "6. Reference prices: type the code of a reference price (e.g. QALY) in a "
                      "proxy, hourly rate or amount cell instead of a number. The tool indexes "

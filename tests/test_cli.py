@@ -70,6 +70,25 @@ def test_errors_exit_1_and_leave_file_untouched(workbook):
     assert not (path.parent / (path.name + ".bak")).exists()
 
 
+@pytest.mark.parametrize(("edits", "message"), [
+    ({("Opbrengsten", "D2"): 1e300, ("Opbrengsten", "E2"): 1e10},
+     "error: Opbrengsten!D2: the outcome 'Minder uitkeringen' in year 1: quantity 1e+300 x "
+     "proxy 1e+10 is too large to compute; check the quantity and proxy for a typing error"),
+    ({("Opbrengsten", "D2"): 1e300, ("Opbrengsten", "D3"): 1e300,
+      ("Opbrengsten", "E2"): 1e8, ("Opbrengsten", "E3"): 1e8},
+     "error: the figures add up to more than a spreadsheet can hold"),
+])
+def test_figures_too_large_name_the_cell(workbook, edits, message):
+    path = workbook(edits=edits)
+    before = digest(path)
+    for command in ("check", "fill"):
+        result = run(command, path)
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        assert message in result.output
+    assert digest(path) == before
+
+
 def test_json_errors(workbook):
     path = workbook(edits={("Opbrengsten", "G2"): 1.5})
     result = run("check", path, "--json")
