@@ -264,3 +264,7 @@ def _is_stale(data: bytes, fingerprint: str) -> bool:
         return False
     stored = packager.read_property(parts, FINGERPRINT_PROPERTY)
     return stored is not None and stored != fingerprint
+
+
+# Several workbooks at once, in a process pool (sroi_excel.batch imports this module lazily).
+from .batch import BatchReport, FileResult, fill_many  # noqa: E402, F401

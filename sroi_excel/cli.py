@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -17,7 +18,8 @@ Exit codes:
   2  the command line is wrong (unknown option, missing file name)
   3  the file is not a workbook that can be read (wrong format, damaged, unsafe)
   4  the workbook was not written (open in Excel, read-only, changed, disk full)
-  5  portfolio: one or more workbooks were left out (each named with the reason)"""
+  5  several workbooks (fill, portfolio): one or more failed or were left out (each named
+     with the reason)"""
 
 
 @click.group(help="Social Return on Investment analyses in Excel.\n\n" + EXIT_CODES,
@@ -79,11 +81,14 @@ def check(path: str, scenario: str | None, as_json: bool, draws: int | None,
         sys.exit(1)
 
 
-@main.command(help="Compute PATH and write the result sheets into it (or into -o OUT).\n\n"
-              + EXIT_CODES)
-@click.argument("path", type=click.Path(dir_okay=False))
+@main.command(help="Compute PATH and write the result sheets into it (or into -o OUT). With "
+              "several PATHs (e.g. *.xlsx) each is filled in place, --jobs at a time: one line "
+              "per workbook as it finishes, then a summary; a workbook that fails does not "
+              "stop the others.\n\n" + EXIT_CODES)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False),
+                metavar="PATH...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the filled workbook here instead of replacing PATH.")
+              help="Write the filled workbook here instead of replacing PATH (one PATH only).")
 @click.option("--scenario", help="Compute this scenario instead of the one in the settings.")
 @click.option("--no-backup", is_flag=True, help="Do not keep the previous version as PATH.bak.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
@@ -91,10 +96,17 @@ def check(path: str, scenario: str | None, as_json: bool, draws: int | None,
               help="Monte Carlo draws instead of the number in the settings (0: none).")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
               help="Monte Carlo seed instead of the one in the settings.")
-def fill(path: str, output: str | None, scenario: str | None, no_backup: bool,
-         as_json: bool, draws: int | None, seed: int | None) -> None:
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="With several PATHs: how many to fill at once, each in its own process "
+                   "(default: the number of CPUs; 1: one after another, no pool).")
+def fill(paths: tuple[str, ...], output: str | None, scenario: str | None, no_backup: bool,
+         as_json: bool, draws: int | None, seed: int | None, jobs: int | None) -> None:
+    if len(paths) > 1:
+        _fill_many(paths, output, scenario, not no_backup, as_json, draws, seed, jobs)
+        return
     from . import api
 
+    path = paths[0]
     with _errors(as_json, path), _Progress() as progress:
         report = api.fill(path, output=output, scenario=scenario, backup=not no_backup,
                           draws=draws, seed=seed, progress=progress)
@@ -106,6 +118,29 @@ def fill(path: str, output: str | None, scenario: str | None, no_backup: bool,
     _echo_uncertainty(report.uncertainty)
     backup = f" (previous version kept as {report.backup.name})" if report.backup else ""
     click.echo(f"wrote {', '.join(report.sheets)} to {report.output}{backup}")
+
+
+def _fill_many(paths, output, scenario, backup, as_json, draws, seed, jobs) -> None:
+    # api.fill_many is batch.fill_many; importing batch alone spares this process pandas & co.
+    # when the workbooks are filled in a pool.
+    from .batch import fill_many
+
+    if output is not None:
+        raise click.UsageError("-o/--output names one file, so it takes one PATH; with several "
+                               "PATHs each workbook is filled in place (drop -o, or fill them "
+                               "one at a time)")
+    files = len({os.path.realpath(p) for p in paths})  # as fill_many counts them
+    with _BatchProgress(files, echo_lines=not as_json) as progress:
+        report = fill_many(paths, jobs=jobs, scenario=scenario, backup=backup, draws=draws,
+                               seed=seed, on_done=progress)
+    if as_json:
+        click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+    else:
+        for duplicate in report.duplicates:
+            click.echo(f"note: {duplicate} was listed more than once; it was filled once",
+                       err=True)
+        click.echo(report.summary_line())
+    sys.exit(report.exit_code)
 
 
 @main.command("prices", help="List the shipped reference prices (unit costs with base year and "
@@ -246,15 +281,45 @@ class _Progress:
         return False
 
 
+class _BatchProgress:
+    """fill with several workbooks: each one's line on stdout as it finishes, under a progress
+    bar on stderr (only on a terminal, so piped output and --json stay clean)."""
+
+    CLEAR = "\r\x1b[2K"  # back to the start of the line and erase it
+
+    def __init__(self, total: int, echo_lines: bool = True, stream=None):
+        self.total = total
+        self.echo_lines = echo_lines
+        self.stream = stream or sys.stderr
+        self.show = self.stream.isatty()
+        self.bar = None
+
+    def __enter__(self):
+        if self.show:
+            self.bar = click.progressbar(length=self.total, label="fill", file=self.stream)
+            self.bar.__enter__()
+        return self
+
+    def __call__(self, result) -> None:
+        if self.bar is not None and self.echo_lines:
+            self.stream.write(self.CLEAR)  # the line goes where the bar was; the bar below it
+            self.stream.flush()
+        if self.echo_lines:
+            click.echo(result.line)
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+            self.bar = None
+        return False
+
+
 def _headline(path: str, results) -> str:
-    h = results.headline
-    scenario = f" [{h.scenario}]" if h.scenario else ""
-    if h.ratio is None:
-        return f"{path}{scenario}: PV of outcomes {h.pv_value:,.2f}; no inputs, so no ratio"
-    payback = (f"payback {h.payback_years:.1f} years" if h.payback_years is not None
-               else "no payback within the horizon")
-    return (f"{path}{scenario}: SROI ratio {h.ratio:.2f} (net {h.net_ratio:.2f}) · PV outcomes "
-            f"{h.pv_value:,.2f} · PV inputs {h.pv_inputs:,.2f} · NPV {h.npv:,.2f} · {payback}")
+    from .batch import headline
+
+    return headline(path, results)
 
 
 def _print_problems(problems) -> None:

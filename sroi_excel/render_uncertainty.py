@@ -132,18 +132,24 @@ def _cell(ws, row: int, col: int, value, style) -> None:
         ws.write_string(row, col, str(value), style)  # user text never becomes a formula
 
 
-def _setup(ws, title: str, lang: str) -> None:
-    ws.set_paper(9)
-    ws.set_landscape()
+def _setup(ws, results: Results, lang: str) -> None:
+    """The print setup of the other result sheets: A4 landscape, their margins, the analysis
+    name in the page header and page numbers in the footer; one page wide."""
+    from .render import _print_setup  # render imports this module, so not at the top
+
+    _print_setup(ws, _title(results, lang), lang)
     ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
-    ws.set_header(f"&L&\"Calibri,Bold\"{title.replace('&', '&&')}&R&A")
     ws.hide_gridlines(2)
+
+
+def _title(results: Results, lang: str) -> str:
+    """The analysis name, as render heads the other result sheets with it."""
+    return results.model.settings.name or T("SROI-analyse", "SROI analysis")(lang)
 
 
 def _heading(rows: _Rows, fmt, results: Results, uncertainty: Uncertainty | None, lang: str,
              sheet: Text, today: dt.date) -> str:
-    name = results.model.settings.name or T("SROI-analyse", "SROI analysis")(lang)
+    name = _title(results, lang)
     rows.line([(f"{sheet(lang)} · {name}", fmt["title"])])
     rows.line([(AS_OF(lang).format(date=today.isoformat()), fmt["subtitle"])])
     scenario = uncertainty.scenario if uncertainty is not None else results.scenario
@@ -165,7 +171,7 @@ def _section(rows: _Rows, fmt, title: str, method: str) -> None:
 def _sensitivity_sheet(book, fmt, results, u: Uncertainty | None, lang, today) -> None:
     sheet = RESULT_SHEETS["sensitivity"]
     ws = book.add_worksheet(sheet(lang))
-    _setup(ws, results.model.settings.name or sheet(lang), lang)
+    _setup(ws, results, lang)
     ws.set_column(0, 0, 46)
     ws.set_column(1, 11, 15)
     rows = _Rows(ws)
@@ -391,7 +397,7 @@ def _solution_note(solution: Solution | None, fmt, lang) -> tuple:
 def _monte_carlo_sheet(book, fmt, results, u: Uncertainty | None, lang, today) -> None:
     sheet = RESULT_SHEETS["monte_carlo"]
     ws = book.add_worksheet(sheet(lang))
-    _setup(ws, results.model.settings.name or sheet(lang), lang)
+    _setup(ws, results, lang)
     ws.set_column(0, 0, 40)
     ws.set_column(1, 6, 15)
     rows = _Rows(ws)

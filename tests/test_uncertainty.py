@@ -514,3 +514,224 @@ def test_reference_prices_are_indexed_as_the_engine_does():
     mc = uncertainty.monte_carlo(m, draws=3, seed=1)
     assert mc.ratio.mean == pytest.approx(2 * 109 / 99.4, rel=1e-12)
     assert mc.ratio.mean == compute(m).headline.ratio
+
+
+# -- many outcomes at once: closed-form deductions, grouped assumptions -------------------------
+
+
+def several_outcomes_model(**settings) -> Model:
+    # No discounting, one year, inputs 3,000 at the start. Values:
+    #   a: 100 x 20 x (1 - 20% deadweight)  = 1,600
+    #   b:  50 x 40 x (1 - 50% attribution) = 1,000
+    #   c:  10 x 100                         = 1,000   (stakeholder B)
+    #   d:   0 x 100                         =     0   (nothing to switch)
+    #   e:   1 x 10                          =    10
+    # Total 3,610, ratio 1.2033; ratio 1 needs the total 610 lower.
+    return model([outcome("A", 100, 20, dw=0.2, name="a"),
+                  outcome("A", 50, 40, attr=0.5, name="b"),
+                  outcome("B", 10, 100, name="c"),
+                  outcome("A", 0, 100, dw=0.3, name="d"),
+                  outcome("A", 1, 10, name="e")],
+                 [money("B", 3000)], **settings)
+
+
+def test_switching_values_of_many_outcomes_at_once_by_hand():
+    u = uncertainty.analyse(several_outcomes_model(), draws=0)
+    assert u.base_ratio == pytest.approx(3610 / 3000, rel=1e-12)
+    # a deadweight: 2,000 (1 - d) = 1,600 - 610 = 990 -> d = 0.505
+    assert switching(u, "deadweight", "a").ratio.value == pytest.approx(0.505, abs=1e-12)
+    # a attribution (and displacement) from 0: 1,600 (1 - x) = 990 -> x = 0.38125
+    assert switching(u, "attribution", "a").ratio.value == pytest.approx(0.38125, abs=1e-12)
+    assert switching(u, "displacement", "a").ratio.value == pytest.approx(0.38125, abs=1e-12)
+    # b attribution: 2,000 (1 - x) = 1,000 - 610 = 390 -> x = 0.805; b deadweight from 0:
+    # 1,000 (1 - x) = 390 -> x = 0.61; c displacement: 1,000 (1 - x) = 390 -> x = 0.61
+    assert switching(u, "attribution", "b").ratio.value == pytest.approx(0.805, abs=1e-12)
+    assert switching(u, "deadweight", "b").ratio.value == pytest.approx(0.61, abs=1e-12)
+    assert switching(u, "displacement", "c").ratio.value == pytest.approx(0.61, abs=1e-12)
+    assert switching(u, "deadweight", "a").ratio.method == "linear"
+    # d adds nothing whatever its deadweight
+    assert switching(u, "deadweight", "d").ratio.reason.en == "the ratio does not depend on it"
+    # e: 10 (1 - x) = 10 - 610 -> x = 61, i.e. 6,100%
+    e = switching(u, "deadweight", "e").ratio
+    assert e.value is None
+    assert e.reason.en == "ratio 1 only at 6,100%, outside 0% - 100%"
+    assert e.reason.nl == "ratio 1 pas bij 6.100%, buiten 0% - 100%"
+
+
+def test_deduction_sensitivity_of_many_outcomes_at_once_by_hand():
+    u = uncertainty.analyse(several_outcomes_model(sensitivity_step=0.1), draws=0)
+    # a deadweight 20% -> 10% / 30%: a 1,800 / 1,400, total 3,810 / 3,410
+    a = sensitivity(u, "deadweight", "a")
+    assert (a.low, a.high) == pytest.approx((0.1, 0.3))
+    assert (a.ratio_low, a.ratio_high) == pytest.approx((3810 / 3000, 3410 / 3000), rel=1e-12)
+    # b attribution 50% -> 40% / 60%: b 1,200 / 800: the same totals
+    b = sensitivity(u, "attribution", "b")
+    assert (b.ratio_low, b.ratio_high) == pytest.approx((3810 / 3000, 3410 / 3000), rel=1e-12)
+    # c displacement 0% -> 0% / 10%: c 1,000 / 900, total 3,610 / 3,510
+    c = sensitivity(u, "displacement", "c")
+    assert (c.low, c.high) == pytest.approx((0.0, 0.1))
+    assert (c.ratio_low, c.ratio_high) == pytest.approx((3610 / 3000, 3510 / 3000), rel=1e-12)
+    # d is 0 x 100 whatever its deductions: its three are left out. The other four outcomes'
+    # three deductions each move the ratio (12 rows); one-year outcomes have no drop-off row.
+    assert u.omitted == 3
+    assert len(u.sensitivity) == 12
+    assert [i.swing for i in u.sensitivity] == sorted((i.swing for i in u.sensitivity),
+                                                      reverse=True)
+
+
+def test_drop_off_of_several_outcomes_by_hand():
+    # Two outcomes of impact 1,000 in year 1 lasting 3 years, no discounting, inputs 3,000:
+    # f with drop-off 10%: 1,000 (1 + 0.9 + 0.81) = 2,710; g with 50%: 1,750. Ratio 1.4867.
+    # f: 1,000 (1 + u + u^2) = 3,000 - 1,750 = 1,250 -> u = (sqrt(2) - 1) / 2, so drop-off
+    #   1 - u = (3 - sqrt(2)) / 2 = 0.7929.
+    # g: 1,000 (1 + u + u^2) = 290 has no root with u in 0..1 (g is at least 1,000): the ratio
+    #   runs from (2,710 + 1,000) / 3,000 = 1.24 (drop-off 100%) to 5,710 / 3,000 = 1.90.
+    m = model([outcome("A", 10, 100, drop=0.1, duration=3, name="f"),
+               outcome("A", 10, 100, drop=0.5, duration=3, name="g")],
+              [money("B", 3000)], years=3)
+    u = uncertainty.analyse(m, draws=0)
+    f_ = switching(u, "dropoff", "f").ratio
+    assert f_.value == pytest.approx((3 - math.sqrt(2)) / 2, abs=1e-10)
+    assert f_.method == "bracketing"
+    g = switching(u, "dropoff", "g").ratio
+    assert g.value is None
+    assert g.reason.en == "no value between 0% and 100% gives ratio 1 (ratio 1.24 to 1.90)"
+    # sensitivity of f's drop-off, 10% -> 0% / 20%: f 3,000 / 2,440, totals 4,750 / 4,190
+    s = sensitivity(u, "dropoff", "f")
+    assert (s.ratio_low, s.ratio_high) == pytest.approx((4750 / 3000, 4190 / 3000), rel=1e-12)
+
+
+def test_an_outcome_that_changes_by_year_beside_ones_that_do_not():
+    # h: quantity Q = 10 in year 1 and 20 in year 2 (per-year values), proxy 10, deadweight
+    # 20%, every year: 80 + 160 = 240. k: 100 x 1 every year: 200. Inputs 300, no
+    # discounting: ratio 440 / 300.
+    # h deadweight: 300 (1 - d) = 300 - 200 -> d = 2/3; k: 200 (1 - d) = 300 - 240 -> 0.7.
+    # Sensitivity of h's deadweight +/- 10 points: 270 / 210 -> 470 / 300 and 410 / 300.
+    m = model([outcome("A", "=Q", 10, dw=0.2, recurring=True, name="h"),
+               outcome("A", 100, 1, recurring=True, name="k")],
+              [money("B", 300)], [assume("Q", 10, per_year=((2, 20),))], years=2)
+    u = uncertainty.analyse(m, draws=0)
+    assert u.base_ratio == pytest.approx(440 / 300, rel=1e-12)
+    assert switching(u, "deadweight", "h").ratio.value == pytest.approx(2 / 3, abs=1e-12)
+    assert switching(u, "deadweight", "k").ratio.value == pytest.approx(0.7, abs=1e-12)
+    h = sensitivity(u, "deadweight", "h")
+    assert (h.ratio_low, h.ratio_high) == pytest.approx((470 / 300, 410 / 300), rel=1e-12)
+
+
+def test_an_assumption_shared_by_many_outcomes_by_hand():
+    # Proxies 10; quantities 2X, 3X and 5X + 10: value 20X + 30X + 50X + 100 = 100X + 100.
+    # X = 10: 1,100 over inputs 1,000. Low 5: 600 -> 0.6; high 20: 2,100 -> 2.1.
+    # Ratio 1: 100X + 100 = 1,000 -> X = 9 (exact: value is linear in X).
+    m = model([outcome("A", "=2*X", 10, name="two"), outcome("A", "=X*3", 10, name="three"),
+               outcome("B", "=5*X+10", 10, name="five")],
+              [money("B", 1000)], [assume("X", 10, 5, 20)])
+    u = uncertainty.analyse(m, draws=0)
+    x = sensitivity(u, "assumption", "X")
+    assert (x.ratio_low, x.ratio_high) == pytest.approx((0.6, 2.1), rel=1e-12)
+    s = switching(u, "assumption", "X")
+    assert s.ratio.value == pytest.approx(9.0, rel=1e-12)
+    assert s.ratio.method == "linear"
+
+
+def test_an_assumption_that_breaks_one_outcome_at_one_end():
+    # As above plus an outcome 1 x 100 / (X - 5): at the low end X = 5 it divides by zero,
+    # which is reported; the high end still counts: 100 x 20 + 100 + 100 / 15 = 2,106.67.
+    m = model([outcome("A", "=2*X", 10, name="two"), outcome("A", "=X*3", 10, name="three"),
+               outcome("B", "=5*X+10", 10, name="five"),
+               outcome("B", 1, "=100/(X-5)", name="fragile")],
+              [money("B", 1000)], [assume("X", 10, 5, 20)])
+    u = uncertainty.analyse(m, draws=0)
+    x = sensitivity(u, "assumption", "X")
+    assert x.ratio_low is None
+    assert x.ratio_high == pytest.approx((2000 + 100 + 100 / 15) / 1000, rel=1e-12)
+    assert "division by zero" in x.error and "=100/(X-5)" in x.error
+
+
+# -- scenarios from the evaluator, errors in the engine's words ---------------------------------
+
+
+def test_scenario_errors_read_as_the_engine_words_them():
+    base = one_outcome_model()
+    m = replace(base, outcomes=(outcome("A", "=Q", "=P", dw="=D", name="jobs"),),
+                assumptions=(*base.assumptions, assume("D", 0.2)),
+                scenarios=(Scenario("bad", (("D", n(1.5)),)),
+                           Scenario("huge", (("Q", n(1e200)), ("P", n(1e200)))),
+                           Scenario("good", (("P", n(75)),))))
+    rows = {r.name: r for r in uncertainty.scenario_comparison(m)}
+    # base 2.0 as before; good: 100 x 75 x 0.8 / 2,000 = 3.0
+    assert rows[None].ratio == pytest.approx(2.0, rel=1e-12)
+    assert rows["good"].ratio == pytest.approx(3.0, rel=1e-12)
+    assert rows["good"].stakeholders == (("A", 0.0, pytest.approx(6000.0)),
+                                         ("B", 2000.0, 0.0))
+    assert rows["bad"].error == ("Opbrengsten!D2: deadweight is 150%; it must be between 0% "
+                                 "and 100%")
+    assert rows["huge"].ratio is None
+    assert "is too large to compute" in rows["huge"].error
+
+
+def test_scenario_figures_are_the_engines_to_the_last_bit():
+    # Not a figure by hand: the evaluator must follow the engine's conventions exactly (same
+    # arithmetic, same order of summation), also per stakeholder.
+    m = replace(rich_model(), scenarios=(Scenario("more", (("Price", n(300)),
+                                                            ("Scale", n(450)))),))
+    for row in uncertainty.scenario_comparison(m):
+        r = compute(m, row.name or "")
+        h = r.headline
+        assert (row.ratio, row.net_ratio, row.pv_value, row.pv_inputs, row.npv) == (
+            h.ratio, h.net_ratio, h.pv_value, h.pv_inputs, h.npv)
+        assert row.stakeholders == tuple((rec.stakeholder, rec.inputs, rec.value)
+                                         for rec in r.stakeholders.itertuples(index=False))
+
+
+def test_analyse_monte_carlo_without_draws_is_the_base_result():
+    m = rich_model()
+    seen = []
+    u = uncertainty.analyse(m, draws=20, progress=lambda d, t: seen.append((d, t)))
+    r = compute(m)
+    assert u.monte_carlo.ratio.mean == r.headline.ratio
+    assert u.monte_carlo.npv.p95 == r.headline.npv
+    assert seen[0] == (0, 6) and seen[-1] == (6, 6)  # 3 outcomes and 3 inputs
+
+
+def test_analyse_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    m = one_outcome_model()
+    assert gc.isenabled()
+    uncertainty.analyse(m, draws=10)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        uncertainty.analyse(m, draws=10)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+# -- the sheets' print setup ---------------------------------------------------------------------
+
+
+def test_sensitivity_sheets_have_the_page_header_and_footer(workbook):
+    import re
+    import zipfile
+
+    from sroi_excel import api
+
+    from .results_io import sheet_parts
+
+    path = workbook(edits={("Instellingen", "B2"): "Maatjes & meer"})
+    api.fill(path, draws=50, backup=False)
+    data = path.read_bytes()
+    parts = sheet_parts(data)
+    with zipfile.ZipFile(path) as z:
+        for name in ("Gevoeligheid", "Monte Carlo"):
+            xml = z.read(parts[name]).decode()
+            found = re.search(r"<headerFooter>(.*?)</headerFooter>", xml, re.S)
+            assert found, name
+            # the name in bold at the left (& doubled, as header codes need), the sheet at the
+            # right; the footer: the tool's version left, page numbers right
+            assert ("<oddHeader>&amp;L&amp;&quot;Calibri,Bold&quot;Maatjes &amp;&amp; meer"
+                    "&amp;R&amp;A</oddHeader>") in found.group(1), name
+            assert "&amp;RPagina &amp;P van &amp;N</oddFooter>" in found.group(1), name
+            assert '<pageSetup paperSize="9" fitToHeight="0" orientation="landscape"/>' in xml
+            assert '<pageMargins left="0.5" right="0.5" top="0.7" bottom="0.7"' in xml
