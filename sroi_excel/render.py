@@ -330,13 +330,19 @@ def _frames(results: Results, lang: str) -> tuple[dict[str, pd.DataFrame], dict]
     trail = results.trail.copy()
     trail_sources = []
     notes = []
-    for rec in trail.itertuples(index=False):
-        o = model.outcomes[rec.outcome_no - 1]
-        found = {key: linker.source(getattr(o, key), rec.occurs_in)
-                 for key in ("quantity", "proxy", "deadweight", "displacement", "attribution",
-                             "dropoff")}
+    # Every row of one outcome and year of occurrence has the same sources.
+    known: dict[tuple[int, int], tuple[dict[str, Source], str]] = {}
+    for number, occurs in zip(trail["outcome_no"], trail["occurs_in"], strict=True):
+        key = (number, occurs)
+        if key not in known:
+            o = model.outcomes[number - 1]
+            found = {field: linker.source(getattr(o, field), occurs)
+                     for field in ("quantity", "proxy", "deadweight", "displacement",
+                                   "attribution", "dropoff")}
+            known[key] = found, _reasons_text(found.values(), lang)
+        found, note = known[key]
         trail_sources.append(found)
-        notes.append(_reasons_text(found.values(), lang))
+        notes.append(note)
     trail["explanation"] = notes
 
     overrides = scenario_overrides(model, results.scenario)[1]
