@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import formula, prices
 from .exceptions import FormulaError, PriceIndexError, Problem, ScenarioError, WorkbookError
-from .model import Amount, Model, ReferencePrice
+from .model import Amount, InputItem, Model, Outcome, ReferencePrice, Settings
 
 TRAIL_COLUMNS = (
     "outcome_no", "stakeholder", "outcome", "occurs_in", "year", "age", "quantity", "proxy",
@@ -194,6 +194,37 @@ def scenario_overrides(model: Model, name: str | None) -> tuple[str | None, dict
     return found.name, {key.casefold(): amount for key, amount in found.overrides}
 
 
+def outcome_years(o: Outcome, horizon: int) -> list[int]:
+    """The years within the horizon in which an outcome occurs (each year, or once)."""
+    occurs = range(o.first_year, horizon + 1) if o.recurring else (o.first_year,)
+    return [t for t in occurs if 1 <= t <= horizon]
+
+
+def input_years(item: InputItem, horizon: int) -> list[int]:
+    """The years (0 = the start) in which an input is put in."""
+    span = range(max(item.year, 0), horizon + 1) if item.recurring else (item.year,)
+    return [t for t in span if t <= horizon]
+
+
+def last_counted_year(model: Model) -> int:
+    """The horizon, or the last year an outcome lasts into when those years count."""
+    settings = model.settings
+    last = settings.years
+    if settings.beyond_horizon:
+        for o in model.outcomes:
+            if o.monetised:
+                start_last = settings.years if o.recurring else o.first_year
+                last = max(last, start_last + o.duration - 1)
+    return last
+
+
+def discount_factors(settings: Settings, last_year: int) -> tuple[list[float], list[float]]:
+    """Discount factors of years 0..last_year for outcomes and for inputs."""
+    in_rate = settings.input_rate if settings.discount_inputs else 0.0
+    return ([discount_factor(settings.discount_rate, t) for t in range(last_year + 1)],
+            [discount_factor(in_rate, t) for t in range(last_year + 1)])
+
+
 def _too_large(amount: Amount | None, what: str, check: str) -> None:
     at = amount.at if amount is not None else None
     raise WorkbookError(f"{what} is too large to compute; check the {check} for a typing "
@@ -208,15 +239,10 @@ def compute(model: Model, scenario: str | None = None) -> Results:
 
     horizon = settings.years
     monetised = [(i, o) for i, o in enumerate(model.outcomes, 1) if o.monetised]
-    last_year = horizon
-    if settings.beyond_horizon:
-        for _, o in monetised:
-            start_last = horizon if o.recurring else o.first_year
-            last_year = max(last_year, start_last + o.duration - 1)
+    last_year = last_counted_year(model)
     values_by_year = {t: AssumptionValues(model, overrides, t) for t in range(0, last_year + 1)}
-    df_value = [discount_factor(settings.discount_rate, t) for t in range(last_year + 1)]
+    df_value, df_inputs = discount_factors(settings, last_year)
     in_rate = settings.input_rate if settings.discount_inputs else 0.0
-    df_inputs = [discount_factor(in_rate, t) for t in range(last_year + 1)]
 
     trail_rows: list[tuple] = []
     outcome_rows: list[tuple] = []
@@ -227,11 +253,8 @@ def compute(model: Model, scenario: str | None = None) -> Results:
         gross_total = impact_total = pv_total = 0.0
         first_quantity = first_proxy = float("nan")
         claim_first = float("nan")
-        occurs = range(o.first_year, horizon + 1) if o.recurring else (o.first_year,)
         percentages = None
-        for t in occurs:
-            if t > horizon or t < 1:
-                continue
+        for t in outcome_years(o, horizon):
             values = values_by_year[t]
             quantity = evaluate_amount(o.quantity, values)
             proxy = evaluate_amount(o.proxy, values)
@@ -280,10 +303,7 @@ def compute(model: Model, scenario: str | None = None) -> Results:
     inputs_by_year = [0.0] * (last_year + 1)
     inputs_by_stakeholder: dict[str, float] = {}
     for number, item in enumerate(model.inputs, 1):
-        years = range(max(item.year, 0), horizon + 1) if item.recurring else (item.year,)
-        for t in years:
-            if t > horizon:
-                continue
+        for t in input_years(item, horizon):
             values = values_by_year[max(t, 0)]
             if item.kind == "hours":
                 amount = evaluate_amount(item.hours, values) * evaluate_amount(item.rate, values)

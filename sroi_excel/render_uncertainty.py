@@ -165,17 +165,24 @@ def _section(rows: _Rows, fmt, title: str, method: str) -> None:
     rows.note(method, fmt["note"], 9, 165)
 
 
+def _start_sheet(book, fmt, results, u, lang, today, key: str, label_width: float,
+                 last_col: int) -> _Rows:
+    """Add the sheet with its print setup, a wide label column and its heading."""
+    sheet = RESULT_SHEETS[key]
+    ws = book.add_worksheet(sheet(lang))
+    _setup(ws, results, lang)
+    ws.set_column(0, 0, label_width)
+    ws.set_column(1, last_col, 15)
+    rows = _Rows(ws)
+    _heading(rows, fmt, results, u, lang, sheet, today)
+    return rows
+
+
 # -- Gevoeligheid / Sensitivity ------------------------------------------------------------------
 
 
 def _sensitivity_sheet(book, fmt, results, u: Uncertainty | None, lang, today) -> None:
-    sheet = RESULT_SHEETS["sensitivity"]
-    ws = book.add_worksheet(sheet(lang))
-    _setup(ws, results, lang)
-    ws.set_column(0, 0, 46)
-    ws.set_column(1, 11, 15)
-    rows = _Rows(ws)
-    _heading(rows, fmt, results, u, lang, sheet, today)
+    rows = _start_sheet(book, fmt, results, u, lang, today, "sensitivity", 46, 11)
     if u is None:
         rows.line([(T("Niet berekend.", "Not computed.")(lang), fmt["warning"])])
         return
@@ -184,7 +191,7 @@ def _sensitivity_sheet(book, fmt, results, u: Uncertainty | None, lang, today) -
     _scenario_section(book, rows, fmt, results, u, lang)
     _tornado_section(book, rows, fmt, results, u, lang)
     _switching_section(rows, fmt, u, lang)
-    ws.freeze_panes(3, 1)
+    rows.ws.freeze_panes(3, 1)
 
 
 def _scenario_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> None:
@@ -395,13 +402,7 @@ def _solution_note(solution: Solution | None, fmt, lang) -> tuple:
 
 
 def _monte_carlo_sheet(book, fmt, results, u: Uncertainty | None, lang, today) -> None:
-    sheet = RESULT_SHEETS["monte_carlo"]
-    ws = book.add_worksheet(sheet(lang))
-    _setup(ws, results, lang)
-    ws.set_column(0, 0, 40)
-    ws.set_column(1, 6, 15)
-    rows = _Rows(ws)
-    _heading(rows, fmt, results, u, lang, sheet, today)
+    rows = _start_sheet(book, fmt, results, u, lang, today, "monte_carlo", 40, 6)
     mc = u.monte_carlo if u is not None else None
     if mc is None:
         reasons = [n(lang) for n in (u.notes if u is not None else ()) if "Monte Carlo" in n(lang)]

@@ -46,7 +46,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import formula
-from .engine import compute, discount_factor, index_amount, scenario_overrides
+from .engine import (
+    compute,
+    discount_factors,
+    index_amount,
+    input_years,
+    last_counted_year,
+    outcome_years,
+    scenario_overrides,
+)
 from .exceptions import FormulaError, SroiError, WorkbookError
 from .model import Amount, Assumption, Model, Outcome
 from .schema import Text
@@ -286,15 +294,8 @@ class _Evaluator:
             model, scenario if scenario is not None else settings.scenario)
         self.horizon = settings.years
         self.monetised = [o for o in model.outcomes if o.monetised]
-        last_year = self.horizon
-        if settings.beyond_horizon:
-            for o in self.monetised:
-                start_last = self.horizon if o.recurring else o.first_year
-                last_year = max(last_year, start_last + o.duration - 1)
-        self.last_year = last_year
-        self.df_value = [discount_factor(settings.discount_rate, t) for t in range(last_year + 1)]
-        in_rate = settings.input_rate if settings.discount_inputs else 0.0
-        self.df_inputs = [discount_factor(in_rate, t) for t in range(last_year + 1)]
+        self.last_year = last_counted_year(model)
+        self.df_value, self.df_inputs = discount_factors(settings, self.last_year)
         self.assumptions = {a.name.casefold(): a for a in model.assumptions}
         self.per_year = {k: dict(a.per_year) for k, a in self.assumptions.items()}
         self._direct: dict[int, frozenset[str]] = {}
@@ -421,7 +422,6 @@ class _Evaluator:
                    adjust: Mapping[str, tuple[str, Value]] | None = None) -> Value:
         """One outcome's PV; ``adjust`` sets ("set", x) or moves ("shift", dx) a deduction."""
         adjust = adjust or {}
-        occurs = range(o.first_year, self.horizon + 1) if o.recurring else (o.first_year,)
         cache: dict[str, Value] = {}
         persistence_by_age: list[Value] | None = None
         pv_total: Value = 0.0
@@ -439,7 +439,7 @@ class _Evaluator:
                 cache[key] = value
             return value
 
-        valid = [t for t in occurs if 1 <= t <= self.horizon]
+        valid = self.valid_years(o)
         if not valid:
             return pv_total
         # Quick path when nothing changes by year: PV = impact x sum over ages of
@@ -489,11 +489,8 @@ class _Evaluator:
         return found
 
     def input_pv(self, item, years: list[_Values]) -> Value:
-        span = range(max(item.year, 0), self.horizon + 1) if item.recurring else (item.year,)
         total: Value = 0.0
-        for t in span:
-            if t > self.horizon:
-                continue
+        for t in input_years(item, self.horizon):
             values = years[max(t, 0)]
             if item.kind == "hours":
                 amount = self.value(item.hours, values) * self.value(item.rate, values)
@@ -507,8 +504,7 @@ class _Evaluator:
         return [_Values(self, fixed, t) for t in range(self.last_year + 1)]
 
     def valid_years(self, o: Outcome) -> list[int]:
-        occurs = range(o.first_year, self.horizon + 1) if o.recurring else (o.first_year,)
-        return [t for t in occurs if 1 <= t <= self.horizon]
+        return outcome_years(o, self.horizon)
 
     def fields(self, o: Outcome, years: list[_Values], yearly: set[str],
                valid: list[int]) -> tuple[list[tuple], bool]:
@@ -606,13 +602,9 @@ class _Evaluator:
         input_pv: list[float] = []
         input_terms: list[list[float]] = []
         for item in self.model.inputs:
-            span = (range(max(item.year, 0), self.horizon + 1) if item.recurring
-                    else (item.year,))
             item_total = 0.0
             terms = []
-            for t in span:
-                if t > self.horizon:
-                    continue
+            for t in input_years(item, self.horizon):
                 values = years[max(t, 0)]
                 if item.kind == "hours":
                     amount = self.value(item.hours, values) * self.value(item.rate, values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
+from sroi_excel.cli import main
 from sroi_excel.template import build_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,3 +51,17 @@ def soffice() -> str | None:
     if os.environ.get("CI"):
         pytest.fail("LibreOffice (soffice) is required in CI; .ci/run installs it")
     pytest.skip("LibreOffice (soffice) is not installed; this test runs in CI")
+
+
+def run(*args):
+    """The CLI with these arguments; an uncaught exception or a traceback fails the test."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    # CliRunner turns an uncaught exception into exit code 1 too; only SystemExit is fine.
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"{args}: uncaught {result.exception!r}\n{result.output}")
+    assert "Traceback" not in result.output
+    return result
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -8,32 +8,16 @@ the same results as the untouched template.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from sroi_excel.cli import main
-
+from .conftest import digest, run
 from .make_bad_workbooks import CASES, Case, template
-
-
-def run(*args) -> object:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    # CliRunner turns an uncaught exception into exit code 1 too; only SystemExit is fine.
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"{args}: uncaught {result.exception!r}\n{result.output}")
-    assert "Traceback" not in result.output
-    return result
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ the small template (fill takes a fraction of a second) with --draws 0, so no Mon
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -20,7 +19,7 @@ from click.testing import CliRunner
 from sroi_excel import api, batch
 from sroi_excel.cli import _BatchProgress, main
 
-from .conftest import edited_template
+from .conftest import digest, edited_template
 
 TAIL = ("SROI ratio 1.86 (net 0.86) · PV outcomes 320,531.21 · PV inputs 172,193.81 · NPV "
         "148,337.40 · payback 0.7 years · 1 warning(s)")  # the warning: 0 draws, no Monte Carlo
@@ -37,9 +36,6 @@ SUMMARY = re.compile(r"filled (\d+) of (\d+) workbooks in \d+\.\d s with (\d+) p
 def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
-
-def digest(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def make_folder(folder: Path) -> None:

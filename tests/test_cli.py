@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
@@ -10,13 +9,11 @@ from click.testing import CliRunner
 
 from sroi_excel.cli import main
 
+from .conftest import digest
+
 
 def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def digest(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_every_command_has_help():

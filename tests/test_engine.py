@@ -22,37 +22,9 @@ from sroi_excel.model import (
     Stakeholder,
 )
 
+from .builders import f, model, money, n, outcome
+
 CENT = 0.005
-
-
-def f(text: str) -> Amount:
-    """An amount typed as a formula (or a number) in a cell."""
-    return Amount(formula.parse(text), text, Cell("Opbrengsten", "D2"))
-
-
-def n(value: float) -> Amount:
-    return Amount.of(value)
-
-
-def money(who: str, amount: float, year: int = 0, recurring: bool = False) -> InputItem:
-    return InputItem(who, "input", "money", amount=n(amount), year=year, recurring=recurring)
-
-
-def outcome(who: str, quantity, proxy, dw=0.0, attr=0.0, disp=0.0, drop=0.0, duration=1,
-            first=1, recurring=False, name="outcome", monetised=True) -> Outcome:
-    def as_amount(v):
-        return v if isinstance(v, Amount) or v is None else n(v)
-
-    return Outcome(who, name, as_amount(quantity), as_amount(proxy), deadweight=n(dw),
-                   attribution=n(attr), displacement=n(disp), dropoff=n(drop),
-                   duration=duration, first_year=first, recurring=recurring,
-                   monetised=monetised)
-
-
-def model(outcomes, inputs=(), years=1, rate=0.0, stakeholders=("A", "B"), **settings):
-    return Model(Settings(years=years, discount_rate=rate, **settings),
-                 tuple(Stakeholder(s) for s in stakeholders), (), tuple(inputs),
-                 tuple(outcomes))
 
 
 def test_two_year_drop_off_and_discounting_by_hand():

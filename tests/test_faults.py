@@ -9,7 +9,6 @@ tests/test_safefile.py covers write_atomic on its own; here the whole command ru
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import signal
 import subprocess
@@ -20,12 +19,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from sroi_excel import api, packager, safefile
 from sroi_excel.cli import main
 from sroi_excel.template import build_template
+
+from .conftest import digest, run
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "buurtcoach.xlsx"
@@ -35,18 +35,6 @@ NAME = "werkmap.xlsx"
 
 def original() -> bytes:
     return EXAMPLE.read_bytes() if EXAMPLE.exists() else build_template("nl")
-
-
-def run(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"{args}: uncaught {result.exception!r}\n{result.output}")
-    assert "Traceback" not in result.output
-    return result
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def opens_cleanly(path: Path) -> None:

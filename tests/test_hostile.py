@@ -5,7 +5,6 @@ the file byte-identical afterwards.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -17,29 +16,15 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from sroi_excel import opc, packager
-from sroi_excel.cli import main
 
-from .conftest import soffice
+from .conftest import digest, run, soffice
 from .lo import profile
 from .make_bad_workbooks import Book, patched, sheet_part, template
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-
-
-def run(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"{args}: uncaught {result.exception!r}\n{result.output}")
-    assert "Traceback" not in result.output
-    return result
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def refused(path: Path, fragment: str, code: int = 3) -> str:
