@@ -10,19 +10,34 @@ The method is in ``shared/sroi-method.md``; the short version:
 
 from __future__ import annotations
 
+import functools
 import math
+from collections import namedtuple
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from . import formula, prices
 from .exceptions import FormulaError, PriceIndexError, Problem, ScenarioError, WorkbookError
 from .model import Amount, InputItem, Model, Outcome, ReferencePrice, Settings
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The detailed trail (Results.trail): one row per outcome, year of occurrence and year counted.
 TRAIL_COLUMNS = (
     "outcome_no", "stakeholder", "outcome", "occurs_in", "year", "age", "quantity", "proxy",
     "gross", "deadweight", "displacement", "attribution", "claim", "impact", "dropoff",
     "persistence", "value", "discount_factor", "present_value",
+)
+# The compact trail fill writes: one row per outcome and run of consecutive years of
+# occurrence with the same figures (a recurring outcome whose figures do not change by year is
+# one row). ``values`` holds the value counted in each year 0..last year: the sum over the
+# run's years of occurrence c of impact x (1 - drop-off)^(year - c) while that is < duration.
+COHORT_COLUMNS = (
+    "outcome_no", "stakeholder", "outcome", "occurs_from", "occurs_to", "quantity", "proxy",
+    "gross", "deadweight", "displacement", "attribution", "claim", "impact", "dropoff",
+    "duration", "values", "value", "present_value",
 )
 OUTCOME_COLUMNS = (
     "outcome_no", "stakeholder", "outcome", "indicator", "quantity", "proxy", "proxy_source",
@@ -63,20 +78,107 @@ class Headline:
     scenario: str | None
 
 
+class Rows:
+    """A result table: column names and row tuples; a pandas DataFrame only when asked for."""
+
+    __slots__ = ("columns", "rows", "_record")
+
+    def __init__(self, columns: tuple[str, ...] | list[str], rows: list[tuple]):
+        self.columns = tuple(columns)
+        self.rows = rows
+        self._record = namedtuple("Record", self.columns)  # noqa: PYI024
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return f"Rows({len(self.rows)} x {self.columns})"
+
+    def column(self, key: str) -> list:
+        """The values of one column, top to bottom."""
+        at = self.columns.index(key)
+        return [row[at] for row in self.rows]
+
+    def records(self) -> Iterator[Any]:
+        """The rows as named tuples (``rec.value``)."""
+        return map(self._record._make, self.rows)
+
+    def record(self, i: int) -> Any:
+        return self._record._make(self.rows[i])
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a pandas DataFrame (pandas is imported here, not by fill)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=list(self.columns))
+
+
 @dataclass(frozen=True)
 class Results:
-    """Everything fill writes; tables are pandas DataFrames with the *_COLUMNS above."""
+    """Everything fill writes. ``tables`` holds the tables fill writes (as Rows); the
+    properties give them as pandas DataFrames with the *_COLUMNS above, for Python callers."""
 
     model: Model
     scenario: str | None
     headline: Headline
-    trail: pd.DataFrame
-    outcomes: pd.DataFrame
-    inputs: pd.DataFrame
-    stakeholders: pd.DataFrame
-    years: pd.DataFrame
-    qualitative: pd.DataFrame
+    tables: dict[str, Rows]  # cohorts, outcomes, inputs, stakeholders, years, qualitative
     warnings: tuple[Problem, ...] = field(default=())
+
+    @functools.cached_property
+    def trail(self) -> pd.DataFrame:
+        """One row per outcome, year of occurrence and year counted: the arithmetic in full."""
+        factors = self.tables["years"].column("discount_factor_value")
+        return _expand(self.tables["cohorts"], factors).frame()
+
+    @functools.cached_property
+    def outcomes(self) -> pd.DataFrame:
+        return self.tables["outcomes"].frame()
+
+    @functools.cached_property
+    def inputs(self) -> pd.DataFrame:
+        return self.tables["inputs"].frame()
+
+    @functools.cached_property
+    def stakeholders(self) -> pd.DataFrame:
+        return self.tables["stakeholders"].frame()
+
+    @functools.cached_property
+    def years(self) -> pd.DataFrame:
+        return self.tables["years"].frame()
+
+    @functools.cached_property
+    def qualitative(self) -> pd.DataFrame:
+        return self.tables["qualitative"].frame()
+
+
+def _expand(cohorts: Rows, factors: list[float]) -> Rows:
+    """The compact trail as one row per outcome, year of occurrence and year counted."""
+    extra = [c for c in cohorts.columns if c not in COHORT_COLUMNS]
+    prices_at = [cohorts.columns.index(c) for c in extra if c != "price_note"]
+    note_at = cohorts.columns.index("price_note") if "price_note" in extra else None
+    columns = list(TRAIL_COLUMNS)
+    if extra:
+        at = columns.index("proxy")
+        columns[at:at] = [c for c in extra if c != "price_note"]
+        columns.append("price_note")
+    rows = []
+    for rec, row in zip(cohorts.records(), cohorts.rows, strict=True):
+        last = len(factors) - 1
+        priced = tuple(row[i] for i in prices_at)
+        for t in range(rec.occurs_from, rec.occurs_to + 1):
+            for age in range(rec.duration):
+                year = t + age
+                if year > last:
+                    break
+                persistence = (1 - rec.dropoff) ** age
+                value = rec.impact * persistence
+                rows.append([rec.outcome_no, rec.stakeholder, rec.outcome, t, year, age,
+                             rec.quantity, *priced, rec.proxy, rec.gross, rec.deadweight,
+                             rec.displacement, rec.attribution, rec.claim, rec.impact,
+                             rec.dropoff, persistence, value, factors[year],
+                             value * factors[year]]
+                            + ([row[note_at]] if note_at is not None else []))
+    return Rows(columns, [tuple(r) for r in rows])
 
 
 class AssumptionValues:
@@ -240,11 +342,11 @@ def compute(model: Model, scenario: str | None = None) -> Results:
     horizon = settings.years
     monetised = [(i, o) for i, o in enumerate(model.outcomes, 1) if o.monetised]
     last_year = last_counted_year(model)
-    values_by_year = {t: AssumptionValues(model, overrides, t) for t in range(0, last_year + 1)}
+    values_by_year = assumption_values(model, overrides, last_year)
     df_value, df_inputs = discount_factors(settings, last_year)
     in_rate = settings.input_rate if settings.discount_inputs else 0.0
 
-    trail_rows: list[tuple] = []
+    cohort_rows: list[tuple] = []
     outcome_rows: list[tuple] = []
     value_by_year = [0.0] * (last_year + 1)
     value_by_stakeholder: dict[str, float] = {}
@@ -254,37 +356,54 @@ def compute(model: Model, scenario: str | None = None) -> Results:
         first_quantity = first_proxy = float("nan")
         claim_first = float("nan")
         percentages = None
+        runs: list[list] = []  # [first year, last year, values object, figures]
         for t in outcome_years(o, horizon):
             values = values_by_year[t]
+            if runs and runs[-1][2] is values and runs[-1][1] == t - 1:
+                runs[-1][1] = t  # the same figures as last year: one more year in the run
+                continue
             quantity = evaluate_amount(o.quantity, values)
             proxy = evaluate_amount(o.proxy, values)
             dw = evaluate_percent(o.deadweight, values, "deadweight")
             at = evaluate_percent(o.attribution, values, "attribution")
             dp = evaluate_percent(o.displacement, values, "displacement")
             do = evaluate_percent(o.dropoff, values, "drop-off")
-            claim = (1 - dw) * (1 - dp) * (1 - at)
             gross = quantity * proxy
-            impact = gross * claim
             if not math.isfinite(gross):
                 _too_large(o.quantity, f"the outcome '{o.name}' in year {t}: quantity "
                            f"{quantity:,.6g} x proxy {proxy:,.6g}", "quantity and proxy")
+            runs.append([t, t, values, (quantity, proxy, dw, dp, at, do)])
+        for first, last, _, (quantity, proxy, dw, dp, at, do) in runs:
+            claim = (1 - dw) * (1 - dp) * (1 - at)
+            gross = quantity * proxy
+            impact = gross * claim
             if percentages is None:
                 percentages = (dw, at, dp, do)
                 first_quantity, first_proxy, claim_first = quantity, proxy, claim
-            gross_total += gross
-            for age in range(o.duration):
-                year = t + age
-                if year > last_year:
-                    break
-                persistence = (1 - do) ** age
-                value = impact * persistence
-                pv = value * df_value[year]
-                value_by_year[year] += value
-                impact_total += value
-                pv_total += pv
-                trail_rows.append((
-                    number, o.stakeholder, o.name, t, year, age, quantity, proxy, gross, dw,
-                    dp, at, claim, impact, do, persistence, value, df_value[year], pv))
+            gross_total += gross * (last - first + 1)
+            # Totals summed cohort by cohort, year by year: the order the uncertainty
+            # evaluator follows, so both agree to the last bit.
+            row_value = row_pv = 0.0
+            for t in range(first, last + 1):
+                for age in range(o.duration):
+                    year = t + age
+                    if year > last_year:
+                        break
+                    value = impact * (1 - do) ** age
+                    pv = value * df_value[year]
+                    value_by_year[year] += value
+                    impact_total += value
+                    pv_total += pv
+                    row_value += value
+                    row_pv += pv
+            # The value each year as the trail's formula computes it.
+            counted = [0.0] * (last_year + 1)
+            for year in range(first, min(last + o.duration - 1, last_year) + 1):
+                ages = range(max(0, year - last), min(year - first, o.duration - 1) + 1)
+                counted[year] = impact * sum((1 - do) ** age for age in ages)
+            cohort_rows.append((
+                number, o.stakeholder, o.name, first, last, quantity, proxy, gross, dw, dp, at,
+                claim, impact, do, o.duration, tuple(counted), row_value, row_pv))
         if percentages is None:
             warnings.append(Problem(
                 o.at.sheet if o.at else "", o.at.ref if o.at else "",
@@ -352,13 +471,10 @@ def compute(model: Model, scenario: str | None = None) -> Results:
         stakeholder_rows.append((name, inp, val, val - inp, val / inp if inp else None,
                                  (val - inp) / inp if inp else None))
 
-    outcomes = pd.DataFrame(outcome_rows, columns=list(OUTCOME_COLUMNS))
     if pv_value:
-        outcomes["share"] = outcomes["present_value"] / pv_value
-    qualitative = pd.DataFrame(
-        [(o.stakeholder, o.name, o.indicator, o.proxy_source)
-         for o in model.outcomes if not o.monetised],
-        columns=list(QUALITATIVE_COLUMNS))
+        outcome_rows = [(*row[:-1], row[-2] / pv_value) for row in outcome_rows]
+    qualitative = [(o.stakeholder, o.name, o.indicator, o.proxy_source)
+                   for o in model.outcomes if not o.monetised]
 
     headline = Headline(
         pv_value=pv_value, pv_inputs=pv_inputs, npv=npv, ratio=ratio, net_ratio=net_ratio,
@@ -372,20 +488,35 @@ def compute(model: Model, scenario: str | None = None) -> Results:
         raise WorkbookError("the figures add up to more than a spreadsheet can hold "
                             f"(outcomes {pv_value:,.6g}, inputs {pv_inputs:,.6g}); check the "
                             "quantities and proxies for a typing error")
-    return Results(
-        model=model, scenario=chosen or None, headline=headline,
-        trail=_with_prices(pd.DataFrame(trail_rows, columns=list(TRAIL_COLUMNS)),
-                           "outcome_no", "proxy", {n: o.proxy for n, o in monetised},
-                           values_by_year[0], model.language),
-        outcomes=outcomes,
-        inputs=_with_prices(pd.DataFrame(input_rows, columns=list(INPUT_COLUMNS)),
-                            "input_no", "amount",
-                            {n: i.rate if i.kind == "hours" else i.amount
-                             for n, i in enumerate(model.inputs, 1)},
-                            values_by_year[0], model.language),
-        stakeholders=pd.DataFrame(stakeholder_rows, columns=list(STAKEHOLDER_COLUMNS)),
-        years=pd.DataFrame(year_rows, columns=list(YEAR_COLUMNS)),
-        qualitative=qualitative, warnings=tuple(warnings))
+    proxies = {n: o.proxy for n, o in monetised}
+    rates = {n: i.rate if i.kind == "hours" else i.amount for n, i in enumerate(model.inputs, 1)}
+    tables = {
+        "cohorts": _with_prices(Rows(COHORT_COLUMNS, cohort_rows), "outcome_no", "proxy",
+                                proxies, values_by_year[0], model.language),
+        "outcomes": Rows(OUTCOME_COLUMNS, outcome_rows),
+        "inputs": _with_prices(Rows(INPUT_COLUMNS, input_rows), "input_no", "amount", rates,
+                               values_by_year[0], model.language),
+        "stakeholders": Rows(STAKEHOLDER_COLUMNS, stakeholder_rows),
+        "years": Rows(YEAR_COLUMNS, year_rows),
+        "qualitative": Rows(QUALITATIVE_COLUMNS, qualitative),
+    }
+    return Results(model=model, scenario=chosen or None, headline=headline, tables=tables,
+                   warnings=tuple(warnings))
+
+
+def assumption_values(model: Model, overrides: dict[str, Amount],
+                      last_year: int) -> dict[int, AssumptionValues]:
+    """Assumption values for years 0..last_year; years with the same values share one object,
+    so an outcome is evaluated once for all the years its figures are the same."""
+    shared: dict[tuple[int, ...], AssumptionValues] = {}
+    by_year = {}
+    for t in range(last_year + 1):
+        chosen = tuple(id(overrides.get(a.name.casefold()) or dict(a.per_year).get(t) or a.value)
+                       for a in model.assumptions)
+        if chosen not in shared:
+            shared[chosen] = AssumptionValues(model, overrides, t)
+        by_year[t] = shared[chosen]
+    return by_year
 
 
 # Added to the trail (and the inputs table) only where a proxy or rate names a reference price:
@@ -393,25 +524,20 @@ def compute(model: Model, scenario: str | None = None) -> Results:
 PRICE_COLUMNS = ("price_item", "base_price", "base_year", "index_base", "index_price_year")
 
 
-def _with_prices(frame: pd.DataFrame, key: str, before: str, amounts: dict[int, Amount | None],
-                 values: AssumptionValues, lang: str) -> pd.DataFrame:
-    """``frame`` with the reference-price columns before ``before`` and a note at the end."""
+def _with_prices(table: Rows, key: str, before: str, amounts: dict[int, Amount | None],
+                 values: AssumptionValues, lang: str) -> Rows:
+    """``table`` with the reference-price columns before ``before`` and a note at the end."""
     details = {n: values.price(a) for n, a in amounts.items()
                if a is not None and a.price is not None}
     if not details:
-        return frame
-    rows = [details.get(n) for n in frame[key]]
-    extra = {
-        "price_item": [d.reference.label if d else None for d in rows],
-        "base_price": [d.reference.price if d else None for d in rows],
-        "base_year": [d.reference.base_year if d else None for d in rows],
-        "index_base": [d.index_base if d else None for d in rows],
-        "index_price_year": [d.index_price if d else None for d in rows],
-    }
-    at = list(frame.columns).index(before)
-    for offset, column in enumerate(PRICE_COLUMNS):
-        frame.insert(at + offset, column, pd.Series(extra[column], index=frame.index,
-                                                      dtype=None if column == "price_item"
-                                                      else "float64"))
-    frame["price_note"] = [d.note(lang) if d else None for d in rows]
-    return frame
+        return table
+    at = table.columns.index(before)
+    numbers = table.columns.index(key)
+    rows = []
+    for row in table.rows:
+        d = details.get(row[numbers])
+        extra = ((d.reference.label, d.reference.price, d.reference.base_year, d.index_base,
+                  d.index_price) if d else (None,) * len(PRICE_COLUMNS))
+        rows.append((*row[:at], *extra, *row[at:], d.note(lang) if d else None))
+    columns = (*table.columns[:at], *PRICE_COLUMNS, *table.columns[at:], "price_note")
+    return Rows(columns, rows)

@@ -24,11 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
 from . import __version__, charts, render_uncertainty, schema, xlsx
-from .engine import AssumptionValues, Results, evaluate_amount, scenario_overrides
+from .engine import AssumptionValues, Results, Rows, evaluate_amount, scenario_overrides
 from .exceptions import Problem
 from .links import Linker, Reason, Source
 from .model import Cell
@@ -93,6 +92,7 @@ EXTRA_COLUMNS: dict[str, tuple[Text, str]] = {
     "explanation": (T("Toelichting", "Note"), "text"),
 }
 COLUMNS = {**RESULT_COLUMNS, **EXTRA_COLUMNS}
+YEAR_KEY = "in_year_"  # the trail's year columns: in_year_1, in_year_2, ...
 
 INTROS: dict[str, list[Text]] = {
     "stakeholders": [T(
@@ -115,17 +115,24 @@ INTROS: dict[str, list[Text]] = {
         "Payback column shows the moment in the year at which cumulative value reaches "
         "cumulative inputs.")],
     "trail": [
-        T("Per opbrengst, per jaar waarin het effect optreedt en per jaar waarin het meetelt. "
-          "Aantal, proxy en percentages verwijzen naar de cellen op het tabblad met de "
-          "opbrengsten.",
-          "Per outcome, per year in which it occurs and per year in which it counts. "
-          "Quantity, proxy and percentages refer to the cells on the outcomes sheet."),
+        T("Per opbrengst een rij voor de opeenvolgende jaren waarin het effect optreedt met "
+          "dezelfde cijfers (een jaarlijkse opbrengst met gelijke cijfers is één rij), en een "
+          "kolom per jaar waarin het meetelt. Aantal, proxy en percentages verwijzen naar de "
+          "cellen op het tabblad met de opbrengsten.",
+          "One row per outcome for the consecutive years in which it occurs with the same "
+          "figures (an outcome that recurs with unchanged figures is one row), and a column "
+          "per year in which it counts. Quantity, proxy and percentages refer to the cells on "
+          "the outcomes sheet."),
         T("Bruto waarde = aantal x proxy; impact claim = (1 - deadweight) x (1 - verplaatsing)"
-          " x (1 - attributie); waarde = bruto x impact claim x (1 - uitdoving)^jaren na "
-          "optreden; contante waarde = waarde x disconteringsfactor = waarde / (1 + r)^jaar.",
+          " x (1 - attributie); impact = bruto x impact claim, per jaar van optreden; waarde in "
+          "een jaar = impact x de som van (1 - uitdoving)^k over elk jaar van optreden dat nog "
+          "meetelt, k jaren later (k < duur); contante waarde = som van waarde x de "
+          "disconteringsfactor boven elke jaarkolom.",
           "Gross value = quantity x proxy; impact claim = (1 - deadweight) x (1 - displacement)"
-          " x (1 - attribution); value = gross x impact claim x (1 - drop-off)^years since; "
-          "present value = value x discount factor = value / (1 + r)^year."),
+          " x (1 - attribution); impact = gross x impact claim, per year of occurrence; value "
+          "in a year = impact x the sum of (1 - drop-off)^k over each year of occurrence still "
+          "counting, k years later (k < duration); present value = sum of value x the discount "
+          "factor above each year column."),
         FROZEN_LEGEND,
     ],
     "input_trail": [
@@ -181,6 +188,17 @@ def writers() -> list[Callable[[Context], None]]:
     """The sheet writers, in tab order; each adds one sheet to ``ctx.book``."""
     return [write_results, write_stakeholders, write_outcomes, write_years, write_trail,
             write_input_trail]
+
+
+def column_header(key: str, lang: str, first_year: int | None = None) -> tuple[str, str]:
+    """A result column's header and style; the trail's year columns say the calendar year
+    when the settings give one."""
+    if key in COLUMNS:
+        header, style = COLUMNS[key]
+        return header(lang), style
+    year = int(key.removeprefix(YEAR_KEY))
+    header = f"{COLUMNS['year'][0](lang)} {year}"
+    return (f"{header} ({first_year + year - 1})" if first_year else header), "money"
 
 
 def sheet_names(lang: str) -> list[str]:
@@ -261,9 +279,9 @@ class Matrix:
     chart_col: int
 
 
-def _plan_matrix(results: Results, years: Table, trail: pd.DataFrame) -> Matrix:
+def _plan_matrix(results: Results, years: Table, trail: Rows) -> Matrix:
     order = [s.name for s in results.model.stakeholders]
-    present = set(trail["stakeholder"])
+    present = set(trail.column("stakeholder"))
     names = [s for s in order if s in present] + sorted(present - set(order))
     first_col = years.first_col + len(years.keys) + 1
     # after the matrix, its total column and a gap
@@ -282,7 +300,7 @@ class Context:
     title: str
     money: str  # number format of amounts
     money_axis: str  # the same without decimals, for chart axes
-    frames: dict[str, pd.DataFrame]
+    frames: dict[str, Rows]
     tables: dict[str, Table]
     sources: dict[str, list[dict[str, Source]]]  # trail rows: key -> where the value came from
     matrix: Matrix
@@ -304,6 +322,10 @@ class Context:
     def name(self, key: str) -> str:
         return RESULT_SHEETS[key](self.lang)
 
+    def column(self, key: str) -> tuple[str, str]:
+        """A result column's header in this language, and its style."""
+        return column_header(key, self.lang, self.results.model.settings.first_year)
+
     def add_sheet(self, key: str):
         ws = self.book.add_worksheet(self.name(key))
         _print_setup(ws, self.title, self.lang)
@@ -315,41 +337,52 @@ def _header_row(key: str) -> int:
     return 2 + len(INTROS.get(key, [])) + 1
 
 
-def _frames(results: Results, lang: str) -> tuple[dict[str, pd.DataFrame], dict]:
+def _frames(results: Results, lang: str) -> tuple[dict[str, Rows], dict]:
     """The tables as they will be written, and where each trail figure came from."""
     model = results.model
+    tables = results.tables
     linker = Linker(model, results.scenario)
-    outcomes = results.outcomes
-    outcomes = outcomes[[c for c in outcomes.columns if c != "proxy_source"] + ["proxy_source"]]
-    years = results.years.copy()
-    if years["calendar_year"].isna().all():
-        years = years.drop(columns=["calendar_year"])
-    years["payback"] = _payback_candidates(list(results.years["cumulative_pv_inputs"]),
-                                           list(results.years["cumulative_pv_value"]))
+    outcomes = _reordered(tables["outcomes"], "proxy_source")
+    years = tables["years"]
+    if all(v is None for v in years.column("calendar_year")):
+        years = _dropped(years, "calendar_year")
+    payback = _payback_candidates(years.column("cumulative_pv_inputs"),
+                                  years.column("cumulative_pv_value"))
+    years = Rows((*years.columns, "payback"),
+                 [(*row, p) for row, p in zip(years.rows, payback, strict=True)])
 
-    trail = results.trail.copy()
+    # The trail: one row per outcome and run of years of occurrence with the same figures, a
+    # column per year counted (1 .. last year) instead of the engine's tuple of values.
+    cohorts = tables["cohorts"]
+    last_year = results.headline.last_year
+    at = cohorts.columns.index("values")
+    year_keys = [f"{YEAR_KEY}{t}" for t in range(1, last_year + 1)]
+    columns = [c for c in cohorts.columns if c not in ("values", "price_note")]
+    columns[columns.index("value"):columns.index("value")] = year_keys
+    columns += [c for c in ("price_note",) if c in cohorts.columns] + ["explanation"]
     trail_sources = []
-    notes = []
-    # Every row of one outcome and year of occurrence has the same sources.
-    known: dict[tuple[int, int], tuple[dict[str, Source], str]] = {}
-    for number, occurs in zip(trail["outcome_no"], trail["occurs_in"], strict=True):
-        key = (number, occurs)
-        if key not in known:
-            o = model.outcomes[number - 1]
-            found = {field: linker.source(getattr(o, field), occurs)
-                     for field in ("quantity", "proxy", "deadweight", "displacement",
-                                   "attribution", "dropoff")}
-            known[key] = found, _reasons_text(found.values(), lang)
-        found, note = known[key]
+    rows = []
+    keep = [cohorts.columns.index(c) for c in columns if c in cohorts.columns]
+    split = columns.index(year_keys[0]) if year_keys else len(keep)
+    for rec, row in zip(cohorts.records(), cohorts.rows, strict=True):
+        o = model.outcomes[rec.outcome_no - 1]
+        found = {key: linker.source(getattr(o, key), rec.occurs_from)
+                 for key in ("quantity", "proxy", "deadweight", "displacement", "attribution",
+                             "dropoff")}
         trail_sources.append(found)
-        notes.append(note)
-    trail["explanation"] = notes
+        values = row[at]
+        kept = [row[i] for i in keep]
+        ends = rec.occurs_to + rec.duration - 1  # the last year the run's value counts
+        rows.append((*kept[:split], *(values[t] if rec.occurs_from <= t <= ends else None
+                                      for t in range(1, last_year + 1)),
+                     *kept[split:], _reasons_text(found.values(), lang)))
+    trail = Rows(columns, rows)
 
     overrides = scenario_overrides(model, results.scenario)[1]
     values_by_year: dict[int, AssumptionValues] = {}
     rows = []
     input_sources = []
-    for rec in results.inputs.itertuples(index=False):
+    for rec in tables["inputs"].records():
         item = model.inputs[rec.input_no - 1]
         t = max(int(rec.year), 0)
         values = values_by_year.setdefault(t, AssumptionValues(model, overrides, t))
@@ -364,12 +397,24 @@ def _frames(results: Results, lang: str) -> tuple[dict[str, pd.DataFrame], dict]
                      schema.INPUT_KINDS[rec.kind](lang) if rec.kind in schema.INPUT_KINDS
                      else rec.kind, rec.year, hours, rate, rec.amount, rec.discount_factor,
                      rec.present_value, _reasons_text(found.values(), lang)))
-    input_trail = pd.DataFrame(rows, columns=[
-        "input_no", "stakeholder", "description", "kind", "year", "hours", "rate", "amount",
-        "discount_factor", "present_value", "explanation"])
-    frames = {"stakeholders": results.stakeholders, "outcomes": outcomes, "years": years,
+    input_trail = Rows(["input_no", "stakeholder", "description", "kind", "year", "hours", "rate",
+                        "amount", "discount_factor", "present_value", "explanation"], rows)
+    frames = {"stakeholders": tables["stakeholders"], "outcomes": outcomes, "years": years,
               "trail": trail, "input_trail": input_trail}
     return frames, {"trail": trail_sources, "input_trail": input_sources}
+
+
+def _reordered(table: Rows, last: str) -> Rows:
+    """``table`` with one column moved to the end."""
+    at = table.columns.index(last)
+    return Rows((*table.columns[:at], *table.columns[at + 1:], last),
+                [(*row[:at], *row[at + 1:], row[at]) for row in table.rows])
+
+
+def _dropped(table: Rows, key: str) -> Rows:
+    at = table.columns.index(key)
+    return Rows((*table.columns[:at], *table.columns[at + 1:]),
+                [(*row[:at], *row[at + 1:]) for row in table.rows])
 
 
 def _reasons_text(sources, lang: str) -> str:
@@ -450,6 +495,7 @@ def _formats(book, currency: str) -> dict:
     props["value_text"] = {"align": "right", "valign": "top"}
     props["subtitle_wrap"] = {**STYLES["subtitle"], "text_wrap": True, "valign": "top"}
     props["label_wrap"] = {"bold": True, "text_wrap": True, "valign": "bottom"}
+    props["label_right"] = {"bold": True, "align": "right", "valign": "bottom"}
     props["section"] = {"bold": True, "font_size": 12, "font_color": schema.HEADER_FILL,
                         "bottom": 2, "bottom_color": schema.HEADER_FILL}
     props["how"] = {**STYLES["note"], "font_size": 9, "valign": "vcenter"}
@@ -650,7 +696,7 @@ def _stakeholder_section(ctx: Context, ws, page: _Page, row: int) -> int:
                                   COLUMNS["ratio"][0](lang)])
     row += 1
     first = row
-    for i, rec in enumerate(frame.itertuples(index=False)):
+    for i, rec in enumerate(frame.records()):
         r = row + 1
         _wrapped(ws, page, row, rec.stakeholder, fmt["wrap"])
         ws.write_formula(row, 1, f"={stake.ref('inputs', i, external=True)}", fmt["money"],
@@ -661,11 +707,11 @@ def _stakeholder_section(ctx: Context, ws, page: _Page, row: int) -> int:
         _ratio_formula(ws, row, 4, f"B{r}", f"C{r}", rec.ratio, fmt, "ratio", lang)
         row += 1
     _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
-    _sum(ws, row, 1, first, row - 1, fmt["total_money"], float(frame["inputs"].sum()))
-    _sum(ws, row, 2, first, row - 1, fmt["total_money"], float(frame["value"].sum()))
+    total_in, total_val = _total(frame, "inputs"), _total(frame, "value")
+    _sum(ws, row, 1, first, row - 1, fmt["total_money"], total_in)
+    _sum(ws, row, 2, first, row - 1, fmt["total_money"], total_val)
     r = row + 1
-    ws.write_formula(row, 3, f"=C{r}-B{r}", fmt["total_money"], float(frame["net"].sum()))
-    total_in, total_val = float(frame["inputs"].sum()), float(frame["value"].sum())
+    ws.write_formula(row, 3, f"=C{r}-B{r}", fmt["total_money"], _total(frame, "net"))
     _ratio_formula(ws, row, 4, f"B{r}", f"C{r}", total_val / total_in if total_in else None,
                    fmt, "total_ratio", lang)
     row += 1
@@ -684,7 +730,8 @@ def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
     name = ctx.name("results")
     outcomes = ctx.frames["outcomes"]
     otable = ctx.tables["outcomes"]
-    order = sorted(range(len(outcomes)), key=lambda i: (-outcomes["present_value"].iloc[i], i))
+    pvs = outcomes.column("present_value")
+    order = sorted(range(len(outcomes)), key=lambda i: (-pvs[i], i))
     shown = min(len(order), MAX_CHART_OUTCOMES)
     chart_height = charts.bar_height(shown)
     start = row
@@ -696,23 +743,23 @@ def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
     _merged(ws, row, 3, 5, COLUMNS["stakeholder"][0](lang), fmt["header"])
     row += 1
     first = row
-    names = list(outcomes["outcome"])
+    names = outcomes.column("outcome")
     total = f"$B${first + len(order) + 1}"
     for i in order:
-        rec = outcomes.iloc[i]
-        label = rec["outcome"]
+        rec = outcomes.record(i)
+        label = rec.outcome
         if names.count(label) > 1:
-            label = f"{label} ({rec['stakeholder']})"
+            label = f"{label} ({rec.stakeholder})"
         _wrapped(ws, page, row, label, fmt["wrap"])
         ws.write_formula(row, 1, f"={otable.ref('present_value', i, external=True)}",
-                         fmt["money"], float(rec["present_value"]))
+                         fmt["money"], float(rec.present_value))
         ws.write_formula(row, 2, f"=IF({total}=0,0,B{row + 1}/{total})", fmt["percent"],
-                         float(rec["share"]))
-        _merged(ws, row, 3, 5, rec["stakeholder"], fmt["wrap"])  # user text
+                         float(rec.share))
+        _merged(ws, row, 3, 5, rec.stakeholder, fmt["wrap"])  # user text
         row += 1
     _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
-    _sum(ws, row, 1, first, row - 1, fmt["total_money"], float(outcomes["present_value"].sum()))
-    _sum(ws, row, 2, first, row - 1, fmt["total_percent"], float(outcomes["share"].sum()))
+    _sum(ws, row, 1, first, row - 1, fmt["total_money"], _total(outcomes, "present_value"))
+    _sum(ws, row, 2, first, row - 1, fmt["total_percent"], _total(outcomes, "share"))
     for col in (3, 4, 5):
         ws.write_blank(row, col, None, fmt["total_label"])
     row += 1
@@ -742,7 +789,7 @@ def _year_section(ctx: Context, ws, page: _Page, row: int) -> int:
                                   COLUMNS["cumulative_net"][0](lang)])
     row += 1
     first = row
-    for i, rec in enumerate(frame.itertuples(index=False)):
+    for i, rec in enumerate(frame.records()):
         _label(ws, row, 0, _year_label(rec, lang), fmt["text"])
         for col, key in enumerate(("pv_inputs", "pv_value", "cumulative_pv_inputs",
                                    "cumulative_pv_value", "cumulative_net"), 1):
@@ -750,8 +797,8 @@ def _year_section(ctx: Context, ws, page: _Page, row: int) -> int:
                              float(getattr(rec, key)))
         row += 1
     _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
-    _sum(ws, row, 1, first, row - 1, fmt["total_money"], float(frame["pv_inputs"].sum()))
-    _sum(ws, row, 2, first, row - 1, fmt["total_money"], float(frame["pv_value"].sum()))
+    _sum(ws, row, 1, first, row - 1, fmt["total_money"], _total(frame, "pv_inputs"))
+    _sum(ws, row, 2, first, row - 1, fmt["total_money"], _total(frame, "pv_value"))
     for col in (3, 4, 5):
         ws.write_blank(row, col, None, fmt["total_label"])
     row += 1
@@ -764,7 +811,7 @@ def _year_section(ctx: Context, ws, page: _Page, row: int) -> int:
 
 def _qualitative_section(ctx: Context, ws, page: _Page, row: int) -> int:
     lang, fmt = ctx.lang, ctx.fmt
-    qualitative = ctx.results.qualitative
+    qualitative = ctx.results.tables["qualitative"]
     if not len(qualitative):
         return row
     page.block(row)
@@ -777,7 +824,7 @@ def _qualitative_section(ctx: Context, ws, page: _Page, row: int) -> int:
     for (c1, c2), text in zip(spans, labels, strict=True):
         _merged(ws, row, c1, c2, text, fmt["header"])
     row += 1
-    for rec in qualitative.itertuples(index=False):
+    for rec in qualitative.records():
         values = [str(v or "") for v in (rec.stakeholder, rec.outcome, rec.indicator, rec.note)]
         lines = max(_lines(v, _span_chars(c1, c2))
                     for (c1, c2), v in zip(spans, values, strict=True))
@@ -1054,8 +1101,9 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
     scenario = ctx.results.scenario or BASE(lang)
     _label(ws, 1, 0, f"{HEADLINE['scenario'](lang)}: {scenario}", fmt["subtitle"])
     keys = table.keys
-    widths = {k: _width(frame[k], COLUMNS[k][0](lang), COLUMNS[k][1],
-                        wide=k == keys[-1]) for k in keys}
+    columns = {k: ctx.column(k) for k in keys}
+    widths = {k: _width(frame, k, columns[k][0], columns[k][1], wide=k == keys[-1])
+              for k in keys}
     span = sum(widths.values())
     for i, line in enumerate(INTROS.get(key, [])):
         # Across the table's width and wrapped, so the print area does not cut it off.
@@ -1067,12 +1115,12 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
     row = table.header_row
     lines = 1
     for c, k in enumerate(keys):
-        header, style = COLUMNS[k]
-        _label(ws, row, c, header(lang), fmt["header"])
-        lines = max(lines, _lines(header(lang), widths[k] - 1))
+        header, style = columns[k]
+        _label(ws, row, c, header, fmt["header"])
+        lines = max(lines, _lines(header, widths[k] - 1))
         ws.set_column(c, c, widths[k], fmt["wrap"] if style == "text" else None)
     ws.set_row(row, 15 * lines)
-    texts = [k for k in keys if COLUMNS[k][1] == "text"]
+    texts = [k for k in keys if columns[k][1] == "text"]
     ws.freeze_panes(row + 1, 0)
     ws.repeat_rows(row)
     # Rows go in as ready XML: a trail can have millions of cells, and one xlsxwriter call
@@ -1081,14 +1129,14 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
     xf = _Xf(fmt)
     letters = [xl_col_to_name(c) for c in range(len(keys))]
     rows = []
-    for i, rec in enumerate(frame.itertuples(index=False)):
+    for i, rec in enumerate(frame.records()):
         made = make_row(i, rec)
         r = table.row(i)
         # Wrapped texts need a taller row; spreadsheet programs do not grow it on opening.
         lines = max((_lines(str(getattr(rec, k) or ""), widths[k] * WIDE_FONT - 1)
                      for k in texts), default=1)
         height = 14.5 * min(lines, MAX_LINES) + 1 if lines > 1 else None
-        specs = [_spec(k, getattr(rec, k), made.get(k), lang) for k in keys]
+        specs = [_spec(columns[k][1], k, getattr(rec, k), made.get(k), lang) for k in keys]
         if block:
             number = str(r + 1)
             rows.append(xlsx.row_xml(r, "".join(_cell_xml(letters[c] + number, spec, xf)
@@ -1105,8 +1153,8 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
         _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
         for c, k in enumerate(keys[1:], 1):
             if k in totals:
-                style = COLUMNS[k][1]
-                cached = _total_value(frame, k, totals[k])
+                style = columns[k][1]
+                cached = _total(frame, k) if totals[k].startswith("=SUM(") else None
                 text = totals[k].format(span=table.span(k, external=False), row=row + 1)
                 ws.write_formula(row, c, text, fmt[f"total_{style}"], cached)
             else:
@@ -1119,17 +1167,18 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
     return ws
 
 
-def _total_value(frame: pd.DataFrame, key: str, formula: str):
-    if formula.startswith("=SUM("):
-        return float(frame[key].fillna(0).sum())
-    return None  # set by the caller's formula (ratios)
+def _total(table: Rows, key: str) -> float:
+    """The sum of a column, blanks counted as 0."""
+    return float(sum(v for v in table.column(key) if not _is_blank(v)))
 
 
-def _width(values: pd.Series, header: str, style: str, wide: bool = False) -> float:
+def _width(table: Rows, key: str, header: str, style: str, wide: bool = False) -> float:
     longest_word = max((len(w) for w in header.split()), default=8) + 2
     if style == "text":
         # Long texts wrap (the column's style) rather than widen the printed page.
-        text = math.ceil(max((len(str(v)) for v in values.head(300)), default=8) * WIDE_FONT)
+        at = table.columns.index(key)
+        text = math.ceil(max((len(str(row[at])) for row in table.rows[:300]), default=8)
+                         * WIDE_FONT)
         return min(max(text + 2, longest_word, 10), 40 if wide else 24)
     base = {"money": 14, "percent": 10, "factor": 10, "ratio": 10, "integer": 8,
             "number": 12, "yesno": 9}[style]
@@ -1148,9 +1197,9 @@ class _Xf(dict):
         return index
 
 
-def _spec(key: str, value, out: Out | None, lang: str) -> tuple[str, str, Any, str]:
+def _spec(style_name: str, key: str, value, out: Out | None,
+          lang: str) -> tuple[str, str, Any, str]:
     """What one table cell holds: (kind, style name, value, formula without '=')."""
-    style_name = COLUMNS[key][1]
     if out is not None and out.formula and not _is_blank(out.value):
         cached = out.value if isinstance(out.value, str) else float(out.value)
         style = style_name if isinstance(cached, float) else "value_text"
@@ -1213,8 +1262,8 @@ def write_stakeholders(ctx: Context) -> None:
             out["inputs"] = Out(rec.inputs, f"=SUMPRODUCT(({inputs.span('stakeholder')}={me})"
                                             f"*{inputs.span('present_value')})")
         if trail.n:
-            out["value"] = Out(rec.value, f"=SUMPRODUCT(({trail.span('stakeholder')}={me})"
-                                          f"*{trail.span('present_value')})")
+            out["value"] = Out(rec.value, f"=SUMIF({trail.span('stakeholder')},{me},"
+                                          f"{trail.span('present_value')})")
         na = NA_SHORT(ctx.lang)
         out["ratio"] = Out(na if _is_blank(rec.ratio) else rec.ratio,
                            f"=IF({col['inputs']}{r}=0,{_q(na)},{col['value']}{r}/"
@@ -1232,12 +1281,12 @@ def write_stakeholders(ctx: Context) -> None:
     frame = ctx.frames["stakeholders"]
     r = table.total_row
     if table.n:
-        inp, val = float(frame["inputs"].sum()), float(frame["value"].sum())
+        inp, val = _total(frame, "inputs"), _total(frame, "value")
         _ratio_formula(ws, r, table.col("ratio"), table.total("inputs", external=False),
                        table.total("value", external=False), val / inp if inp else None,
                        ctx.fmt, "total_ratio", ctx.lang)
         if "net_ratio" in table.keys:
-            net = float(frame["net"].sum())
+            net = _total(frame, "net")
             _ratio_formula(ws, r, table.col("net_ratio"), table.total("inputs", external=False),
                            table.total("net", external=False), net / inp if inp else None,
                            ctx.fmt, "total_ratio", ctx.lang)
@@ -1245,9 +1294,8 @@ def write_stakeholders(ctx: Context) -> None:
 
 def write_outcomes(ctx: Context) -> None:
     table, trail = ctx.tables["outcomes"], ctx.tables["trail"]
-    trail_frame = ctx.frames["trail"]
     rows_of: dict[int, list[int]] = {}
-    for j, number in enumerate(trail_frame["outcome_no"]):
+    for j, number in enumerate(ctx.frames["trail"].column("outcome_no")):
         rows_of.setdefault(int(number), []).append(j)
     total_pv = table.total("present_value", external=False)
 
@@ -1263,8 +1311,11 @@ def write_outcomes(ctx: Context) -> None:
                 out[key] = Out(getattr(rec, key), f"={trail.ref(key, a, external=True)}")
             out["claim"] = Out(rec.claim, f"=(1-{col['deadweight']}{r})*(1-"
                                           f"{col['displacement']}{r})*(1-{col['attribution']}{r})")
-            out["gross"] = Out(rec.gross, f"=SUMIFS({trail.span('gross', a, z)},"
-                                          f"{trail.span('age', a, z)},0)")
+            # Gross value of every year of occurrence: a trail row covers occurs_to -
+            # occurs_from + 1 of them.
+            out["gross"] = Out(rec.gross, f"=SUMPRODUCT({trail.span('gross', a, z)},"
+                                          f"{trail.span('occurs_to', a, z)}-"
+                                          f"{trail.span('occurs_from', a, z)}+1)")
             out["value"] = Out(rec.value, f"=SUM({trail.span('value', a, z)})")
             out["present_value"] = Out(rec.present_value,
                                        f"=SUM({trail.span('present_value', a, z)})")
@@ -1304,9 +1355,9 @@ def write_years(ctx: Context) -> None:
         if inputs.n:
             out["inputs"] = Out(rec.inputs, f"=SUMIF({inputs.span('year')},{year},"
                                             f"{inputs.span('amount')})")
-        if trail.n:
-            out["value"] = Out(rec.value, f"=SUMIF({trail.span('year')},{year},"
-                                          f"{trail.span('value')})")
+        key = f"{YEAR_KEY}{rec.year}"
+        if trail.n and key in trail.keys:
+            out["value"] = Out(rec.value, f"=SUM({trail.span(key)})")
         for key, source in (("cumulative_pv_inputs", "pv_inputs"),
                             ("cumulative_pv_value", "pv_value")):
             text = (f"={col[source]}{r}" if i == 0 else
@@ -1340,7 +1391,13 @@ def _write_matrix(ctx: Context, ws) -> None:
     if not names:
         return
     c0 = ctx.matrix.first_col
-    by = ctx.frames["trail"].groupby(["stakeholder", "year"])["present_value"].sum()
+    factors = ctx.results.tables["years"].column("discount_factor_value")
+    by: dict[tuple[str, int], float] = {}
+    for rec in ctx.results.tables["cohorts"].records():
+        for year, value in enumerate(rec.values):
+            if value:
+                key = (rec.stakeholder, year)
+                by[key] = by.get(key, 0.0) + value * factors[year]
     total_col = c0 + len(names)
     _merged(ws, table.header_row - 1, c0, total_col, T(
         "Contante waarde per belanghebbende", "Present value by stakeholder")(lang),
@@ -1351,16 +1408,20 @@ def _write_matrix(ctx: Context, ws) -> None:
         ws.set_column(c, c, max(14, min(len(who) + 2, 24)))
     _label(ws, table.header_row, total_col, TOTAL(lang), fmt["header"])
     ws.set_column(total_col, total_col, 14)
-    year_col = table.letter("year")
     frame = ctx.frames["years"]
-    for i, year in enumerate(frame["year"]):
+    for i, year in enumerate(frame.column("year")):
         r = table.row(i)
+        key = f"{YEAR_KEY}{year}"
         for j, who in enumerate(names):
             c = c0 + j
             head = xl_rowcol_to_cell(table.header_row, c, True, False)
             cached = float(by.get((who, int(year)), 0.0))
-            text = (f"=SUMPRODUCT(({trail.span('stakeholder')}={head})*"
-                    f"({trail.span('year')}=${year_col}{r + 1})*{trail.span('present_value')})")
+            if key not in trail.keys:  # year 0: outcomes count from year 1
+                ws.write_number(r, c, cached, fmt["money"])
+                continue
+            factor = xl_rowcol_to_cell(trail.header_row - 1, trail.col(key), True, True)
+            text = (f"=SUMIF({trail.span('stakeholder')},{head},{trail.span(key)})*"
+                    f"{quote_sheetname(trail.sheet)}!{factor}")
             ws.write_formula(r, c, text, fmt["money"], cached)
         span = f"{xl_col_to_name(c0)}{r + 1}:{xl_col_to_name(total_col - 1)}{r + 1}"
         ws.write_formula(r, total_col, f"=SUM({span})", fmt["money"],
@@ -1368,8 +1429,8 @@ def _write_matrix(ctx: Context, ws) -> None:
     r = table.total_row
     for c in range(c0, total_col + 1):
         letter = xl_col_to_name(c)
-        cached = (float(by[by.index.get_level_values(0) == names[c - c0]].sum())
-                  if c < total_col else float(by.sum()))
+        cached = (sum(v for (who, _), v in by.items() if who == names[c - c0])
+                  if c < total_col else sum(by.values()))
         span = f"{letter}{table.row(0) + 1}:{letter}{table.row(table.n - 1) + 1}"
         ws.write_formula(r, c, f"=SUM({span})", fmt["total_money"], cached)
     ws.print_area(0, 0, table.total_row, total_col)
@@ -1395,8 +1456,8 @@ def _write_chart_data(ctx: Context, ws) -> None:
     for j, text in enumerate(headers):
         _label(ws, table.header_row, c + j, text(lang), fmt["header"])
     ws.set_column(c, c + 4, 14)
-    cum_in = list(frame["cumulative_pv_inputs"])
-    cum_val = list(frame["cumulative_pv_value"])
+    cum_in = frame.column("cumulative_pv_inputs")
+    cum_val = frame.column("cumulative_pv_value")
     row = top
     for t in range(1, table.n):
         for x in (t - 1, t):
@@ -1412,7 +1473,7 @@ def _write_chart_data(ctx: Context, ws) -> None:
     # legend) by the payback moment.
     span = table.span("payback", external=False)
     x_cell = xl_rowcol_to_cell(top, c + 3)
-    crossing = next(i for i, v in enumerate(frame["payback"]) if not isinstance(v, str))
+    crossing = next(i for i, v in enumerate(frame.column("payback")) if not isinstance(v, str))
     name = T(("Terugverdiend na ", " jaar"), ("Payback after ", " years"))(lang)
     shown = f"{payback:.1f}".replace(".", ",") if lang == "nl" else f"{payback:.1f}"
     ws.write_formula(table.header_row, c + 4, f"={_q(name[0])}&FIXED({x_cell},1)&{_q(name[1])}",
@@ -1437,7 +1498,9 @@ def _write_chart_data(ctx: Context, ws) -> None:
 def write_trail(ctx: Context) -> None:
     table = ctx.tables["trail"]
     sources = ctx.sources["trail"]
-    rate = ctx.cells["rate_value"]
+    years = [k for k in table.keys if k.startswith(YEAR_KEY)]
+    factor_row = table.header_row - 1
+    factors = {k: xl_rowcol_to_cell(factor_row, table.col(k), True, False) for k in years}
 
     def make(i, rec):
         r = table.row(i) + 1
@@ -1449,15 +1512,40 @@ def write_trail(ctx: Context) -> None:
             "claim": Out(rec.claim, f"=(1-{col['deadweight']}{r})*(1-{col['displacement']}{r})"
                                     f"*(1-{col['attribution']}{r})"),
             "impact": Out(rec.impact, f"={col['gross']}{r}*{col['claim']}{r}"),
-            "persistence": Out(rec.persistence, f"=(1-{col['dropoff']}{r})^{col['age']}{r}"),
-            "value": Out(rec.value, f"={col['impact']}{r}*{col['persistence']}{r}"),
-            "discount_factor": Out(rec.discount_factor, f"=1/(1+{rate})^{col['year']}{r}"),
-            "present_value": Out(rec.present_value,
-                                 f"={col['value']}{r}*{col['discount_factor']}{r}"),
         })
+        impact, dropoff = f"{col['impact']}{r}", f"{col['dropoff']}{r}"
+        first, last = rec.occurs_from, rec.occurs_to
+        for key in years:
+            year = int(key.removeprefix(YEAR_KEY))
+            ages = range(max(0, year - last), min(year - first, rec.duration - 1) + 1)
+            if ages:
+                # The cohorts of this row still counting in this year, youngest first.
+                terms = "+".join("1" if a == 0 else f"(1-{dropoff})" if a == 1
+                                 else f"(1-{dropoff})^{a}" for a in ages)
+                text = f"={impact}" if terms == "1" else f"={impact}*({terms})"
+                out[key] = Out(getattr(rec, key), text)
+        span = f"{col[years[0]]}{r}:{col[years[-1]]}{r}"
+        out["value"] = Out(rec.value, f"=SUM({span})")
+        factor_span = f"{factors[years[0]]}:{factors[years[-1]]}"
+        out["present_value"] = Out(rec.present_value, f"=SUMPRODUCT({span},{factor_span})")
         return out
 
-    _table_sheet(ctx, "trail", make, {"value": "=SUM({span})", "present_value": "=SUM({span})"})
+    totals = {k: "=SUM({span})" for k in (*years, "value", "present_value")}
+    ws = _table_sheet(ctx, "trail", make, totals)
+    if not years:
+        return
+    # The discount factor of each year, above its column: the present values use these.
+    fmt = ctx.fmt
+    first_year = table.col(years[0])
+    _merged(ws, factor_row, 0, first_year - 1, T(
+        "Disconteringsfactor per jaar = 1 / (1 + r)^jaar", "Discount factor per year = "
+        "1 / (1 + r)^year")(ctx.lang), fmt["label_right"])
+    rate = ctx.cells["rate_value"]
+    head = ctx.results.tables["years"].column("discount_factor_value")
+    for key in years:
+        year = int(key.removeprefix(YEAR_KEY))
+        ws.write_formula(factor_row, table.col(key), f"=1/(1+{rate})^{year}", fmt["factor"],
+                         head[year])
 
 
 def write_input_trail(ctx: Context) -> None:

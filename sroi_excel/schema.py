@@ -491,6 +491,8 @@ RESULT_COLUMNS: dict[str, tuple[Text, str]] = {
     "description": (Text("Omschrijving", "Description"), "text"),
     "kind": (Text("Soort", "Type"), "text"),
     "occurs_in": (Text("Optreden in jaar", "Occurs in year"), "integer"),
+    "occurs_from": (Text("Optreden vanaf jaar", "Occurs from year"), "integer"),
+    "occurs_to": (Text("Optreden t/m jaar", "Occurs up to year"), "integer"),
     "year": (Text("Jaar", "Year"), "integer"),
     "calendar_year": (Text("Kalenderjaar", "Calendar year"), "integer"),
     "age": (Text("Jaren na optreden", "Years since"), "integer"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from sroi_excel.render import COLUMNS, RESULT_SHEETS
+from sroi_excel.render import RESULT_SHEETS, YEAR_KEY, column_header
 
 CENT = 0.005
 
@@ -24,9 +24,10 @@ def grid(path: Path, sheet: str) -> list[list]:
     return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
 
 
-def table(rows: list[list], keys: list[str], lang: str) -> list[dict]:
+def table(rows: list[list], keys: list[str], lang: str,
+          first_year: int | None = None) -> list[dict]:
     """The table whose header row holds the labels of ``keys``, as dicts, total row excluded."""
-    labels = [COLUMNS[k][0](lang) for k in keys]
+    labels = [column_header(k, lang, first_year)[0] for k in keys]
     for r, row in enumerate(rows):
         texts = [str(v) for v in row]
         if all(label in texts for label in labels):
@@ -41,8 +42,18 @@ def table(rows: list[list], keys: list[str], lang: str) -> list[dict]:
     raise AssertionError(f"no table with the headers {labels}")
 
 
-def sheet_table(path: Path, key: str, keys: list[str], lang: str) -> list[dict]:
-    return table(grid(path, RESULT_SHEETS[key](lang)), keys, lang)
+def sheet_table(path: Path, key: str, keys: list[str], lang: str,
+                first_year: int | None = None) -> list[dict]:
+    return table(grid(path, RESULT_SHEETS[key](lang)), keys, lang, first_year)
+
+
+def trail_frame(results):
+    """The engine's compact trail as the sheet shows it: a column per year counted (blank
+    where no year of occurrence counts; those cells are left out of comparisons)."""
+    frame = results.tables["cohorts"].frame()
+    for t in range(1, results.headline.last_year + 1):
+        frame[f"{YEAR_KEY}{t}"] = [v[t] or None for v in frame["values"]]
+    return frame.drop(columns=["values"])
 
 
 def close(a, b, money: bool = True) -> bool:

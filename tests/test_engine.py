@@ -22,7 +22,7 @@ from sroi_excel.model import (
     Stakeholder,
 )
 
-from .builders import f, model, money, n, outcome
+from .builders import assume, f, model, money, n, outcome
 
 CENT = 0.005
 
@@ -257,3 +257,34 @@ def test_assumption_chain_and_cycle():
               (outcome("A", f("=X"), 1),))
     with pytest.raises(WorkbookError, match="depends on itself"):
         compute(m)
+
+
+def test_compact_trail_one_row_for_a_recurring_outcome_by_hand():
+    # 10 x 100 = 1,000 impact every year 1-4, each cohort lasting 3 years at 50% drop-off:
+    # year 1: 1,000; year 2: 1,000 + 500; years 3 and 4: 1,000 + 500 + 250 = 1,750
+    # PV at 10%: 1,000/1.1 + 1,500/1.21 + 1,750/1.331 + 1,750/1.4641 = 4,667.9871
+    r = compute(model([outcome("A", 10, 100, drop=0.5, duration=3, recurring=True)],
+                      years=4, rate=0.1))
+    (row,) = list(r.tables["cohorts"].records())
+    assert (row.occurs_from, row.occurs_to, row.impact) == (1, 4, 1000.0)
+    assert row.values == pytest.approx((0, 1000, 1500, 1750, 1750))
+    assert row.value == pytest.approx(6000)
+    expected_pv = 1000 / 1.1 + 1500 / 1.21 + 1750 / 1.331 + 1750 / 1.4641
+    assert row.present_value == pytest.approx(expected_pv, abs=1e-9)
+    assert r.headline.pv_value == pytest.approx(expected_pv, abs=1e-9)
+    # the detailed trail still has one row per year of occurrence and year counted:
+    # cohorts 1 and 2 count 3 years, cohort 3 two (3, 4), cohort 4 one
+    assert len(r.trail) == 3 + 3 + 2 + 1
+
+
+def test_compact_trail_splits_where_a_year_has_its_own_value():
+    # Deelnemers is 10, but 20 in year 2: years 1, 2 and 3-4 are three rows
+    # impact per cohort 10 x 100 = 1,000, 2,000 in year 2; one year each
+    m = model([outcome("A", "=Deelnemers", 100, recurring=True)], years=4,
+              assumptions=[assume("Deelnemers", 10, per_year=[(2, 20)])])
+    rows = list(compute(m).tables["cohorts"].records())
+    assert [(x.occurs_from, x.occurs_to, x.quantity) for x in rows] == [
+        (1, 1, 10), (2, 2, 20), (3, 4, 10)]
+    assert [x.values for x in rows] == [(0, 1000, 0, 0, 0), (0, 0, 2000, 0, 0),
+                                        (0, 0, 0, 1000, 1000)]
+    assert compute(m).outcomes["gross"].tolist() == [1000 + 2000 + 1000 + 1000]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -53,8 +54,13 @@ def filled(tmp_path_factory):
 def table(book: CalamineWorkbook, key: str, lang: str = "nl") -> list[dict]:
     """A result table as dicts keyed like the engine's columns, found by its header labels."""
     labels = {text(lang): k for k, (text, _) in schema.RESULT_COLUMNS.items()}
+
+    def key_of(header) -> str | None:
+        year = re.fullmatch(r"(?:Jaar|Year) (\d+)(?: \(\d{4}\))?", str(header).strip())
+        return f"in_year_{year.group(1)}" if year else labels.get(str(header).strip())
+
     rows = book.get_sheet_by_name(schema.RESULT_SHEETS[key](lang)).to_python()
-    headers = [[labels.get(str(v).strip()) for v in row] for row in rows]
+    headers = [[key_of(v) for v in row] for row in rows]
     start = next(i for i, keys in enumerate(headers) if sum(k is not None for k in keys) >= 3)
     keys = headers[start]
     found = []
@@ -128,19 +134,20 @@ ANNUITY = sum(1.0225 ** -t for t in range(1, 6))  # 4.679453: five years at 2.25
 def test_blended_care_line_items_and_impact_claims(filled):
     book = filled("blended-care.xlsx")
     trail = table(book, "trail")
-    first = [r for r in trail if r["year"] == 1]
-    assert {r["outcome"]: r["gross"] for r in first} == {
+    assert {r["outcome"]: r["gross"] for r in trail} == {
         k: pytest.approx(v, abs=tol) for k, (v, tol) in BLENDED_CARE_GROSS.items()}
-    for outcome, (value, tol) in BLENDED_CARE_GROSS.items():  # the same every year
-        years = [r for r in trail if r["outcome"] == outcome]
-        assert [r["year"] for r in years] == [1, 2, 3, 4, 5]
-        assert all(r["gross"] == pytest.approx(value, abs=tol) for r in years)
+    for outcome in BLENDED_CARE_GROSS:
+        # the same every year of the five, each counting one year: one trail row
+        (row,) = [r for r in trail if r["outcome"] == outcome]
+        assert (row["occurs_from"], row["occurs_to"], row["duration"]) == (1, 5, 1)
+        impact = row["gross"] * row["claim"]
+        assert [row[f"in_year_{t}"] for t in range(1, 6)] == pytest.approx([impact] * 5)
     claims = {r["stakeholder"]: r["claim"] for r in table(book, "outcomes")}
     assert claims == pytest.approx({"Cliënten": 0.20, "Welzijnsorganisatie": 0.25,
                                     "GGZ-instelling": 0.08, "Zorgverzekeraars": 0.12,
                                     "Werkgevers": 0.12})
     # value claimed per year (sroi-method.md): 48,045.38
-    assert sum(r["value"] for r in first) == pytest.approx(48045.38, abs=CENT)
+    assert sum(r["in_year_1"] for r in trail) == pytest.approx(48045.38, abs=CENT)
 
 
 def test_blended_care_inputs_and_stakeholders(filled):
@@ -313,8 +320,10 @@ def test_english_example_by_hand(filled):
     assert people["Council"]["net"] == pytest.approx(10800 * (D1 + D2 + D3) - 30000, abs=CENT)
     # volunteers: 3,000 back for 9,600 put in each year: net per pound (3,000 - 9,600) / 9,600
     assert people["Volunteers"]["net_ratio"] == pytest.approx(-0.6875)
-    trail = [r for r in table(book, "trail", "en") if r["outcome"] == "Into work"]
-    assert [r["persistence"] for r in trail] == pytest.approx([1, 0.6, 0.36])
+    (into_work,) = [r for r in table(book, "trail", "en") if r["outcome"] == "Into work"]
+    # once, in year 1, lasting three years with 40% drop-off: 33,600, x 0.6, x 0.36
+    assert [into_work[f"in_year_{t}"] for t in (1, 2, 3)] == pytest.approx(
+        [33600, 20160, 12096], abs=CENT)
 
 
 def test_english_example_low_scenario(filled):

@@ -23,7 +23,7 @@ from sroi_excel.engine import compute
 from sroi_excel.schema import RESULT_SHEETS
 
 from .lo import convert_all
-from .results_io import compare_frame, edit_cell, headline, sheet_table
+from .results_io import compare_frame, edit_cell, headline, sheet_table, trail_frame
 from .test_render import variant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,12 +100,14 @@ def engine_differences(path: Path, results, name: str) -> list[str]:
     problems = []
     inputs = results.inputs.copy()
     inputs["kind"] = None  # shown as a word, compared as text elsewhere
+    first_year = results.model.settings.first_year
     for key, frame in (("stakeholders", results.stakeholders), ("outcomes", results.outcomes),
-                       ("years", results.years), ("trail", results.trail),
+                       ("years", results.years), ("trail", trail_frame(results)),
                        ("input_trail", inputs)):
-        keys = [k for k in frame.columns if k in render.COLUMNS and k not in ("kind",)
+        keys = [k for k in frame.columns
+                if (k in render.COLUMNS or k.startswith(render.YEAR_KEY)) and k not in ("kind",)
                 and not (len(frame) and frame[k].isna().all())]
-        problems += compare_frame(sheet_table(path, key, keys, lang), frame, keys,
+        problems += compare_frame(sheet_table(path, key, keys, lang, first_year), frame, keys,
                                   f"{name} {key}")
     found = headline(path, lang)
     head = results.headline
@@ -211,7 +213,7 @@ def test_result_sheets_print_whole(name, converted):
     # Table sheets: the last column's header and the grand total are printed (not cut off).
     for key, total_key in (("trail", "present_value"), ("input_trail", "present_value"),
                            ("outcomes", "present_value")):
-        frame = {"trail": results.trail, "input_trail": results.inputs,
+        frame = {"trail": trail_frame(results), "input_trail": results.inputs,
                  "outcomes": results.outcomes}[key]
         text = "\n".join(by_sheet[RESULT_SHEETS[key](lang)])
         if len(frame):

@@ -141,16 +141,26 @@ def test_trail_refers_to_the_input_cells(filled):
     top = header_row(cells, "Aantal") + 1
     col = {h: find_column(cells, h) for h in ("Aantal", "Financiële proxy", "Deadweight",
                                                 "Verplaatsing", "Attributie", "Uitdoving",
-                                                "Contante waarde", "Disconteringsfactor")}
+                                                "Contante waarde", "Jaar 1 (2025)",
+                                                "Jaar 2 (2026)")}
     assert cells[f"{col['Aantal']}{top}"] == "=Opbrengsten!D2"
     assert cells[f"{col['Financiële proxy']}{top}"] == "=Opbrengsten!E2"
     assert cells[f"{col['Deadweight']}{top}"] == "=Opbrengsten!G2"
     assert cells[f"{col['Verplaatsing']}{top}"] == "=Opbrengsten!I2"
     assert cells[f"{col['Uitdoving']}{top}"] == "=Opbrengsten!J2"
-    # the discount factor is a formula over the rate cell on the results sheet, which itself
-    # refers to the settings
-    factor = cells[f"{col['Disconteringsfactor']}{top}"]
-    assert re.fullmatch(r"=1/\(1\+Resultaten!\$B\$\d+\)\^E\d+", factor), factor
+    # each year's discount factor stands above its column: a formula over the rate cell on
+    # the results sheet, which itself refers to the settings
+    factor = cells[f"{col['Jaar 2 (2026)']}{top - 2}"]
+    assert re.fullmatch(r"=1/\(1\+Resultaten!\$B\$\d+\)\^2", factor), factor
+    first, last = col["Jaar 1 (2025)"], find_column(cells, "Jaar 3 (2027)")
+    assert cells[f"{col['Contante waarde']}{top}"] == (
+        f"=SUMPRODUCT({first}{top}:{last}{top},{first}${top - 2}:{last}${top - 2})")
+    # Minder uitkeringen recurs in years 1-3 and lasts 2 years with drop-off: in years 2 and
+    # 3 the cohort of that year and the one of the year before count
+    impact, dropoff = find_column(cells, "Impact"), find_column(cells, "Uitdoving")
+    assert [cells[f"{find_column(cells, f'Jaar {t} ({2024 + t})')}{top}"]
+            for t in (1, 2, 3)] == [f"={impact}{top}", f"={impact}{top}*(1+(1-{dropoff}{top}))",
+                                    f"={impact}{top}*(1+(1-{dropoff}{top}))"]
     rate_ref = re.search(r"\$B\$(\d+)", factor).group(1)
     assert formulas(path, "Resultaten")[f"B{rate_ref}"] == "=Instellingen!B7"
     inputs = formulas(path, "Rekenspoor inbreng")
@@ -165,13 +175,15 @@ def test_every_figure_of_the_trail_is_a_formula(filled):
     path, _ = filled("buurtcoach")
     cells = formulas(path, "Rekenspoor")
     top = header_row(cells, "Aantal") + 1
-    structure = {find_column(cells, h) for h in ("Nr.", "Optreden in jaar", "Jaar",
-                                                   "Jaren na optreden")}
+    structure = {find_column(cells, h) for h in ("Nr.", "Optreden vanaf jaar",
+                                                   "Optreden t/m jaar", "Duur (jaren)")}
     numbers = [(ref, v) for ref, v in cells.items()
                if int(re.search(r"\d+", ref).group(0)) >= top
                and re.match(r"[A-Z]+", ref).group(0) not in structure
                and not (isinstance(v, str) and not v.startswith("="))]
-    assert len(numbers) > 40
+    assert len(numbers) > 15
+    years = {find_column(cells, f"Jaar {t} ({2024 + t})") for t in (1, 2, 3)}
+    assert len([ref for ref, _ in numbers if re.match(r"[A-Z]+", ref).group(0) in years]) >= 6
     assert all(isinstance(v, str) and v.startswith("=") for _, v in numbers), numbers[:5]
 
 
@@ -192,18 +204,22 @@ def test_scenario_values_are_written_as_marked_values(filled):
 
 def test_per_year_values_are_fixed_only_in_their_years(filled):
     path, report = filled("per_year")
-    trail = report.results.trail
     cells = formulas(path, "Rekenspoor")
     top = header_row(cells, "Aantal") + 1
     q = find_column(cells, "Aantal")
     note = find_column(cells, "Toelichting")
-    for i, rec in enumerate(trail.itertuples(index=False)):
+    # Deelnemers has its own value in years 1 and 2: those years are rows of their own
+    runs = [(rec.outcome, rec.occurs_from, rec.occurs_to)
+            for rec in report.results.tables["cohorts"].records()]
+    assert ("Minder uitkeringen", 1, 1) in runs and ("Minder uitkeringen", 2, 2) in runs
+    assert ("Minder uitkeringen", 3, report.results.headline.years) in runs
+    for i, rec in enumerate(report.results.tables["cohorts"].records()):
         ref = f"{q}{top + i}"
-        if rec.outcome == "Minder uitkeringen" and rec.occurs_in in (1, 2):
+        if rec.outcome == "Minder uitkeringen" and rec.occurs_from in (1, 2):
             # Deelnemers is 30 in year 1 and 60 in year 2: 7.5 and 15 people
-            assert cells[ref] == pytest.approx({1: 7.5, 2: 15}[rec.occurs_in])
+            assert cells[ref] == pytest.approx({1: 7.5, 2: 15}[rec.occurs_from])
             assert cells[f"{note}{top + i}"] == (
-                f"Vaste waarde: Deelnemers voor jaar {rec.occurs_in}")
+                f"Vaste waarde: Deelnemers voor jaar {rec.occurs_from}")
         elif rec.outcome == "Minder uitkeringen":
             assert cells[ref] == "=Opbrengsten!D2"
         elif rec.outcome == "Minder huisartsbezoek":
@@ -216,7 +232,7 @@ def test_per_year_values_are_fixed_only_in_their_years(filled):
         else:
             # Meer inkomen occurs in year 2, where Deelnemers is fixed; its empty deadweight
             # cell is still referred to, so typing one there recalculates.
-            assert rec.occurs_in == 2 and cells[ref] == pytest.approx(15)
+            assert rec.occurs_from == 2 and cells[ref] == pytest.approx(15)
             assert cells[f"{find_column(cells, 'Deadweight')}{top + i}"] == "=Opbrengsten!G4"
     # Meer inkomen lasts 3 years from year 2 and counts beyond the 3-year horizon (year 4)
     assert report.results.headline.last_year == 4
@@ -234,7 +250,7 @@ def test_value_per_year_per_stakeholder_by_hand(filled):
     assert rows[header + 5][col] == pytest.approx(sum(expected), abs=0.005)
     cells = formulas(path, "Per jaar")
     letter = openpyxl.utils.get_column_letter(col + 1)
-    assert cells[f"{letter}{header + 3}"].startswith("=SUMPRODUCT((Rekenspoor!$B$")
+    assert cells[f"{letter}{header + 3}"].startswith("=SUMIF(Rekenspoor!$B$")
 
 
 def test_headline_is_formulas_over_the_tables(filled):
@@ -414,18 +430,20 @@ def test_stale_results_are_reported_by_check_end_to_end(tmp_path):
 
 def test_result_tables_equal_the_engine(filled):
     # The cached values every reader sees, table by table, against the engine's DataFrames.
-    from .results_io import compare_frame
+    from .results_io import compare_frame, trail_frame
 
     for name in ("buurtcoach", "scenario", "per_year", "english"):
         path, report = filled(name)
         results, lang = report.results, report.results.model.language
         problems = []
         for key, frame in (("stakeholders", results.stakeholders),
-                           ("trail", results.trail), ("years", results.years)):
-            keys = [k for k in frame.columns if k in render.COLUMNS
+                           ("trail", trail_frame(results)), ("years", results.years)):
+            keys = [k for k in frame.columns
+                    if (k in render.COLUMNS or k.startswith(render.YEAR_KEY))
                     and not (len(frame) and frame[k].isna().all())]
-            problems += compare_frame(sheet_table(path, key, keys, lang), frame, keys,
-                                      f"{name} {key}")
+            problems += compare_frame(
+                sheet_table(path, key, keys, lang, results.model.settings.first_year), frame,
+                keys, f"{name} {key}")
         assert not problems, problems[:5]
 
 
