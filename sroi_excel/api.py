@@ -71,7 +71,7 @@ class Report:
                 "stakeholders": [
                     {"stakeholder": r.stakeholder, "inputs": r.inputs, "value": r.value,
                      "net": r.net, "ratio": _finite(r.ratio), "net_ratio": _finite(r.net_ratio)}
-                    for r in self.results.stakeholders.itertuples(index=False)],
+                    for r in self.results.tables["stakeholders"].records()],
             }
         if self.uncertainty is not None:
             data["uncertainty"] = self.uncertainty.to_dict()

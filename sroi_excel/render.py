@@ -20,9 +20,10 @@ import functools
 import io
 import math
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
@@ -152,6 +153,9 @@ ROW_PX = 20
 A4_LANDSCAPE_PT = (842, 595)
 MARGINS_IN = {"left": 0.5, "right": 0.5, "top": 0.7, "bottom": 0.7}
 MAX_CHART_OUTCOMES = 15
+# The results sheet lists at most this many outcomes, then one row for all the others (the
+# Per outcome sheet lists every one): a summary page of 10,000 outcomes would be no summary.
+MAX_LISTED_OUTCOMES = 25
 MAX_LINES = 8  # a table row grows to at most this many lines of wrapped text
 CHART_OFFSET = {"x_offset": 4, "y_offset": 4}
 # Safety margin when counting how many characters fit a column: column widths are measured in
@@ -248,22 +252,28 @@ class Table:
     def total_row(self) -> int:
         return self.header_row + 1 + self.n
 
+    @functools.cached_property
+    def quoted(self) -> str:
+        """The sheet name as a formula refers to it."""
+        return quote_sheetname(self.sheet)
+
     def ref(self, key: str, i: int, external: bool = False, absolute: bool = False) -> str:
-        cell = xl_rowcol_to_cell(self.row(i), self.col(key), absolute, absolute)
-        return f"{quote_sheetname(self.sheet)}!{cell}" if external else cell
+        # Called for every row of large tables: string building, not xl_rowcol_to_cell.
+        letter, row = self.letters[key], self.header_row + 2 + i
+        cell = f"${letter}${row}" if absolute else f"{letter}{row}"
+        return f"{self.quoted}!{cell}" if external else cell
 
     def span(self, key: str, start: int = 0, stop: int | None = None,
              external: bool = True) -> str:
         """Absolute range of data rows [start, stop) of one column."""
         stop = self.n if stop is None else stop
-        first = xl_rowcol_to_cell(self.row(start), self.col(key), True, True)
-        last = xl_rowcol_to_cell(self.row(stop - 1), self.col(key), True, True)
-        text = f"{first}:{last}"
-        return f"{quote_sheetname(self.sheet)}!{text}" if external else text
+        letter, top = self.letters[key], self.header_row + 2
+        text = f"${letter}${top + start}:${letter}${top + stop - 1}"
+        return f"{self.quoted}!{text}" if external else text
 
     def total(self, key: str, external: bool = True) -> str:
-        cell = xl_rowcol_to_cell(self.total_row, self.col(key), True, True)
-        return f"{quote_sheetname(self.sheet)}!{cell}" if external else cell
+        cell = f"${self.letters[key]}${self.total_row + 1}"
+        return f"{self.quoted}!{cell}" if external else cell
 
     def range(self, key: str, start: int = 0, stop: int | None = None) -> charts.Range:
         stop = self.n if stop is None else stop
@@ -743,12 +753,14 @@ def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
     _merged(ws, row, 3, 5, COLUMNS["stakeholder"][0](lang), fmt["header"])
     row += 1
     first = row
-    names = outcomes.column("outcome")
-    total = f"$B${first + len(order) + 1}"
-    for i in order:
+    names = Counter(outcomes.column("outcome"))
+    listed = order if len(order) <= MAX_LISTED_OUTCOMES + 1 else order[:MAX_LISTED_OUTCOMES]
+    rest = order[len(listed):]
+    total = f"$B${first + len(listed) + bool(rest) + 1}"
+    for i in listed:
         rec = outcomes.record(i)
         label = rec.outcome
-        if names.count(label) > 1:
+        if names[label] > 1:
             label = f"{label} ({rec.stakeholder})"
         _wrapped(ws, page, row, label, fmt["wrap"])
         ws.write_formula(row, 1, f"={otable.ref('present_value', i, external=True)}",
@@ -756,6 +768,17 @@ def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
         ws.write_formula(row, 2, f"=IF({total}=0,0,B{row + 1}/{total})", fmt["percent"],
                          float(rec.share))
         _merged(ws, row, 3, 5, rec.stakeholder, fmt["wrap"])  # user text
+        row += 1
+    if rest:
+        # Everything not listed: the Per outcome sheet's total less the rows above.
+        pv_rest = sum(pvs[i] for i in rest)
+        shares = outcomes.column("share")
+        _label(ws, row, 0, T(f"Overige {len(rest):,} opbrengsten (zie Per opbrengst)".replace(
+            ",", "."), f"Other {len(rest):,} outcomes (see By outcome)")(lang), fmt["wrap"])
+        ws.write_formula(row, 1, f"={otable.total('present_value')}-SUM(B{first + 1}:"
+                                 f"B{row})", fmt["money"], pv_rest)
+        ws.write_formula(row, 2, f"=IF({total}=0,0,B{row + 1}/{total})", fmt["percent"],
+                         sum(shares[i] for i in rest))
         row += 1
     _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
     _sum(ws, row, 1, first, row - 1, fmt["total_money"], _total(outcomes, "present_value"))
@@ -1081,8 +1104,7 @@ def _cumulative_chart(ctx: Context):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Out:
+class Out(NamedTuple):
     """One cell to write: the engine's value, and the formula that computes it (if any)."""
 
     value: object
@@ -1127,25 +1149,27 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
     # per cell was most of the fill time. A sheet with more cells beside the table (the
     # per-year matrix) is written cell by cell: a block owns its rows whole.
     xf = _Xf(fmt)
-    letters = [xl_col_to_name(c) for c in range(len(keys))]
+    # Per column: key, style, letter, where the value is in a row, and whether it wraps.
+    plan = [(k, columns[k][1], xl_col_to_name(c), frame.columns.index(k)) for c, k in
+            enumerate(keys)]
+    wrapped = [(frame.columns.index(k), widths[k] * WIDE_FONT - 1) for k in texts]
     rows = []
     for i, rec in enumerate(frame.records()):
         made = make_row(i, rec)
         r = table.row(i)
         # Wrapped texts need a taller row; spreadsheet programs do not grow it on opening.
-        lines = max((_lines(str(getattr(rec, k) or ""), widths[k] * WIDE_FONT - 1)
-                     for k in texts), default=1)
+        lines = max((_lines(str(rec[at] or ""), width) for at, width in wrapped), default=1)
         height = 14.5 * min(lines, MAX_LINES) + 1 if lines > 1 else None
-        specs = [_spec(columns[k][1], k, getattr(rec, k), made.get(k), lang) for k in keys]
         if block:
             number = str(r + 1)
-            rows.append(xlsx.row_xml(r, "".join(_cell_xml(letters[c] + number, spec, xf)
-                                                for c, spec in enumerate(specs)), height))
+            rows.append(xlsx.row_xml(r, "".join(
+                _cell_xml(letter + number, style, k, rec[at], made.get(k), lang, xf)
+                for k, style, letter, at in plan), height))
             continue
         if height:
             ws.set_row(r, height)
-        for c, spec in enumerate(specs):
-            _write_spec(ws, r, c, spec, fmt)
+        for c, (k, style, _, at) in enumerate(plan):
+            _write_spec(ws, r, c, _spec(style, k, rec[at], made.get(k), lang), fmt)
     if rows:
         ws.write_block(table.row(0), table.row(table.n - 1), len(keys) - 1, "".join(rows))
     row = table.total_row
@@ -1217,8 +1241,12 @@ def _spec(style_name: str, key: str, value, out: Out | None,
     return "number", f"frozen_{style_name}" if frozen else style_name, float(value), ""
 
 
-def _cell_xml(ref: str, spec: tuple[str, str, Any, str], xf: _Xf) -> str:
-    kind, style, value, formula = spec
+def _cell_xml(ref: str, style_name: str, key: str, value, out: Out | None, lang: str,
+              xf: _Xf) -> str:
+    """One table cell as XML: :func:`_spec` written out, with the common case first."""
+    if out is not None and out.formula and type(out.value) is float and out.value == out.value:
+        return xlsx.formula_cell(ref, xf[style_name], out.formula[1:], out.value)
+    kind, style, value, formula = _spec(style_name, key, value, out, lang)
     if kind == "formula":
         return xlsx.formula_cell(ref, xf[style], formula, value)
     if kind == "number":

@@ -463,3 +463,35 @@ def test_empty_tables_still_render(workbook, delete):
         assert found["payback"] == "niet binnen de horizon"
     assert found["pv_value"] == pytest.approx(report.results.headline.pv_value)
     assert found["pv_inputs"] == pytest.approx(report.results.headline.pv_inputs)
+
+
+def test_results_sheet_lists_the_largest_outcomes_and_one_row_for_the_rest():
+    from python_calamine import CalamineWorkbook
+
+    from sroi_excel.engine import compute
+
+    from .builders import model, outcome
+
+    # outcome i is worth 100 x i (one year, no discounting): 100 .. 4,000, total 82,000
+    m = model([outcome("A", 1, 100 * i, name=f"Opbrengst {i}") for i in range(1, 41)],
+              years=1)
+    data = render.render_results(compute(m), "nl")
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(
+        "Resultaten").to_python()
+    first = next(r for r, row in enumerate(rows) if row[0] == "Opbrengst 40")
+    listed = [row[0] for row in rows[first:first + 25]]
+    assert listed == [f"Opbrengst {i}" for i in range(40, 15, -1)]  # largest first
+    other = rows[first + 25]
+    # the 15 not listed: 100 + 200 + ... + 1,500 = 12,000, 12,000 / 82,000 of the total
+    assert other[0] == "Overige 15 opbrengsten (zie Per opbrengst)"
+    assert other[1] == pytest.approx(12000) and other[2] == pytest.approx(12000 / 82000)
+    assert rows[first + 26][:2] == ["Totaal", pytest.approx(82000)]
+    # ... as a formula: the By outcome sheet's total less the listed rows
+    text = openpyxl.load_workbook(io.BytesIO(data))["Resultaten"].cell(first + 26, 2).value
+    found = re.fullmatch(r"='Per opbrengst'!\$([A-Z]+)\$(\d+)-SUM\(B(\d+):B(\d+)\)", text)
+    assert found and found.group(3, 4) == (str(first + 1), str(first + 25)), text
+    by_outcome = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(
+        "Per opbrengst").to_python()
+    total_row = by_outcome[int(found.group(2)) - 1]
+    col = openpyxl.utils.column_index_from_string(found.group(1)) - 1
+    assert total_row[0] == "Totaal" and total_row[col] == pytest.approx(82000)
