@@ -11,22 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import io
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from openpyxl import load_workbook
-from openpyxl.utils.cell import (
-    column_index_from_string,
-    coordinate_from_string,
-    get_column_letter,
-)
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
-
-from . import formula, opc, prices, schema
+from . import formula, opc, prices, schema, sheetxml
 from .exceptions import FileFormatError, FormulaError, PriceIndexError, Problem, ValidationError
+from .formulatext import column_index as column_index_from_string
+from .formulatext import column_letter as get_column_letter
+from .formulatext import coordinate_from_string, destinations
 from .model import (
     Amount,
     Assumption,
@@ -40,6 +34,7 @@ from .model import (
     Settings,
     Stakeholder,
 )
+from .sheetxml import ArrayFormula, DataTableFormula
 
 EXCEL_ERRORS = ("#REF!", "#DIV/0!", "#NAME?", "#N/A", "#VALUE!", "#NUM!", "#NULL!",
                 "#SPILL!", "#CALC!", "#GETTING_DATA")
@@ -91,11 +86,11 @@ def read(source: str | os.PathLike | bytes, name: str | None = None) -> Reading:
             raise FileFormatError(f"{name}: no such file") from None
         except IsADirectoryError:
             raise FileFormatError(f"{name} is a folder, not a workbook") from None
-    opc.read_package(data, name)  # refuses non-workbooks, zip bombs and path escapes
+    # Refuses non-workbooks, zip bombs, path escapes and XML with a DTD before any parsing.
+    parts = opc.read_package(data, name)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False,
-                             keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds on damaged files
+        book = sheetxml.Workbook(parts)
+    except Exception as exc:  # a damaged part raises what openpyxl raised, of many kinds
         raise FileFormatError(
             f"{name} could not be opened as an Excel workbook ({exc.__class__.__name__}: "
             f"{exc}); open it in Excel or LibreOffice and save it again as .xlsx") from None
@@ -103,8 +98,6 @@ def read(source: str | os.PathLike | bytes, name: str | None = None) -> Reading:
         return _Reader(book).run()
     except FileFormatError as exc:  # a sheet found damaged while reading it
         raise FileFormatError(f"{name}: {exc}") from None
-    finally:
-        book.close()
 
 
 class _Reader:
@@ -132,20 +125,17 @@ class _Reader:
     def sheet_cells(self, title: str) -> dict[str, object]:
         """Every non-empty cell of a sheet, read once."""
         if title not in self.cells:
-            ws = self.book[title]
-            # The stored dimension may claim A1:XFD1048576 for a small table; openpyxl would
-            # then pad every row to 16,384 cells and every sheet to a million rows.
-            ws.reset_dimensions()
             found: dict[str, object] = {}
             try:
-                for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True),
-                                        1):
+                # Only rows that hold cells; the stored dimension (which may claim
+                # A1:XFD1048576 for a small table) plays no part.
+                for r, row in self.book.rows(title):
                     if self._too_far(title, r, row):
                         break
                     for c, value in enumerate(row, 1):
                         if value is not None and value != "":
                             found[f"{get_column_letter(c)}{r}"] = value
-            except Exception as exc:  # openpyxl parses the sheet lazily, here
+            except Exception as exc:  # the sheet is parsed lazily, here
                 raise FileFormatError(
                     f"the sheet '{title}' is damaged and cannot be read ({type(exc).__name__}); "
                     "open the file in Excel or LibreOffice and save it again as .xlsx"
@@ -193,10 +183,10 @@ class _Reader:
     def _defined_names(self) -> dict[str, tuple[str, str]]:
         """Workbook-level defined names that point at one cell or range: name -> (sheet, ref)."""
         names: dict[str, tuple[str, str]] = {}
-        for key, dn in self.book.defined_names.items():
+        for key, text in self.book.defined_names.items():
             try:
-                dests = list(dn.destinations)
-            except Exception:  # a name holding a constant or a formula, not a range
+                dests = destinations(text)
+            except Exception:  # a name holding nothing, or a reference without a sheet
                 continue
             if len(dests) == 1:
                 sheet, ref = dests[0]
@@ -390,11 +380,7 @@ class _Reader:
 
     def check_merged(self, title: str, from_row: int) -> None:
         """Merged cells in a table hide values: only the top-left cell keeps one."""
-        ws = self.book[title]
-        try:
-            xml = self.book._archive.read(ws._worksheet_path)
-        except Exception:  # openpyxl internals moved: skip a check that only adds a hint
-            return
+        xml = self.book.sheet_xml(title)
         found = re.findall(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+\d+:[A-Za-z]+\d+)"',
                            xml)
         for ref in [m.decode() for m in found][:20]:
