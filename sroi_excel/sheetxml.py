@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser, fromstring
 from xml.parsers import expat
 
-from .formulatext import SharedFormula, coordinate_to_tuple, range_boundaries
+from .formulatext import SharedFormula, column_index, coordinate_to_tuple, range_boundaries
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -201,18 +201,12 @@ class Workbook:
         if path is None:
             return
         counter = 1
-        for r, cells in _row_elements(self.parts[path], self):
+        for r, values in _row_elements(self.parts[path], self):
             if r < counter:
                 continue  # openpyxl skips a row numbered below the one before
             counter = r + 1
-            if not cells:
-                continue
-            width = cells[-1][0]  # the last cell in the XML sets the width, as in openpyxl
-            values = [None] * width
-            for column, value in cells:
-                if column <= width:
-                    values[column - 1] = value
-            yield r, values
+            if values:
+                yield r, values
 
 
 def _child_sheet(el: Element) -> tuple[str, str | None]:
@@ -490,7 +484,27 @@ class _Sheet:
 
 
 def _row_elements(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
-    """(row number, [(column, value)]) of every <row> element, parsed as openpyxl parses it."""
+    """(row number, [(column, value)]) of every <row> element, parsed as openpyxl parses it.
+
+    The fast reading covers the XML that Excel, LibreOffice, openpyxl and xlsxwriter write;
+    on anything else (or damage, or a value openpyxl would choke on) it hands over to the
+    element-by-element parse, which starts again and skips the rows already given.
+    """
+    given = 0
+    try:
+        for row in _fast_rows(data, book):
+            given += 1
+            yield row
+        return
+    except _Unsupported:
+        pass
+    for n, row in enumerate(_slow_rows(data, book)):
+        if n >= given:
+            yield row
+
+
+def _slow_rows(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
+    """Every <row> through ElementTree, exactly as openpyxl's WorkSheetParser reads it."""
     sheet = _Sheet(book)
     parser = XMLPullParser(events=("end",))
     view = memoryview(data)
@@ -499,6 +513,18 @@ def _row_elements(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
         yield from _rows_of(parser, sheet)
     parser.close()
     yield from _rows_of(parser, sheet)
+
+
+def _row_values(cells: list[tuple[int, object]]) -> list:
+    """A row's values by column; the last cell in the XML sets the width, as in openpyxl."""
+    if not cells:
+        return []
+    width = cells[-1][0]
+    values = [None] * width
+    for column, value in cells:
+        if column <= width:
+            values[column - 1] = value
+    return values
 
 
 def _rows_of(parser: XMLPullParser, sheet: _Sheet) -> Iterator[tuple[int, list]]:
@@ -529,4 +555,256 @@ def _rows_of(parser: XMLPullParser, sheet: _Sheet) -> Iterator[tuple[int, list]]
                         value = _text_content(child)
                 cells.append((column, value))
             el.clear()
-            yield r, cells
+            yield r, _row_values(cells)
+
+
+# -- the fast reading ----------------------------------------------------------------------------
+#
+# Regular expressions over the bytes of the sheet, on XML that expat has found well-formed (it
+# is fed ahead of the rows taken). The expressions accept only plain XML in the main namespace:
+# no comments, CDATA, processing instructions or namespace declarations inside <sheetData>,
+# and only the elements row, c, f, v, is and t. Text and attribute values are decoded as an
+# XML parser would (line ends, the five entities, character references).
+
+
+class _Unsupported(Exception):
+    """XML outside what the fast reading handles: the slow parse takes over."""
+
+
+_ATTR = rb"\s++(?!xmlns)[A-Za-z_][\w.:-]*+\s*+=\s*+(?:\"[^\"<]*+\"|'[^'<]*+')"
+_ATTRS = rb"(?:" + _ATTR + rb")*+\s*+"
+_TEXT = rb"[^<]*+"
+_T = rb"<t(?=[\s/>])" + _ATTRS + rb"(?:/>|>" + _TEXT + rb"</t\s*+>)"
+_INNER = (rb"(?:[^<]++|<[vf](?=[\s/>])" + _ATTRS + rb"(?:/>|>" + _TEXT + rb"</[vf]\s*+>)"
+          rb"|<is\s*+(?:/>|>(?:[^<]++|" + _T + rb")*+</is\s*+>))*+")
+
+
+# One token per match: a row's opening or closing tag, or a whole cell. The common cells,
+# <c r="B2" s="1" t="s"><v>7</v></c> and <c r="D2"><f>2*A2</f><v>4</v></c>, have their parts
+# captured; any other cell is taken apart by _inner_value.
+_TOKEN = re.compile(
+    rb"(?P<row><row)(?: r=\"(?P<r>[0-9]{1,9})\"" + _ATTRS + rb"|(?P<rattrs>" + _ATTRS + rb"))"
+    rb"(?P<rend>/?)>"
+    rb"|(?P<close></row)\s*+>"
+    rb'|<c(?: r="(?P<ref>(?P<col>[A-Z]{1,3})[0-9]{1,7})"(?: s="(?P<s>[0-9]{1,9})")?'
+    rb'(?: t="(?P<t>[a-zA-Z]{1,9})")?\s*+(?=/?>)|(?P<attrs>' + _ATTRS + rb"))"
+    rb"(?:(?P<empty>/)>|>(?:(?P<vtag><v>)(?P<v>[^<&\r]*+)</v>"
+    rb"|(?P<ftag><f>)(?P<f>[^<&\r]*+)</f>(?P<fv><v>[^<]*+</v>)?"
+    rb"|(?P<inner>" + _INNER + rb"))</c\s*+>)")
+_ROW_CLOSE = re.compile(rb"</row\s*+>")
+_PIECE = re.compile(rb"<(?P<tag>[vf]|is)(?=[\s/>])(?P<attrs>" + _ATTRS + rb")"
+                    rb"(?:/>|>(?P<body>(?:[^<]++|" + _T + rb")*+)</(?P=tag)\s*+>)")
+_T_TEXT = re.compile(rb"<t(?=[\s/>])" + _ATTRS + rb"(?:/>|>(?P<text>" + _TEXT + rb")</t\s*+>)")
+_ATTR_PARTS = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml(?P<decl>[^?]*)\?>)?\s*<worksheet(?P<attrs>"
+                   + _ATTRS.replace(b"(?!xmlns)", b"") + rb")>")
+_UTF8_DECL = re.compile(rb"""\A\s+version\s*=\s*["']1\.0["']"""
+                        rb"""(?:\s+encoding\s*=\s*["']utf-8["'])?"""
+                        rb"""(?:\s+standalone\s*=\s*["'](?:yes|no)["'])?\s*\Z""", re.I)
+_DEFAULT_NS = re.compile(rb"\sxmlns\s*=")
+_ROW_TAG = re.compile(rb"<row[\s/>]")
+_SHEET_DATA_OPEN = re.compile(rb"<sheetData\s*+(?P<empty>/?)>")
+_FEED = 1 << 20  # bytes given to expat at a time
+_PIECE_SIZE = 1 << 18  # bytes of rows taken apart at a time
+
+
+def _entity(m: re.Match) -> str:
+    named, decimal, hexadecimal = m.groups()
+    if named:
+        return _NAMED[named]
+    return chr(int(decimal) if decimal else int(hexadecimal, 16))
+
+
+def _text(raw: bytes) -> str:
+    """Character data as an XML parser gives it: CR LF and CR read as LF, entities replaced."""
+    text = raw.decode()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _ENTITY.sub(_entity, text) if "&" in text else text
+
+
+def _attributes(raw: bytes) -> dict[str, str]:
+    """Attribute values as an XML parser gives them (whitespace characters become spaces)."""
+    found = {}
+    for name, double, single in _ATTR_PARTS.findall(raw):
+        value = (double or single).decode()
+        if "\r" in value or "\n" in value or "\t" in value:
+            value = value.replace("\r\n", " ").translate({9: 32, 10: 32, 13: 32})
+        if "&" in value:
+            value = _ENTITY.sub(_entity, value)
+        found[name.decode()] = value
+    return found
+
+
+def _sheet_data(data: bytes) -> tuple[int, int]:
+    """Start and end of the content of <sheetData>, when the sheet is plain enough to read fast."""
+    root = _ROOT.match(data)
+    main = MAIN.encode()
+    if (root is None or (root["decl"] is not None and not _UTF8_DECL.match(root["decl"]))
+            or b"<!" in data or data.count(b"<?") != (root["decl"] is not None)
+            or data.count(main) != 1 or data.count(b"<sheetData") != 1):
+        raise _Unsupported
+    attributes = _attributes(root["attrs"])
+    opening = _SHEET_DATA_OPEN.search(data, root.end())
+    if attributes.get("xmlns") != MAIN or opening is None:
+        raise _Unsupported
+    head = data[:opening.start()]
+    # One default namespace (main) until <sheetData>, and no <row> outside it.
+    if len(_DEFAULT_NS.findall(head)) != 1 or _ROW_TAG.search(head):
+        raise _Unsupported
+    if opening["empty"]:
+        return opening.end(), opening.end()
+    end = data.find(b"</sheetData", opening.end())
+    if end < 0 or _ROW_TAG.search(data, end):
+        raise _Unsupported
+    return opening.end(), end
+
+
+def _fast_rows(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
+    start, end = _sheet_data(data)
+    sheet = _Sheet(book)
+    strings, dates, columns = sheet.strings, sheet.dates, _COLUMNS
+    checker = expat.ParserCreate(namespace_separator="}")
+    checked = 0
+
+    def check(upto: int) -> int:
+        """Let expat read the sheet to beyond ``upto``; damage hands over to the slow parse."""
+        position = checked
+        while position <= upto and position < len(data):
+            following = min(position + _FEED, len(data))
+            try:
+                checker.Parse(data[position:following], following == len(data))
+            except expat.ExpatError:
+                raise _Unsupported from None
+            position = following
+        return position
+
+    position = start
+    while position < end:
+        # A piece of rows at a time: taken apart, checked, then given.
+        cut = _ROW_CLOSE.search(data, min(position + _PIECE_SIZE, end), end)
+        stop = cut.end() if cut else end
+        rows: list[tuple[int, list]] = []
+        values: list = []
+        r = column = last = 0
+        in_row = False
+        seen = 0  # the "<" of the tokens taken, to show that no markup went unread
+        try:
+            for (row, rnum, rattrs, rend, close, ref, col, style, kind, attrs, empty, vtag, v,
+                 ftag, f, fv, inner) in _TOKEN.findall(data, position, stop):
+                if col or not (row or close):  # a cell
+                    if not in_row:
+                        raise _Unsupported
+                    if col:
+                        column = columns.get(col) or _column(col)
+                        if vtag:
+                            seen += 4
+                            if not v or kind == b"inlineStr":
+                                value = None
+                            elif not kind or kind == b"n":
+                                value = (float(v) if b"." in v or b"E" in v or b"e" in v
+                                         else int(v))
+                                if dates and (int(style) if style else 0) in dates:
+                                    value = sheet.number(v.decode(), int(style) if style else 0)
+                            elif kind == b"s":
+                                value = strings[int(v)]
+                            else:
+                                value = sheet.value(kind.decode(), v.decode(),
+                                                    int(style) if style else 0)
+                        elif ftag:
+                            seen += 6 if fv else 4
+                            value = "=" + f.decode()
+                        elif empty:
+                            seen += 1
+                            value = None
+                        else:
+                            seen += 2 + inner.count(b"<")
+                            value = _inner_value(sheet, inner, kind.decode() or "n",
+                                                 int(style) if style else 0,
+                                                 ref.decode()) if inner else None
+                    else:
+                        found = _attributes(attrs)
+                        coordinate = found.get("r")
+                        column = coordinate_to_tuple(coordinate)[1] if coordinate else column + 1
+                        style = found.get("s", 0)
+                        if style:
+                            style = int(style)
+                        body = inner
+                        if vtag:
+                            body = b"<v>" + v + b"</v>"
+                        elif ftag:
+                            body = b"<f>" + f + b"</f>" + fv
+                        seen += 1 if empty else 2 + body.count(b"<")
+                        value = _inner_value(sheet, body, found.get("t", "n"), style,
+                                             coordinate) if body else None
+                    if column > len(values):
+                        values.extend([None] * (column - 1 - len(values)))
+                        values.append(value)
+                    else:
+                        values[column - 1] = value
+                    last = column
+                elif row:
+                    if in_row:
+                        raise _Unsupported
+                    seen += 1
+                    if rnum:
+                        r = sheet.row = int(rnum)
+                    else:
+                        r = sheet.row_number(_attributes(rattrs).get("r"))
+                    values, column, last = [], 0, 0
+                    if rend:
+                        rows.append((r, values))
+                    else:
+                        in_row = True
+                else:
+                    if not in_row:
+                        raise _Unsupported
+                    seen += 1
+                    in_row = False
+                    if last < len(values):
+                        del values[last:]  # the last cell sets the width, as in openpyxl
+                    rows.append((r, values))
+        except _Unsupported:
+            raise
+        except Exception:  # let the slow parse raise what openpyxl raised
+            raise _Unsupported from None
+        if in_row or seen != data.count(b"<", position, stop):
+            raise _Unsupported
+        position = stop
+        if position >= checked:
+            checked = check(position)
+        yield from rows
+    check(len(data))
+
+
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column(letters: bytes) -> int:
+    index = _COLUMNS[letters] = column_index(letters.decode())
+    return index
+
+
+def _inner_value(sheet: _Sheet, inner: bytes, kind: str, style, coordinate: str | None
+                 ) -> object:
+    """A cell's value from its f, v and is elements, each the first of its kind."""
+    pieces: dict[bytes, re.Match] = {}
+    for m in _PIECE.finditer(inner):
+        pieces.setdefault(m["tag"], m)
+    if b"f" in pieces:
+        f = pieces[b"f"]
+        element = Element("f", _attributes(f["attrs"]))
+        element.text = _text(f["body"]) if f["body"] is not None else None
+        return sheet.formula(element, coordinate)
+    if kind != "inlineStr" and b"v" in pieces:
+        body = pieces[b"v"]["body"]
+        if body:
+            return sheet.value(kind, _text(body), style)
+        return None
+    if kind == "inlineStr" and b"is" in pieces:
+        texts = [m["text"] for m in _T_TEXT.finditer(pieces[b"is"]["body"] or b"")]
+        last = texts[-1] if texts else None
+        return _text(last) if last else ""
+    return None
