@@ -21,6 +21,7 @@ from xml.etree.ElementTree import Element, ParseError, XMLPullParser, fromstring
 from xml.parsers import expat
 
 from .formulatext import SharedFormula, column_index, coordinate_to_tuple, range_boundaries
+from .opc import rels_path
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -174,7 +175,7 @@ class Workbook:
             kind, target = rels[rid]
             if target not in self.parts:
                 continue  # a sheet whose part is missing is left out, as openpyxl did
-            sheet_rels = _rels_path(target)
+            sheet_rels = rels_path(target)
             if sheet_rels in self.parts:
                 fromstring(self.parts[sheet_rels])
             if "chartsheet" in kind:
@@ -221,20 +222,15 @@ def _child_sheet(el: Element) -> tuple[str, str | None]:
     return name, el.get(_REL_ID)
 
 
-def _rels_path(part: str) -> str:
-    folder, base = posixpath.split(part)
-    return posixpath.join(folder, "_rels", f"{base}.rels")
-
-
 def _relationships(book: Workbook, source: str) -> dict[str, tuple[str, str]]:
     """Id -> (type, target part) of a part's relationships, targets resolved as openpyxl."""
-    path = _rels_path(source)
+    path = rels_path(source)
     root = fromstring(book._part(path))
     rels = []
     for n, el in enumerate(root, 1):
         kind, target = el.get("Type"), el.get("Target")
-        if kind is None or target is None or set(el.attrib) - {"Id", "Type", "Target",
-                                                                "TargetMode"}:
+        plain = {key for key in el.attrib if not key.startswith("{")}
+        if kind is None or target is None or plain - {"Id", "Type", "Target", "TargetMode"}:
             rels = []  # openpyxl ignores the whole list then, with a warning
             break
         rels.append((el.get("Id") or f"rId{n}", kind, target, el.get("TargetMode")))
