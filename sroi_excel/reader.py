@@ -11,22 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import io
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from openpyxl import load_workbook
-from openpyxl.utils.cell import (
-    column_index_from_string,
-    coordinate_from_string,
-    get_column_letter,
-)
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
-
-from . import formula, opc, prices, schema
+from . import formula, opc, prices, schema, sheetxml
 from .exceptions import FileFormatError, FormulaError, PriceIndexError, Problem, ValidationError
+from .formulatext import column_index as column_index_from_string
+from .formulatext import column_letter as get_column_letter
+from .formulatext import coordinate_from_string, destinations
 from .model import (
     Amount,
     Assumption,
@@ -40,6 +34,7 @@ from .model import (
     Settings,
     Stakeholder,
 )
+from .sheetxml import ArrayFormula, DataTableFormula
 
 EXCEL_ERRORS = ("#REF!", "#DIV/0!", "#NAME?", "#N/A", "#VALUE!", "#NUM!", "#NULL!",
                 "#SPILL!", "#CALC!", "#GETTING_DATA")
@@ -70,6 +65,12 @@ class Reading:
         return [p for p in self.problems if p.severity == "warning"]
 
 
+class _RowCells(dict):
+    """The cells of one table row (column key -> (value, cell)); ``blank``: all empty."""
+
+    blank = True
+
+
 def read_workbook(source: str | os.PathLike | bytes) -> Model:
     """Read a workbook into a model; raise ValidationError listing every error found."""
     reading = read(source)
@@ -91,11 +92,11 @@ def read(source: str | os.PathLike | bytes, name: str | None = None) -> Reading:
             raise FileFormatError(f"{name}: no such file") from None
         except IsADirectoryError:
             raise FileFormatError(f"{name} is a folder, not a workbook") from None
-    opc.read_package(data, name)  # refuses non-workbooks, zip bombs and path escapes
+    # Refuses non-workbooks, zip bombs, path escapes and XML with a DTD before any parsing.
+    parts = opc.read_package(data, name)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False,
-                             keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds on damaged files
+        book = sheetxml.Workbook(parts)
+    except Exception as exc:  # a damaged part raises what openpyxl raised, of many kinds
         raise FileFormatError(
             f"{name} could not be opened as an Excel workbook ({exc.__class__.__name__}: "
             f"{exc}); open it in Excel or LibreOffice and save it again as .xlsx") from None
@@ -103,15 +104,19 @@ def read(source: str | os.PathLike | bytes, name: str | None = None) -> Reading:
         return _Reader(book).run()
     except FileFormatError as exc:  # a sheet found damaged while reading it
         raise FileFormatError(f"{name}: {exc}") from None
-    finally:
-        book.close()
 
 
 class _Reader:
     def __init__(self, book):
         self.book = book
         self.problems: list[Problem] = []
+        self.read_rows: dict[str, list[tuple[int, list]]] = {}  # title -> rows with cells
+        self.tables: dict[str, tuple[list, bytes]] = {}  # title -> (rows(), their hash input)
         self.cells: dict[str, dict[str, object]] = {}  # sheet title -> {"B5": value}
+        self._letters: dict[int, tuple[dict, list]] = {}  # id(columns) -> (columns, letters)
+        self.parsed: dict[str, formula.Node] = {}  # formula text -> its syntax tree
+        self.numbers: dict[float, tuple[formula.Number, str]] = {}  # cell value -> node, text
+        self.yesno_words: dict[str, bool | None] = {}
         self.titles = {t.casefold(): t for t in book.sheetnames}
         self.assumption_cells: dict[tuple[str, str], str] = {}
         self.defined = self._defined_names()
@@ -129,31 +134,37 @@ class _Reader:
         self.problems.append(Problem(sheet, cell, message, "warning"))
 
     # -- raw cells ------------------------------------------------------------------------
-    def sheet_cells(self, title: str) -> dict[str, object]:
-        """Every non-empty cell of a sheet, read once."""
-        if title not in self.cells:
-            ws = self.book[title]
-            # The stored dimension may claim A1:XFD1048576 for a small table; openpyxl would
-            # then pad every row to 16,384 cells and every sheet to a million rows.
-            ws.reset_dimensions()
-            found: dict[str, object] = {}
+    def sheet_rows(self, title: str) -> list[tuple[int, list]]:
+        """The rows of a sheet that hold cells, read once: (row number, values)."""
+        if title not in self.read_rows:
+            kept: list[tuple[int, list]] = []
             try:
-                for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True),
-                                        1):
-                    if self._too_far(title, r, row):
+                # Only rows that hold cells; the stored dimension (which may claim
+                # A1:XFD1048576 for a small table) plays no part.
+                for r, row in self.book.rows(title):
+                    if (r > MAX_ROWS or len(row) > MAX_COLUMNS) and self._too_far(title, r, row):
                         break
-                    for c, value in enumerate(row, 1):
-                        if value is not None and value != "":
-                            found[f"{get_column_letter(c)}{r}"] = value
-            except Exception as exc:  # openpyxl parses the sheet lazily, here
+                    kept.append((r, row))
+            except Exception as exc:  # the sheet is parsed lazily, here
                 raise FileFormatError(
                     f"the sheet '{title}' is damaged and cannot be read ({type(exc).__name__}); "
                     "open the file in Excel or LibreOffice and save it again as .xlsx"
                 ) from None
+            self.read_rows[title] = kept
+        return self.read_rows[title]
+
+    def sheet_cells(self, title: str) -> dict[str, object]:
+        """Every non-empty cell of a sheet by reference ("B5"), for formulas that refer to one."""
+        if title not in self.cells:
+            found: dict[str, object] = {}
+            for r, row in self.sheet_rows(title):
+                for c, value in enumerate(row, 1):
+                    if value is not None and value != "":
+                        found[f"{get_column_letter(c)}{r}"] = value
             self.cells[title] = found
         return self.cells[title]
 
-    def _too_far(self, title: str, r: int, row: tuple) -> bool:
+    def _too_far(self, title: str, r: int, row: list) -> bool:
         """Stop reading, with an error, at data beyond MAX_ROWS rows or MAX_COLUMNS columns."""
         filled = [c for c, v in enumerate(row, 1) if v is not None and v != ""]
         beyond = [c for c in filled if c > MAX_COLUMNS]
@@ -173,30 +184,41 @@ class _Reader:
         return False
 
     def rows(self, title: str) -> list[list[object]]:
-        """The sheet as a list of rows (lists of values), rectangular."""
-        cells = self.sheet_cells(title)
-        if not cells:
-            return []
-        grid: dict[tuple[int, int], object] = {}
-        for ref, value in cells.items():
-            col, row = coordinate_from_string(ref)
-            grid[(row, column_index_from_string(col))] = value
-        nrows = max(r for r, _ in grid)
-        ncols = max(c for _, c in grid)
-        table = [[None] * ncols for _ in range(nrows)]
-        for (r, c), value in grid.items():
-            table[r - 1][c - 1] = value
-        for r, row in enumerate(table, 1):
-            self.hasher.update(repr((title, r, row)).encode())
+        """The sheet as a list of rows (lists of values), rectangular; empty text is None.
+
+        Every call adds the table to the fingerprint, as it always has: the fingerprints that
+        filled workbooks store depend on it.
+        """
+        if title not in self.tables:
+            kept = []
+            nrows = ncols = 0
+            for r, row in self.sheet_rows(title):
+                last = len(row)
+                while last and (row[last - 1] is None or row[last - 1] == ""):
+                    last -= 1
+                if last:
+                    kept.append((r, row))
+                    nrows, ncols = r, max(ncols, last)
+            table = [[None] * ncols for _ in range(nrows)]
+            for r, row in kept:
+                if "" in row:
+                    row = [None if value == "" else value for value in row]
+                width = len(row)
+                table[r - 1] = (row if width == ncols else row[:ncols] if width > ncols
+                                else row + [None] * (ncols - width))
+            hashed = b"".join(repr((title, r, row)).encode() for r, row in enumerate(table, 1))
+            self.tables[title] = (table, hashed)
+        table, hashed = self.tables[title]
+        self.hasher.update(hashed)
         return table
 
     def _defined_names(self) -> dict[str, tuple[str, str]]:
         """Workbook-level defined names that point at one cell or range: name -> (sheet, ref)."""
         names: dict[str, tuple[str, str]] = {}
-        for key, dn in self.book.defined_names.items():
+        for key, text in self.book.defined_names.items():
             try:
-                dests = list(dn.destinations)
-            except Exception:  # a name holding a constant or a formula, not a range
+                dests = destinations(text)
+            except Exception:  # a name holding nothing, or a reference without a sheet
                 continue
             if len(dests) == 1:
                 sheet, ref = dests[0]
@@ -390,11 +412,7 @@ class _Reader:
 
     def check_merged(self, title: str, from_row: int) -> None:
         """Merged cells in a table hide values: only the top-left cell keeps one."""
-        ws = self.book[title]
-        try:
-            xml = self.book._archive.read(ws._worksheet_path)
-        except Exception:  # openpyxl internals moved: skip a check that only adds a hint
-            return
+        xml = self.book.sheet_xml(title)
         found = re.findall(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+\d+:[A-Za-z]+\d+)"',
                            xml)
         for ref in [m.decode() for m in found][:20]:
@@ -423,13 +441,25 @@ class _Reader:
                     f"the column '{_short(value)}' is not one the tool reads, so it is "
                     f"ignored; did you mean '{labels[close[0]].header(lang)}'?"))
 
-    def cells_of(self, title, columns, row, r) -> dict[str, tuple[object, Cell]]:
-        out = {}
-        for key, c in columns.items():
-            value = row[c] if c < len(row) else None
+    def cells_of(self, title, columns, row, r) -> _RowCells:
+        """Column key -> (value, cell) for one table row; blank text reads as None."""
+        # The letters of a table's columns, worked out once per table rather than per row; the
+        # dict is kept with them, so its id cannot be reused by another table's.
+        known = self._letters.get(id(columns))
+        if known is None or known[0] is not columns:
+            known = self._letters[id(columns)] = (columns, [
+                (key, c, get_column_letter(c + 1)) for key, c in columns.items()])
+        out = _RowCells()
+        width = len(row)
+        blank = True
+        for key, c, letter in known[1]:
+            value = row[c] if c < width else None
             if isinstance(value, str) and not value.strip():
                 value = None
-            out[key] = (value, Cell(title, f"{get_column_letter(c + 1)}{r}"))
+            elif value is not None:
+                blank = False
+            out[key] = (value, Cell(title, f"{letter}{r}"))
+        out.blank = blank
         return out
 
     def read_stakeholders(self, title: str) -> list[Stakeholder]:
@@ -646,7 +676,7 @@ class _Reader:
         result = []
         for r, row in enumerate(rows, header + 1):
             cells = self.cells_of(title, columns, row, r)
-            if all(v is None for v, _ in cells.values()):
+            if cells.blank:
                 continue
             first = Cell(title, f"A{r}")
             who = self.stakeholder(*cells["stakeholder"], known)
@@ -686,7 +716,7 @@ class _Reader:
         result = []
         for r, row in enumerate(rows, header + 1):
             cells = self.cells_of(title, columns, row, r)
-            if all(v is None for v, _ in cells.values()):
+            if cells.blank:
                 continue
             first = Cell(title, f"A{r}")
             who = self.stakeholder(*cells["stakeholder"], known)
@@ -764,7 +794,7 @@ class _Reader:
         seen: dict[tuple[str, str], str] = {}
         for r, row in enumerate(rows, header + 1):
             cells = self.cells_of(title, columns, row, r)
-            if all(v is None for v, _ in cells.values()):
+            if cells.blank:
                 continue
             scen, scen_at = cells["scenario"]
             which, which_at = cells["assumption"]
@@ -811,7 +841,7 @@ class _Reader:
         seen: dict[tuple[str, int], str] = {}
         for r, row in enumerate(rows, header + 1):
             cells = self.cells_of(title, columns, row, r)
-            if all(v is None for v, _ in cells.values()):
+            if cells.blank:
                 continue
             (year_value, year_at), (value, value_at) = cells["year"], cells["value"]
             if year_value is None:
@@ -854,7 +884,7 @@ class _Reader:
         seen: dict[str, str] = {}  # normalised code or item -> its cell
         for r, row in enumerate(rows, header + 1):
             cells = self.cells_of(title, columns, row, r)
-            if all(v is None for v, _ in cells.values()):
+            if cells.blank:
                 continue
             item_value, item_at = cells["item"]
             if item_value is None:
@@ -983,7 +1013,13 @@ class _Reader:
             self.error(at.sheet, at.ref, f"the {label} is {value}; it must be a number")
             return None
         if isinstance(value, int | float):
-            return Amount.of(value, at)
+            if not value:  # 0 and -0.0 read differently (Number(-0.0)), so never shared
+                return Amount.of(value, at)
+            known = self.numbers.get(value)
+            if known is None:
+                plain = Amount.of(value)
+                known = self.numbers[value] = (plain.node, plain.text)
+            return Amount(known[0], known[1], at)
         if isinstance(value, dt.datetime | dt.date | dt.time):
             self.error(at.sheet, at.ref, f"the {label} is a date ({value}); it must be a "
                        "number: format the cell as a number")
@@ -1001,7 +1037,7 @@ class _Reader:
             return None
         if text.startswith("="):
             try:
-                node = self.resolve(formula.parse(text), at, [(at.sheet, at.ref)])
+                node = self.resolve(self.parse(text), at, [(at.sheet, at.ref)])
             except FormulaError as exc:
                 self.error(at.sheet, at.ref, f"{_short(text, 80)}: {exc}")
                 return None
@@ -1064,13 +1100,25 @@ class _Reader:
     def yesno(self, value, at: Cell, default: bool, label: str) -> bool:
         if value is None:
             return default
-        parsed = schema.parse_yesno(value)
+        if type(value) is str:  # the same few words in every row
+            if value not in self.yesno_words:
+                self.yesno_words[value] = schema.parse_yesno(value)
+            parsed = self.yesno_words[value]
+        else:
+            parsed = schema.parse_yesno(value)
         if parsed is None:
             self.error(at.sheet, at.ref, f"{label} is '{value}'; use ja/nee or yes/no")
             return default
         return parsed
 
     # -- formulas -------------------------------------------------------------------------
+    def parse(self, text: str) -> formula.Node:
+        """A formula's syntax tree, parsed once per text: rows copied down share formulas."""
+        node = self.parsed.get(text)
+        if node is None:
+            node = self.parsed[text] = formula.parse(text)  # trees are frozen: safe to share
+        return node
+
     def resolve(self, node, at: Cell, stack: list[tuple[str, str]]):
         """Rewrite a parsed formula so that it holds only numbers and assumption names."""
         if isinstance(node, formula.Name):
@@ -1144,7 +1192,7 @@ class _Reader:
             return formula.Number(float(value))
         text = str(value).strip()
         if text.startswith("="):
-            inner = formula.parse(text)
+            inner = self.parse(text)
             return self.resolve(inner, Cell(title, ref), stack + [(title, ref)])
         if text.upper() in EXCEL_ERRORS:
             raise FormulaError(f"the cell {title}!{ref} holds the Excel error {text}")
