@@ -2021,13 +2021,13 @@ def _histogram(x: np.ndarray, bins: int = HISTOGRAM_BINS) -> tuple[tuple[float, 
 def analyse(model: Model, scenario: str | None = None, *, draws: int | None = None,
             seed: int | None = None, progress: Progress | None = None) -> Uncertainty:
     """All four analyses; a part that cannot be computed is left out with a note saying why."""
-    with _collector_paused():
+    with collector_paused():
         return _analyse(model, scenario, draws, seed, progress)
 
 
 @contextlib.contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector, and restore it as it was.
+def collector_paused():
+    """Pause Python's cyclic garbage collector, and restore it as it was (also check.validate).
 
     The analysis makes a few small objects for every outcome and deduction (items, solutions,
     texts) and no reference cycles to speak of, while a large model holds hundreds of
