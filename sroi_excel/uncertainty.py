@@ -302,7 +302,9 @@ class _Evaluator:
         self._weights: dict[tuple, list[float]] = {}
         self._prices: dict[object, float] = {}
         self.number = {id(o): n for n, o in enumerate(model.outcomes, 1)}
+        self._valid = {id(o): outcome_years(o, self.horizon) for o in self.monetised}
         self.deps = {k: self._assumption_deps(k) for k in self.assumptions}
+        self._closed: dict[frozenset[str], set[str]] = {}
         self.outcome_keys = [self._close(self._amount_keys(self._outcome_amounts(o)))
                              for o in self.monetised]
         self.input_keys = [self._close(self._amount_keys(_input_amounts(i)))
@@ -329,6 +331,14 @@ class _Evaluator:
         return keys
 
     def _close(self, keys: set[str]) -> set[str]:
+        """The assumptions ``keys`` lead to, themselves included (do not change the set)."""
+        frozen = frozenset(keys)
+        found = self._closed.get(frozen)
+        if found is None:
+            found = self._closed[frozen] = self._find_closure(keys)
+        return found
+
+    def _find_closure(self, keys: set[str]) -> set[str]:
         seen: set[str] = set()
         todo = list(keys)
         while todo:
@@ -342,7 +352,7 @@ class _Evaluator:
     def _amount_keys(self, amounts: Sequence[Amount | None]) -> set[str]:
         keys: set[str] = set()
         for amount in amounts:
-            if amount is not None:
+            if amount is not None and type(amount.node) is not formula.Number:
                 keys |= self.names(amount.node)
         return keys
 
@@ -504,7 +514,8 @@ class _Evaluator:
         return [_Values(self, fixed, t) for t in range(self.last_year + 1)]
 
     def valid_years(self, o: Outcome) -> list[int]:
-        return outcome_years(o, self.horizon)
+        found = self._valid.get(id(o))
+        return found if found is not None else outcome_years(o, self.horizon)
 
     def fields(self, o: Outcome, years: list[_Values], yearly: set[str],
                valid: list[int]) -> tuple[list[tuple], bool]:
@@ -520,9 +531,16 @@ class _Evaluator:
                     row.append(cache[key])
                     continue
                 amount = getattr(o, key)
+                node = amount.node
+                if type(node) is formula.Number and amount.price is None and (
+                        math.isfinite(node.value)) and (label is None or 0.0 <= node.value <= 1.0):
+                    value = float(node.value)  # what value() and percent() give for it
+                    cache[key] = value
+                    row.append(value)
+                    continue
                 value = (self.value(amount, values) if label is None
                          else self.percent(amount, values, label, None))
-                if not (self.names(amount.node) & yearly):
+                if not yearly or not (self.names(node) & yearly):
                     cache[key] = value
                 row.append(value)
             rows.append(tuple(row))
@@ -578,6 +596,24 @@ class _Evaluator:
                 rows, constant = self.fields(o, years, yearly, valid)
                 if constant:
                     const = rows[0]
+                    quantity, proxy, dw, at, dp, do = const
+                    claim = (1 - dw) * (1 - dp) * (1 - at)
+                    gross = quantity * proxy
+                    finite = finite and math.isfinite(gross)
+                    key = (do, o.duration)
+                    kind = table_of.get(key)
+                    if kind is None:
+                        kind = table_of[key] = len(tables)
+                        tables.append([(1 - do) ** age for age in range(o.duration)])
+                    count = len(valid)
+                    starts += valid
+                    impacts += [gross * claim] * count
+                    kinds += [kind] * count
+                    owners += [i] * count
+                    constant_fields.append(const)
+                    if progress is not None and (i + 1) % every == 0:
+                        progress(i + 1, total)
+                    continue
                 for k, t in enumerate(valid):
                     quantity, proxy, dw, at, dp, do = rows[0 if constant else k]
                     if not constant or k == 0:
