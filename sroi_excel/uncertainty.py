@@ -1009,6 +1009,7 @@ class _Analysis:
                       for k, (key, _) in enumerate(_FIELDS)}
         gross, claim, impact, total = [], [], [], []
         by_age: list[list[float]] = []
+        known: dict[tuple[float, int], float] = {}  # (drop-off, id of weights) -> weights
         for o, f in zip(ev.monetised, fields, strict=True):
             if f is None:
                 gross.append(nan)
@@ -1018,11 +1019,14 @@ class _Analysis:
                 by_age.append([])
                 continue
             quantity, proxy, dw, at, dp, do = f
-            weights_by_age = ev.age_weights(o, ev.valid_years(o))
-            weights = 0.0
-            for age, weight in enumerate(weights_by_age):
-                if weight:
-                    weights = weights + (1 - do) ** age * weight
+            weights_by_age = ev.age_weights(o, ev.valid_years(o))  # one list per kind: cached
+            weights = known.get((do, id(weights_by_age)))
+            if weights is None:
+                weights = 0.0
+                for age, weight in enumerate(weights_by_age):
+                    if weight:
+                        weights = weights + (1 - do) ** age * weight
+                known[(do, id(weights_by_age))] = weights
             c = (1 - dw) * (1 - dp) * (1 - at)
             gross.append(quantity * proxy)
             claim.append(c)
@@ -1096,7 +1100,10 @@ class _Analysis:
             found = {}
             o = self.ev.monetised[i]
             for n, (name, _) in enumerate(_FIELDS):
-                names = self.ev.names(getattr(o, name).node)
+                node = getattr(o, name).node
+                if type(node) is formula.Number:
+                    continue
+                names = self.ev.names(node)
                 if not names:
                     continue
                 closure = self._closures.get(names)
@@ -1513,13 +1520,18 @@ def switching_values(an: _Analysis, stakeholder: str | None) -> list[SwitchingVa
             base = first[key][i]
             if base is None:
                 continue  # the outcome falls outside the horizon
-            if (key, i) in solved:
-                ratio, npv = solved[(key, i)]
+            place, ratios, npvs = solved.get(key, _NONE_SOLVED)
+            k = place.get(i)
+            if k is not None:
+                ratio, npv = ratios[k], npvs[k]
             else:
                 ratio, npv = _deduction_switch(an, i, key, base, stakeholder, has_inputs)
             found.append(_switching_value(key, o.name, o.stakeholder, numbers[i], base, None,
                                           None, True, ratio, npv))
     return found
+
+
+_NONE_SOLVED: tuple[dict[int, int], list, list] = ({}, [], [])
 
 
 def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder: str | None,
@@ -1542,10 +1554,12 @@ def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder:
 
 def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: bool,
                          first: dict[str, list[float | None]]
-                         ) -> dict[tuple[str, int], tuple[Solution, Solution | None]]:
+                         ) -> dict[str, tuple[dict[int, int], list[Solution],
+                                              list[Solution | None]]]:
     """The deductions of every outcome whose fields are the same each year, solved together:
-    ``_switch_rows`` over the closed-form NPV of each outcome's deduction."""
-    solved: dict[tuple[str, int], tuple[Solution, Solution | None]] = {}
+    ``_switch_rows`` over the closed-form NPV of each outcome's deduction. By deduction:
+    (outcome -> its place in the lists, ratio-1 solutions, stakeholder NPV-0 solutions)."""
+    solved: dict[str, tuple[dict[int, int], list[Solution], list[Solution | None]]] = {}
     value, inputs = an.sums
     for key in DEDUCTIONS:
         rows = np.array([i for i in _deduction_rows(an, key)
@@ -1577,8 +1591,7 @@ def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: boo
                                        _switch_rows(own_target, x0[own], 0.0, 1.0, an.tol,
                                                     True, False), strict=True):
                     npvs[k] = solution
-        for k, i in enumerate(rows.tolist()):
-            solved[(key, i)] = (ratios[k], npvs[k])
+        solved[key] = ({i: k for k, i in enumerate(rows.tolist())}, ratios, npvs)
     return solved
 
 
