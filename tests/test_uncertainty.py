@@ -807,3 +807,60 @@ def test_short_tables_keep_every_row_in_their_order(name):
     text = " ".join(str(c) for r in rows for c in r)
     for word in ("more rows", "Nog ", "Sorted by how close", "Gesorteerd op hoe dicht"):
         assert word not in text
+
+
+def test_every_row_of_many_outcomes_by_hand():
+    # many_outcomes_model, every row: ratio = (V - change in one outcome's value) / I.
+    u = uncertainty.analyse(many_outcomes_model())
+    inputs = 0.5 * sum(range(1, 251)) - 10
+    ratio = (inputs + 10) / inputs
+    assert u.base_ratio == pytest.approx(ratio, rel=1e-12)
+    assert u.omitted == 0
+    for item in u.sensitivity:
+        q = int(item.name[1:])
+        if item.kind == "deadweight":  # 40% / 60%: the value moves by 0.1 q either way
+            lo, hi = 0.4, 0.6
+            r_lo, r_hi = ratio + 0.1 * q / inputs, ratio - 0.1 * q / inputs
+        else:  # 0% (as it is) / 10%: 0.5 q x 0.1 less value
+            lo, hi = 0.0, 0.1
+            r_lo, r_hi = ratio, ratio - 0.05 * q / inputs
+        assert (item.low, item.high) == (lo, hi)
+        assert item.ratio_low == pytest.approx(r_lo, rel=1e-12)
+        assert item.ratio_high == pytest.approx(r_hi, rel=1e-12)
+        assert item.swing == pytest.approx(abs(r_hi - r_lo), rel=1e-9)
+    assert [i.swing for i in u.sensitivity] == sorted((i.swing for i in u.sensitivity),
+                                                      reverse=True)
+    for s in u.switching:
+        q = int(s.name[1:])
+        root = 0.5 + 10 / q if s.kind == "deadweight" else 20 / q
+        if root <= 1:
+            assert s.ratio.value == pytest.approx(root, abs=1e-12)
+            assert s.ratio.method == "linear" and s.within_range is None
+        else:
+            assert s.ratio.value is None
+            shown = f"{root * 100:,.1f}%".replace(".0%", "%")  # 1,050% or 466.7%
+            assert s.ratio.reason.en == f"ratio 1 only at {shown}, outside 0% - 100%"
+    dw5 = switching(u, "deadweight", "o5")
+    assert dw5.ratio.reason == uncertainty.Text("ratio 1 pas bij 250%, buiten 0% - 100%",
+                                                "ratio 1 only at 250%, outside 0% - 100%")
+
+
+def test_items_made_in_bulk_equal_those_made_one_by_one():
+    from dataclasses import fields
+
+    from sroi_excel.schema import Text
+
+    made = [
+        (uncertainty._sensitivity_item("deadweight", "o", "A", 3, 0.2, 0.1, 0.3, 1.5, 1.2, 0.3),
+         uncertainty.SensitivityItem("deadweight", "o", "A", 3, 0.2, 0.1, 0.3, 1.5, 1.2, 0.3)),
+        (uncertainty._solution(0.5, None, "linear"), uncertainty.Solution(0.5, None, "linear")),
+        (uncertainty._text("a", "b"), Text("a", "b")),
+        (uncertainty._switching_value("dropoff", "o", "A", 3, 0.2, None, None, True,
+                                      uncertainty.Solution(None), None),
+         uncertainty.SwitchingValue("dropoff", "o", "A", 3, 0.2, None, None, True,
+                                    uncertainty.Solution(None), None)),
+    ]
+    for quick, slow in made:
+        assert type(quick) is type(slow) and quick == slow and hash(quick) == hash(slow)
+        assert list(vars(quick)) == [f.name for f in fields(slow)] == list(vars(slow))
+        assert repr(quick) == repr(slow)
