@@ -376,11 +376,13 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
         rows.line([(T("Geen aannames of aftrekposten.", "No assumptions or deductions.")(lang),
                     fmt["text"])])
         return
-    shown = list(u.switching)
+    shown, rest = list(u.switching), []
     if len(shown) > MAX_ROWS:  # the most fragile first, and the reader is told so
-        ranked = heapq.nsmallest(MAX_ROWS + 1, enumerate(shown),
+        ranked = heapq.nsmallest(MAX_ROWS, enumerate(shown),
                                  key=lambda pair: (_fragility_key(pair[1]), pair[0]))
-        shown = [s for _, s in ranked[:MAX_ROWS]]
+        chosen = {k for k, _ in ranked}
+        rest = [s for k, s in enumerate(shown) if k not in chosen]
+        shown = [s for _, s in ranked]
         rows.note(ORDER_FRAGILE(lang).format(shown=_count(MAX_ROWS, lang),
                                              total=_count(len(u.switching), lang)),
                   fmt["note"], 9, 165)
@@ -397,8 +399,8 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
         if who:
             cells += [_solution_value(s.npv, style, fmt, lang), _solution_note(s.npv, fmt, lang)]
         rows.line(cells)
-    if len(u.switching) > MAX_ROWS:
-        rows.note(_more_switching(u.switching, shown, lang), fmt["note"], 9, 165)
+    if rest:
+        rows.note(_more_switching(rest, lang), fmt["note"], 9, 165)
 
 
 # -- the rows left out of a long table ---------------------------------------------------------
@@ -473,12 +475,10 @@ def _fragility_key(s: SwitchingValue) -> tuple[int, float]:
     return (1, 0.0) if found is None else (0, found)
 
 
-def _more_switching(every: tuple[SwitchingValue, ...], shown: list[SwitchingValue],
-                    lang: str) -> str:
+def _more_switching(rest: list[SwitchingValue], lang: str) -> str:
     """The line under the switching values for the rows they leave out."""
-    n = _count(len(every) - len(shown), lang)
-    shown_ids = {id(s) for s in shown}
-    distances = [_fragility(s) for s in every if id(s) not in shown_ids]
+    n = _count(len(rest), lang)
+    distances = [_fragility(s) for s in rest]
     known = [d for d in distances if d is not None]
     if not known:
         text = T(f"Nog {n} rijen, geen ervan met een omslagpunt binnen het toegestane bereik; "
@@ -490,8 +490,8 @@ def _more_switching(every: tuple[SwitchingValue, ...], shown: list[SwitchingValu
         at = T(f"{_local(least, 'nl')} procentpunt (of {_local(least, 'nl')}% van de waarde)",
                f"{least} percentage points (or {least}% of the value)")
         none = len(distances) - len(known)
-        extra = (T(f"; {_count(none, 'nl')} ervan zonder omslagpunt",
-                   f"; {_count(none, 'en')} of them without a switching value") if none
+        extra = (T(f"; {_count(none, lang)} ervan zonder omslagpunt",
+                   f"; {_count(none, lang)} of them without a switching value") if none
                  else T("", ""))
         text = T(f"Nog {n} rijen; bij elk ligt het omslagpunt minstens {at.nl} van de waarde "
                  f"af{extra.nl}; {{json}}.",
