@@ -596,7 +596,9 @@ class _Evaluator:
                 rows, constant = self.fields(o, years, yearly, valid)
                 if constant:
                     const = rows[0]
-                    quantity, proxy, dw, at, dp, do = const
+                # One impact per row of fields: for all years at once where they are the same.
+                for k, row in enumerate(rows[:1] if constant else rows):
+                    quantity, proxy, dw, at, dp, do = row
                     claim = (1 - dw) * (1 - dp) * (1 - at)
                     gross = quantity * proxy
                     finite = finite and math.isfinite(gross)
@@ -605,31 +607,12 @@ class _Evaluator:
                     if kind is None:
                         kind = table_of[key] = len(tables)
                         tables.append([(1 - do) ** age for age in range(o.duration)])
-                    count = len(valid)
-                    starts += valid
+                    occurs = valid if constant else [valid[k]]
+                    count = len(occurs)
+                    starts += occurs
                     impacts += [gross * claim] * count
                     kinds += [kind] * count
                     owners += [i] * count
-                    constant_fields.append(const)
-                    if progress is not None and (i + 1) % every == 0:
-                        progress(i + 1, total)
-                    continue
-                for k, t in enumerate(valid):
-                    quantity, proxy, dw, at, dp, do = rows[0 if constant else k]
-                    if not constant or k == 0:
-                        claim = (1 - dw) * (1 - dp) * (1 - at)
-                        gross = quantity * proxy
-                        impact = gross * claim
-                        finite = finite and math.isfinite(gross)
-                        key = (do, o.duration)
-                        kind = table_of.get(key)
-                        if kind is None:
-                            kind = table_of[key] = len(tables)
-                            tables.append([(1 - do) ** age for age in range(o.duration)])
-                    starts.append(t)
-                    impacts.append(impact)
-                    kinds.append(kind)
-                    owners.append(i)
             constant_fields.append(const)
             if progress is not None and (i + 1) % every == 0:
                 progress(i + 1, total)
