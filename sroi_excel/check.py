@@ -1,47 +1,162 @@
-"""Checks that need the numbers: every formula evaluated for every year and scenario."""
+"""Checks that need the numbers: every formula evaluated for every year and scenario.
+
+Evaluated as such, that is (years + 1) x (scenarios + 1) passes over every outcome and input.
+Most of those evaluations repeat one another, and are skipped: an amount's value, or its error,
+depends only on its formula and on the assumptions it reaches, so
+
+* in a later year, only amounts that reach an assumption with values per year (not replaced
+  by the scenario) are evaluated again: the others give what they gave in year 1, which is a
+  problem found already;
+* in a scenario, year 1, an amount that reaches no assumption the scenario replaces gives what
+  it gave for the base values; its problem, if any, is reported again with the scenario named.
+
+"Reaches" follows every formula an assumption can have (its value, its values per year, the
+scenarios' values), so it never misses a dependence. The problems, and their order, are those
+of evaluating everything.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Iterator
+
+from . import formula
 from .engine import AssumptionValues, evaluate_amount, evaluate_percent, scenario_overrides
 from .exceptions import FormulaError, Problem, WorkbookError
-from .model import Model
+from .model import Amount, Model
+from .uncertainty import collector_paused
 
 _PERCENT_FIELDS = (("deadweight", "deadweight"), ("attribution", "attribution"),
                    ("displacement", "displacement"), ("dropoff", "drop-off"))
+_AMOUNT, _INPUT = "amount", "input"  # the kinds of check that are not a percentage
+_Raw = tuple[tuple[str, str, str], ...]  # (sheet, cell, message) without the scenario
+_NO_NAMES: frozenset[str] = frozenset()
 
 
 def validate(model: Model) -> list[Problem]:
     """Problems that only show when formulas are evaluated (per year, per scenario)."""
+    with collector_paused():  # a few objects per amount, and no cycles: see there
+        return _validate(model)
+
+
+def _validate(model: Model) -> list[Problem]:
     found: dict[tuple[str, str, str], Problem] = {}
-    scenarios = [None, *(s.name for s in model.scenarios)]
-    for scenario in scenarios:
+    checks = _checks(model)
+    names: list[frozenset[str] | None] = [None] * len(checks)
+
+    def uses(k: int, keys: set[str]) -> bool:
+        if not keys:
+            return False
+        if names[k] is None:
+            names[k] = _names(checks[k][0].node)
+        return not names[k].isdisjoint(keys)
+
+    deps = _dependencies(model)
+    yearly = {a.name.casefold() for a in model.assumptions if a.per_year}
+    base: list[_Raw] | None = None  # year 1 of the base values, per check
+    for scenario in [None, *(s.name for s in model.scenarios)]:
         _, overrides = scenario_overrides(model, scenario)
+        suffix = f" (scenario '{scenario}')" if scenario else ""
+        varying = _reaching(deps, yearly - overrides.keys())
+        replaced = _reaching(deps, set(overrides)) if scenario else set()
+        again = [k for k in range(len(checks)) if uses(k, varying)] if varying else []
         for year in range(0, model.settings.years + 1):
             values = AssumptionValues(model, overrides, year)
-            for problem in _year_problems(model, values, year, scenario):
-                found.setdefault((problem.sheet, problem.cell, problem.message), problem)
+            for a in model.assumptions:
+                for problem in _try(lambda a=a, v=values: v.name(a.name), a.value.at, suffix):
+                    found.setdefault((problem.sheet, problem.cell, problem.message), problem)
+            if year == 0:
+                continue
+            if year == 1:
+                raws = [base[k] if base is not None and not uses(k, replaced)
+                        else _run(check, values) for k, check in enumerate(checks)]
+                if scenario is None:
+                    base = raws
+            else:
+                raws = [_run(checks[k], values) for k in again]
+            for raw in raws:
+                for sheet, cell, message in raw:
+                    found.setdefault((sheet, cell, message + suffix),
+                                     Problem(sheet, cell, message + suffix))
     return list(found.values())
 
 
-def _year_problems(model: Model, values: AssumptionValues, year: int, scenario: str | None):
-    suffix = f" (scenario '{scenario}')" if scenario else ""
-    for a in model.assumptions:
-        yield from _try(lambda a=a: values.name(a.name), a.value.at, suffix)
-    if year == 0:
-        return
+_Check = tuple[Amount, str, str]  # the amount, _AMOUNT, _INPUT or "percent", and its label
+
+
+def _checks(model: Model) -> list[_Check]:
+    """Every amount of the outcomes and inputs evaluated per year, in the order reported."""
+    found: list[_Check] = []
     for o in model.outcomes:
         if not o.monetised:
             continue
-        yield from _try(lambda o=o: evaluate_amount(o.quantity, values), o.quantity.at, suffix)
-        yield from _try(lambda o=o: evaluate_amount(o.proxy, values), o.proxy.at, suffix)
+        found.append((o.quantity, _AMOUNT, ""))
+        found.append((o.proxy, _AMOUNT, ""))
         for key, label in _PERCENT_FIELDS:
-            amount = getattr(o, key)
-            yield from _try(lambda a=amount, lb=label: evaluate_percent(a, values, lb), amount.at,
-                            suffix)
+            found.append((getattr(o, key), "percent", label))
     for item in model.inputs:
         for amount in (item.amount, item.hours, item.rate):
             if amount is not None:
-                yield from _try(lambda a=amount: _check_input(a, values), amount.at, suffix)
+                found.append((amount, _INPUT, ""))
+    return found
+
+
+def _run(check: _Check, values: AssumptionValues) -> _Raw:
+    """The problems of one amount in one year and scenario, without the scenario's name."""
+    amount, kind, label = check
+    node = amount.node
+    if type(node) is formula.Number and amount.price is None:
+        value = node.value  # what evaluate_amount gives; anything else goes the long way
+        if math.isfinite(value) and (kind == _AMOUNT or (kind == _INPUT and value >= 0) or (
+                kind == "percent" and 0.0 <= value <= 1.0)):
+            return ()
+    if kind == _AMOUNT:
+        action = lambda: evaluate_amount(amount, values)  # noqa: E731
+    elif kind == _INPUT:
+        action = lambda: _check_input(amount, values)  # noqa: E731
+    else:
+        action = lambda: evaluate_percent(amount, values, label)  # noqa: E731
+    return tuple((p.sheet, p.cell, p.message) for p in _try(action, amount.at, ""))
+
+
+def _names(node) -> frozenset[str]:
+    if type(node) is formula.Number:
+        return _NO_NAMES
+    return frozenset(n.name.casefold() for n in formula.references(node)
+                     if isinstance(n, formula.Name))
+
+
+def _dependencies(model: Model) -> dict[str, set[str]]:
+    """For each assumption, the names in any formula it can have: its value, its values per
+    year and the scenarios' values."""
+    deps: dict[str, set[str]] = {}
+    for a in model.assumptions:
+        keys = deps.setdefault(a.name.casefold(), set())
+        keys |= _names(a.value.node)
+        for _, amount in a.per_year:
+            keys |= _names(amount.node)
+    for s in model.scenarios:
+        for name, amount in s.overrides:
+            deps.setdefault(name.casefold(), set()).update(_names(amount.node))
+    return deps
+
+
+def _reaching(deps: dict[str, set[str]], targets: Iterable[str]) -> set[str]:
+    """The targets and every assumption whose formulas lead to one of them."""
+    found = set(targets)
+    if not found:
+        return found
+    users: dict[str, list[str]] = {}
+    for key, names in deps.items():
+        for name in names:
+            users.setdefault(name, []).append(key)
+    todo = list(found)
+    while todo:
+        for user in users.get(todo.pop(), ()):
+            if user not in found:
+                found.add(user)
+                todo.append(user)
+    return found
 
 
 def _check_input(amount, values) -> None:
@@ -52,7 +167,7 @@ def _check_input(amount, values) -> None:
                             amount.at.ref if amount.at else "")
 
 
-def _try(action, at, suffix: str):
+def _try(action, at, suffix: str) -> Iterator[Problem]:
     try:
         action()
     except WorkbookError as exc:

@@ -9,6 +9,8 @@ which no cell formula could show; each table says so and when it was made.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import math
 from dataclasses import dataclass
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -20,12 +22,17 @@ from .uncertainty import (
     DEDUCTION_LABELS,
     MonteCarlo,
     ScenarioFigures,
+    SensitivityItem,
     Solution,
+    SwitchingValue,
     Uncertainty,
 )
 
 T = Text
 TORNADO_ITEMS = 15
+# A table lists at most this many rows; a line under it says how many more there are and how
+# large their effect is at most (`fill --json` and uncertainty.analyse keep every row).
+MAX_ROWS = 200
 CHART_ROWS = 18  # rows a chart takes next to its table; a section is at least this tall
 RED, BLUE, GREY = "#C00000", "#1F3864", "#8EA9DB"
 
@@ -291,7 +298,7 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> N
              T("Verschil", "Swing"), T("Toelichting", "Note")]
     header = rows.line([(h(lang), fmt["header"]) for h in heads], height=30)
     first = header + 1
-    for item in u.sensitivity:
+    for item in u.sensitivity[:MAX_ROWS]:  # ranked by swing already, largest first
         style = fmt["percent"] if item.is_percent else fmt["u_value"]
         label = item.name if item.kind == "assumption" else (
             f"{KINDS[item.kind](lang)} · {item.name} ({item.stakeholder})")
@@ -301,6 +308,8 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> N
             (item.ratio_low, fmt["ratio"]), (item.ratio_high, fmt["ratio"]),
             (_swing_cell(item, rows.row), fmt["ratio"]),
             (item.error, fmt["warning"])])
+    if len(u.sensitivity) > MAX_ROWS:
+        rows.note(_more_sensitivity(u.sensitivity[MAX_ROWS:], lang), fmt["note"], 8, 150)
     if u.omitted:
         rows.line([(T(f"{u.omitted} aftrekpost(en) veranderen de ratio niet en staan hier niet.",
                       f"{u.omitted} deduction(s) do not change the ratio and are not listed.")(
@@ -367,8 +376,18 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
         rows.line([(T("Geen aannames of aftrekposten.", "No assumptions or deductions.")(lang),
                     fmt["text"])])
         return
+    shown, rest = list(u.switching), []
+    if len(shown) > MAX_ROWS:  # the most fragile first, and the reader is told so
+        ranked = heapq.nsmallest(MAX_ROWS, enumerate(shown),
+                                 key=lambda pair: (_fragility_key(pair[1]), pair[0]))
+        chosen = {k for k, _ in ranked}
+        rest = [s for k, s in enumerate(shown) if k not in chosen]
+        shown = [s for _, s in ranked]
+        rows.note(ORDER_FRAGILE(lang).format(shown=_count(MAX_ROWS, lang),
+                                             total=_count(len(u.switching), lang)),
+                  fmt["note"], 9, 165)
     rows.line([(h(lang), fmt["u_header_wrap"], span) for h, span in heads], height=30)
-    for s in u.switching:
+    for s in shown:
         style = fmt["percent"] if s.percent else fmt["u_value"]
         label = s.name if s.kind == "assumption" else (
             f"{KINDS[s.kind](lang)} · {s.name} ({s.stakeholder})")
@@ -380,6 +399,105 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
         if who:
             cells += [_solution_value(s.npv, style, fmt, lang), _solution_note(s.npv, fmt, lang)]
         rows.line(cells)
+    if rest:
+        rows.note(_more_switching(rest, lang), fmt["note"], 9, 165)
+
+
+# -- the rows left out of a long table ---------------------------------------------------------
+
+JSON_LISTS = T("`sroi-excel fill --json` geeft ze allemaal", "`sroi-excel fill --json` lists them "
+               "all")
+ORDER_FRAGILE = T(
+    "Gesorteerd op hoe dicht het omslagpunt bij de waarde ligt, het kwetsbaarst eerst: het "
+    "verschil in procentpunten bij percentages, anders als percentage van de waarde; rijen "
+    "zonder omslagpunt als laatste. De eerste {shown} van {total} staan hier.",
+    "Sorted by how close the switching value lies to the value, the most fragile first: the "
+    "difference in percentage points for percentages, otherwise as a percentage of the value; "
+    "rows without a switching value last. The first {shown} of {total} are shown.")
+
+
+def _count(n: int, lang: str) -> str:
+    return _local(f"{n:,}", lang)
+
+
+def _local(en: str, lang: str) -> str:
+    """A number written in English (1,234.5) as the workbook's language writes it."""
+    return en.translate(_NL_DIGITS) if lang == "nl" else en
+
+
+_NL_DIGITS = str.maketrans({",": ".", ".": ","})
+
+
+def _two_digits(x: float, up: bool) -> str:
+    """x to two significant digits, rounded up (a bound "at most") or down ("at least"),
+    without an exponent: 0.000324 -> 0.00033 (up)."""
+    if not math.isfinite(x) or x <= 0:
+        return "0"
+    decimals = min(12, max(2, 1 - math.floor(math.log10(x))))
+    scaled = x * 10 ** decimals
+    bound = (math.ceil(scaled - 1e-9) if up else math.floor(scaled + 1e-9)) / 10 ** decimals
+    return f"{bound:,.{decimals}f}"
+
+
+def _more_sensitivity(rest: tuple[SensitivityItem, ...] | list[SensitivityItem],
+                      lang: str) -> str:
+    """The line under the tornado table for the rows it leaves out."""
+    n = _count(len(rest), lang)
+    failed = sum(1 for i in rest if i.error is not None)
+    swings = [i.swing for i in rest if i.error is None]
+    if not swings:
+        text = T(f"Nog {n} rijen die niet te berekenen waren; {{json}}.",
+                 f"{n} more rows that could not be computed; {{json}}.")
+    else:
+        most = _local(_two_digits(max(swings), up=True), lang)
+        extra = (T(f" ({_count(failed, lang)} ervan niet te berekenen)",
+                   f" ({_count(failed, lang)} of them could not be computed)") if failed
+                 else T("", ""))
+        text = T(f"Nog {n} rijen, elk met een verschil van hoogstens {most}{extra.nl}; {{json}}.",
+                 f"{n} more rows, each with a swing of at most {most}{extra.en}; {{json}}.")
+    return text(lang).format(json=JSON_LISTS(lang))
+
+
+def _fragility(s: SwitchingValue) -> float | None:
+    """How far the switching value (ratio 1) lies from the value: percentage points for a
+    percentage, else a share of the value; None where there is no switching value."""
+    if s.ratio.value is None or s.base is None:
+        return None
+    distance = abs(s.ratio.value - s.base)
+    if s.percent:
+        return distance
+    scale = abs(s.base) or max(abs(s.low or 0.0), abs(s.high or 0.0)) or 1.0
+    return distance / scale
+
+
+def _fragility_key(s: SwitchingValue) -> tuple[int, float]:
+    found = _fragility(s)
+    return (1, 0.0) if found is None else (0, found)
+
+
+def _more_switching(rest: list[SwitchingValue], lang: str) -> str:
+    """The line under the switching values for the rows they leave out."""
+    n = _count(len(rest), lang)
+    distances = [_fragility(s) for s in rest]
+    known = [d for d in distances if d is not None]
+    if not known:
+        text = T(f"Nog {n} rijen, geen ervan met een omslagpunt binnen het toegestane bereik; "
+                 "{json}.",
+                 f"{n} more rows, none with a switching value within the allowed range; "
+                 "{json}.")
+    else:
+        least = _two_digits(100 * min(known), up=False)
+        at = T(f"{_local(least, 'nl')} procentpunt (of {_local(least, 'nl')}% van de waarde)",
+               f"{least} percentage points (or {least}% of the value)")
+        none = len(distances) - len(known)
+        extra = (T(f"; {_count(none, lang)} ervan zonder omslagpunt",
+                   f"; {_count(none, lang)} of them without a switching value") if none
+                 else T("", ""))
+        text = T(f"Nog {n} rijen; bij elk ligt het omslagpunt minstens {at.nl} van de waarde "
+                 f"af{extra.nl}; {{json}}.",
+                 f"{n} more rows, each with its switching value at least {at.en} away from the "
+                 f"value{extra.en}; {{json}}.")
+    return text(lang).format(json=JSON_LISTS(lang))
 
 
 def _solution_value(solution: Solution | None, style, fmt, lang) -> tuple:

@@ -302,7 +302,9 @@ class _Evaluator:
         self._weights: dict[tuple, list[float]] = {}
         self._prices: dict[object, float] = {}
         self.number = {id(o): n for n, o in enumerate(model.outcomes, 1)}
+        self._valid = {id(o): outcome_years(o, self.horizon) for o in self.monetised}
         self.deps = {k: self._assumption_deps(k) for k in self.assumptions}
+        self._closed: dict[frozenset[str], set[str]] = {}
         self.outcome_keys = [self._close(self._amount_keys(self._outcome_amounts(o)))
                              for o in self.monetised]
         self.input_keys = [self._close(self._amount_keys(_input_amounts(i)))
@@ -329,6 +331,14 @@ class _Evaluator:
         return keys
 
     def _close(self, keys: set[str]) -> set[str]:
+        """The assumptions ``keys`` lead to, themselves included (do not change the set)."""
+        frozen = frozenset(keys)
+        found = self._closed.get(frozen)
+        if found is None:
+            found = self._closed[frozen] = self._find_closure(keys)
+        return found
+
+    def _find_closure(self, keys: set[str]) -> set[str]:
         seen: set[str] = set()
         todo = list(keys)
         while todo:
@@ -342,7 +352,7 @@ class _Evaluator:
     def _amount_keys(self, amounts: Sequence[Amount | None]) -> set[str]:
         keys: set[str] = set()
         for amount in amounts:
-            if amount is not None:
+            if amount is not None and type(amount.node) is not formula.Number:
                 keys |= self.names(amount.node)
         return keys
 
@@ -504,7 +514,8 @@ class _Evaluator:
         return [_Values(self, fixed, t) for t in range(self.last_year + 1)]
 
     def valid_years(self, o: Outcome) -> list[int]:
-        return outcome_years(o, self.horizon)
+        found = self._valid.get(id(o))
+        return found if found is not None else outcome_years(o, self.horizon)
 
     def fields(self, o: Outcome, years: list[_Values], yearly: set[str],
                valid: list[int]) -> tuple[list[tuple], bool]:
@@ -520,9 +531,16 @@ class _Evaluator:
                     row.append(cache[key])
                     continue
                 amount = getattr(o, key)
+                node = amount.node
+                if type(node) is formula.Number and amount.price is None and (
+                        math.isfinite(node.value)) and (label is None or 0.0 <= node.value <= 1.0):
+                    value = float(node.value)  # what value() and percent() give for it
+                    cache[key] = value
+                    row.append(value)
+                    continue
                 value = (self.value(amount, values) if label is None
                          else self.percent(amount, values, label, None))
-                if not (self.names(amount.node) & yearly):
+                if not yearly or not (self.names(node) & yearly):
                     cache[key] = value
                 row.append(value)
             rows.append(tuple(row))
@@ -578,22 +596,23 @@ class _Evaluator:
                 rows, constant = self.fields(o, years, yearly, valid)
                 if constant:
                     const = rows[0]
-                for k, t in enumerate(valid):
-                    quantity, proxy, dw, at, dp, do = rows[0 if constant else k]
-                    if not constant or k == 0:
-                        claim = (1 - dw) * (1 - dp) * (1 - at)
-                        gross = quantity * proxy
-                        impact = gross * claim
-                        finite = finite and math.isfinite(gross)
-                        key = (do, o.duration)
-                        kind = table_of.get(key)
-                        if kind is None:
-                            kind = table_of[key] = len(tables)
-                            tables.append([(1 - do) ** age for age in range(o.duration)])
-                    starts.append(t)
-                    impacts.append(impact)
-                    kinds.append(kind)
-                    owners.append(i)
+                # One impact per row of fields: for all years at once where they are the same.
+                for k, row in enumerate(rows[:1] if constant else rows):
+                    quantity, proxy, dw, at, dp, do = row
+                    claim = (1 - dw) * (1 - dp) * (1 - at)
+                    gross = quantity * proxy
+                    finite = finite and math.isfinite(gross)
+                    key = (do, o.duration)
+                    kind = table_of.get(key)
+                    if kind is None:
+                        kind = table_of[key] = len(tables)
+                        tables.append([(1 - do) ** age for age in range(o.duration)])
+                    occurs = valid if constant else [valid[k]]
+                    count = len(occurs)
+                    starts += occurs
+                    impacts += [gross * claim] * count
+                    kinds += [kind] * count
+                    owners += [i] * count
             constant_fields.append(const)
             if progress is not None and (i + 1) % every == 0:
                 progress(i + 1, total)
@@ -973,6 +992,7 @@ class _Analysis:
                       for k, (key, _) in enumerate(_FIELDS)}
         gross, claim, impact, total = [], [], [], []
         by_age: list[list[float]] = []
+        known: dict[tuple[float, int], float] = {}  # (drop-off, id of weights) -> weights
         for o, f in zip(ev.monetised, fields, strict=True):
             if f is None:
                 gross.append(nan)
@@ -982,11 +1002,14 @@ class _Analysis:
                 by_age.append([])
                 continue
             quantity, proxy, dw, at, dp, do = f
-            weights_by_age = ev.age_weights(o, ev.valid_years(o))
-            weights = 0.0
-            for age, weight in enumerate(weights_by_age):
-                if weight:
-                    weights = weights + (1 - do) ** age * weight
+            weights_by_age = ev.age_weights(o, ev.valid_years(o))  # one list per kind: cached
+            weights = known.get((do, id(weights_by_age)))
+            if weights is None:
+                weights = 0.0
+                for age, weight in enumerate(weights_by_age):
+                    if weight:
+                        weights = weights + (1 - do) ** age * weight
+                known[(do, id(weights_by_age))] = weights
             c = (1 - dw) * (1 - dp) * (1 - at)
             gross.append(quantity * proxy)
             claim.append(c)
@@ -1060,7 +1083,10 @@ class _Analysis:
             found = {}
             o = self.ev.monetised[i]
             for n, (name, _) in enumerate(_FIELDS):
-                names = self.ev.names(getattr(o, name).node)
+                node = getattr(o, name).node
+                if type(node) is formula.Number:
+                    continue
+                names = self.ev.names(node)
                 if not names:
                     continue
                 closure = self._closures.get(names)
@@ -1330,55 +1356,119 @@ def one_at_a_time(an: _Analysis, step: float) -> tuple[list[SensitivityItem], in
                                      swing=_swing(r_low, r_high, an.ratio), error=error))
     # Deductions: every outcome with the same fields each year at once, in closed form; the
     # value of the total is (base total - this outcome's base PV) + its new PV, as in totals.
+    # One slot per outcome and deduction (outcome i, DEDUCTIONS[k] at 4 i + k), in the order
+    # the table lists them before it is ranked.
     shift = np.array([-step, step])
     value, inputs = an.sums
-    ratios: dict[str, dict[int, tuple[float | None, float | None]]] = {}
-    for key in DEDUCTIONS:
+    monetised = an.ev.monetised
+    slots = 4 * len(monetised)
+    ratio_low, ratio_high = np.full(slots, np.nan), np.full(slots, np.nan)
+    applies = np.ones(slots, dtype=bool)
+    applies[3::4] = np.array([o.duration >= 2 for o in monetised], dtype=bool)  # drop-off
+    errors: dict[int, str] = {}
+    for k, key in enumerate(DEDUCTIONS):
         rows = np.array([i for i in _deduction_rows(an, key) if an.quick[i]], dtype=np.int64)
-        found: dict[int, tuple[float | None, float | None]] = {}
         if rows.size:
             x = np.clip(an.field[key][rows, None] + shift, 0.0, 1.0)
             new = (value - an.base_pv[rows])[:, None] + an.deduction_pv(key, rows, x)
             with np.errstate(divide="ignore", invalid="ignore"):
                 r = np.where(inputs != 0, new / (inputs if inputs != 0 else 1.0), np.nan)
-            for i, lo, hi in zip(rows.tolist(), r[:, 0].tolist(), r[:, 1].tolist(),
-                                 strict=True):
-                found[i] = (_num(lo), _num(hi))
-        ratios[key] = found
+            ratio_low[4 * rows + k], ratio_high[4 * rows + k] = r[:, 0], r[:, 1]
+    for i in range(len(monetised)):
+        if an.quick[i]:
+            continue
+        for k, key in enumerate(DEDUCTIONS):
+            if not applies[4 * i + k]:
+                continue
+            try:
+                r = an.ratio_of(an.with_deduction(i, key, "shift", shift), {}, 2)
+            except SroiError as exc:
+                errors[4 * i + k] = _message(exc)
+                continue
+            ratio_low[4 * i + k], ratio_high[4 * i + k] = float(r[0]), float(r[1])
+    # _swing over arrays: a ratio that does not compute counts as the base ratio
+    swing = np.abs(np.where(np.isfinite(ratio_high), ratio_high, an.ratio)
+                   - np.where(np.isfinite(ratio_low), ratio_low, an.ratio))
+    failed = np.zeros(slots, dtype=bool)
+    failed[list(errors)] = True
+    swing[failed] = 0.0
+    shown = applies & (failed | (swing > 1e-12))
+    omitted = int(np.count_nonzero(applies & ~shown))
+    listed = np.flatnonzero(shown)
+    # Ranked as items.sort(key=(error, -swing)) ranks them: a stable sort, errors last.
+    order = np.lexsort((-np.concatenate([[i.swing for i in items], swing[listed]]),
+                        np.concatenate([[i.error is not None for i in items],
+                                        failed[listed]]).astype(bool)))
     first = _first_values(an)
     steps: dict[float, tuple[float, float]] = {}  # base -> (low, high), as the table shows them
-    omitted = 0
-    for i, o in enumerate(an.ev.monetised):
-        for key in DEDUCTIONS:
-            if key == "dropoff" and o.duration < 2:
-                continue
-            base = first[key][i]
-            if i in ratios[key]:
-                r_low, r_high = ratios[key][i]
-            else:
-                try:
-                    pvs = an.with_deduction(i, key, "shift", shift)
-                    r = an.ratio_of(pvs, {}, 2)
-                except SroiError as exc:
-                    items.append(SensitivityItem(key, o.name, o.stakeholder,
-                                                 _outcome_no(an, i), base,
-                                                 error=_message(exc)))
-                    continue
-                r_low, r_high = _num(r[0]), _num(r[1])
-            swing = _swing(r_low, r_high, an.ratio)
-            if swing <= 1e-12:
-                omitted += 1
-                continue
-            low = high = None
-            if base is not None:
-                if base not in steps:
-                    steps[base] = (round(min(max(base - step, 0.0), 1.0), 12),
-                                  round(min(max(base + step, 0.0), 1.0), 12))
-                low, high = steps[base]
-            items.append(SensitivityItem(key, o.name, o.stakeholder, _outcome_no(an, i), base,
-                                         low, high, r_low, r_high, swing))
-    items.sort(key=lambda item: (item.error is not None, -item.swing))
-    return items, omitted
+    lows, highs, swings = ratio_low.tolist(), ratio_high.tolist(), swing.tolist()
+    ranked: list[SensitivityItem] = []
+    count = len(items)
+    slot_of = listed.tolist()
+    numbers = an.outcome_no
+    for n in order.tolist():
+        if n < count:
+            ranked.append(items[n])
+            continue
+        slot = slot_of[n - count]
+        i, k = divmod(slot, 4)
+        key = DEDUCTIONS[k]
+        o = monetised[i]
+        base = first[key][i]
+        if slot in errors:
+            ranked.append(SensitivityItem(key, o.name, o.stakeholder, numbers[i], base,
+                                          error=errors[slot]))
+            continue
+        low = high = None
+        if base is not None:
+            if base not in steps:
+                steps[base] = (round(min(max(base - step, 0.0), 1.0), 12),
+                              round(min(max(base + step, 0.0), 1.0), 12))
+            low, high = steps[base]
+        r_low, r_high = lows[slot], highs[slot]
+        ranked.append(_sensitivity_item(
+            key, o.name, o.stakeholder, numbers[i], base, low, high,
+            r_low if math.isfinite(r_low) else None, r_high if math.isfinite(r_high) else None,
+            swings[slot]))
+    return ranked, omitted
+
+
+# Many items at once (one per deduction of every outcome): made as their __init__ makes them,
+# without its object.__setattr__ for every field of a frozen dataclass, which took a third of
+# the time of the analysis of 10,000 outcomes. The fields are those of the classes, in order;
+# tests/test_uncertainty.py checks that these equal the instances __init__ makes.
+_new, _set = object.__new__, object.__setattr__
+
+
+def _sensitivity_item(kind, name, stakeholder, outcome_no, base, low, high, ratio_low,
+                      ratio_high, swing) -> SensitivityItem:
+    obj = _new(SensitivityItem)
+    _set(obj, "__dict__", {"kind": kind, "name": name, "stakeholder": stakeholder,
+                           "outcome_no": outcome_no, "base": base, "low": low, "high": high,
+                           "ratio_low": ratio_low, "ratio_high": ratio_high, "swing": swing,
+                           "error": None})
+    return obj
+
+
+def _switching_value(kind, name, stakeholder, outcome_no, base, low, high, percent, ratio,
+                     npv) -> SwitchingValue:
+    obj = _new(SwitchingValue)
+    _set(obj, "__dict__", {"kind": kind, "name": name, "stakeholder": stakeholder,
+                           "outcome_no": outcome_no, "base": base, "low": low, "high": high,
+                           "percent": percent, "ratio": ratio, "npv": npv})
+    return obj
+
+
+def _solution(value, reason, method) -> Solution:
+    obj = _new(Solution)
+    _set(obj, "__dict__", {"value": value, "reason": reason, "method": method})
+    return obj
+
+
+def _text(nl: str, en: str) -> Text:
+    obj = _new(Text)
+    _set(obj, "__dict__", {"nl": nl, "en": en})
+    return obj
 
 
 def switching_values(an: _Analysis, stakeholder: str | None) -> list[SwitchingValue]:
@@ -1405,6 +1495,7 @@ def switching_values(an: _Analysis, stakeholder: str | None) -> list[SwitchingVa
                                     percent=percent, ratio=ratio, npv=npv))
     first = _first_values(an)
     solved = _deduction_switching(an, stakeholder, has_inputs, first)
+    numbers = an.outcome_no
     for i, o in enumerate(an.ev.monetised):
         for key in DEDUCTIONS:
             if key == "dropoff" and o.duration < 2:
@@ -1412,13 +1503,18 @@ def switching_values(an: _Analysis, stakeholder: str | None) -> list[SwitchingVa
             base = first[key][i]
             if base is None:
                 continue  # the outcome falls outside the horizon
-            if (key, i) in solved:
-                ratio, npv = solved[(key, i)]
+            place, ratios, npvs = solved.get(key, _NONE_SOLVED)
+            k = place.get(i)
+            if k is not None:
+                ratio, npv = ratios[k], npvs[k]
             else:
                 ratio, npv = _deduction_switch(an, i, key, base, stakeholder, has_inputs)
-            found.append(SwitchingValue(key, o.name, o.stakeholder, _outcome_no(an, i), base,
-                                        percent=True, ratio=ratio, npv=npv))
+            found.append(_switching_value(key, o.name, o.stakeholder, numbers[i], base, None,
+                                          None, True, ratio, npv))
     return found
+
+
+_NONE_SOLVED: tuple[dict[int, int], list, list] = ({}, [], [])
 
 
 def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder: str | None,
@@ -1441,10 +1537,12 @@ def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder:
 
 def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: bool,
                          first: dict[str, list[float | None]]
-                         ) -> dict[tuple[str, int], tuple[Solution, Solution | None]]:
+                         ) -> dict[str, tuple[dict[int, int], list[Solution],
+                                              list[Solution | None]]]:
     """The deductions of every outcome whose fields are the same each year, solved together:
-    ``_switch_rows`` over the closed-form NPV of each outcome's deduction."""
-    solved: dict[tuple[str, int], tuple[Solution, Solution | None]] = {}
+    ``_switch_rows`` over the closed-form NPV of each outcome's deduction. By deduction:
+    (outcome -> its place in the lists, ratio-1 solutions, stakeholder NPV-0 solutions)."""
+    solved: dict[str, tuple[dict[int, int], list[Solution], list[Solution | None]]] = {}
     value, inputs = an.sums
     for key in DEDUCTIONS:
         rows = np.array([i for i in _deduction_rows(an, key)
@@ -1476,8 +1574,7 @@ def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: boo
                                        _switch_rows(own_target, x0[own], 0.0, 1.0, an.tol,
                                                     True, False), strict=True):
                     npvs[k] = solution
-        for k, i in enumerate(rows.tolist()):
-            solved[(key, i)] = (ratios[k], npvs[k])
+        solved[key] = ({i: k for k, i in enumerate(rows.tolist())}, ratios, npvs)
     return solved
 
 
@@ -1692,12 +1789,13 @@ def _switch_rows(target: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np
             for k, x, lin, ok in zip(check_rows.tolist(), root[within].tolist(),
                                      linear[within].tolist(), good.tolist(), strict=True):
                 if ok:
-                    out[k] = Solution(float(x), None, "linear" if lin else "bracketing")
+                    out[k] = _solution(float(x), None, "linear" if lin else "bracketing")
                 else:
                     bracket.append(k)
         outside = ~within & linear & np.isfinite(root)
-        for k, x in zip(moving[outside].tolist(), root[outside].tolist(), strict=True):
-            out[k] = Solution(None, _outside(x, lo, hi, percent, ratio_target))
+        for k, text in zip(moving[outside].tolist(), _outside_many(
+                root[outside].tolist(), lo, hi, percent, ratio_target), strict=True):
+            out[k] = _solution(None, text, "")
         bracket += moving[~within & ~outside].tolist()
     if bracket:
         left += _bracket_rows(target, np.array(sorted(bracket), dtype=np.int64), x0, lo, hi,
@@ -1769,10 +1867,20 @@ def _flat_rows(f: np.ndarray, inputs: np.ndarray, tol: float, ratio_target: bool
 
 
 def _outside(root, lo, hi, percent, ratio_target) -> Text:
-    x, low, high = _show(root, percent), _show_cached(lo, percent), _show_cached(hi, percent)
+    return _outside_many([root], lo, hi, percent, ratio_target)[0]
+
+
+def _outside_many(roots: list[float], lo, hi, percent, ratio_target) -> list[Text]:
+    """For each root: ratio 1 (or NPV 0) only there, outside lo - hi."""
+    low, high = _show_cached(lo, percent), _show_cached(hi, percent)
     what = ("ratio 1", "ratio 1") if ratio_target else ("NCW 0", "NPV 0")
-    return Text(f"{what[0]} pas bij {x.nl}, buiten {low.nl} - {high.nl}",
-                f"{what[1]} only at {x.en}, outside {low.en} - {high.en}")
+    nl_head, nl_tail = f"{what[0]} pas bij ", f", buiten {low.nl} - {high.nl}"
+    en_head, en_tail = f"{what[1]} only at ", f", outside {low.en} - {high.en}"
+    found = []
+    for root in roots:
+        en = _show_en(root, percent)
+        found.append(_text(nl_head + en.translate(_NL_DIGITS) + nl_tail, en_head + en + en_tail))
+    return found
 
 
 def _not_reached(lo, hi, g_lo, g_hi, percent, ratio_target) -> Text:
@@ -1796,13 +1904,16 @@ def _show_cached(x: float, percent: bool) -> Text:
 
 def _show(x: float, percent: bool, decimals: int | None = None) -> Text:
     """A number as users read it, in both languages."""
-    if percent:
-        en = f"{x * 100:,.1f}%".replace(".0%", "%")
-    elif decimals is not None:
-        en = f"{x:,.{decimals}f}"
-    else:
-        en = f"{x:,.6g}" if abs(x) < 1e6 else f"{x:,.0f}"
+    en = _show_en(x, percent, decimals)
     return Text(en.translate(_NL_DIGITS), en)
+
+
+def _show_en(x: float, percent: bool, decimals: int | None = None) -> str:
+    if percent:
+        return f"{x * 100:,.1f}%".replace(".0%", "%")
+    if decimals is not None:
+        return f"{x:,.{decimals}f}"
+    return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:,.0f}"
 
 
 _NL_DIGITS = str.maketrans({",": ".", ".": ","})  # 1,234.5 -> 1.234,5
@@ -2021,13 +2132,13 @@ def _histogram(x: np.ndarray, bins: int = HISTOGRAM_BINS) -> tuple[tuple[float, 
 def analyse(model: Model, scenario: str | None = None, *, draws: int | None = None,
             seed: int | None = None, progress: Progress | None = None) -> Uncertainty:
     """All four analyses; a part that cannot be computed is left out with a note saying why."""
-    with _collector_paused():
+    with collector_paused():
         return _analyse(model, scenario, draws, seed, progress)
 
 
 @contextlib.contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector, and restore it as it was.
+def collector_paused():
+    """Pause Python's cyclic garbage collector, and restore it as it was (also check.validate).
 
     The analysis makes a few small objects for every outcome and deduction (items, solutions,
     texts) and no reference cycles to speak of, while a large model holds hundreds of

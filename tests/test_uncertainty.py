@@ -693,3 +693,174 @@ def test_sensitivity_sheets_have_the_page_header_and_footer(workbook):
             assert "&amp;RPagina &amp;P van &amp;N</oddFooter>" in found.group(1), name
             assert '<pageSetup paperSize="9" fitToHeight="0" orientation="landscape"/>' in xml
             assert '<pageMargins left="0.5" right="0.5" top="0.7" bottom="0.7"' in xml
+
+
+# -- long tables on the sensitivity sheet ------------------------------------------------------
+
+
+def sheet_rows(m: Model, lang: str = "en") -> list[list]:
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from sroi_excel import render
+    from sroi_excel.schema import RESULT_SHEETS
+
+    data = render.render_results(compute(m), lang=lang, uncertainty=uncertainty.analyse(m))
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return book.get_sheet_by_name(RESULT_SHEETS["sensitivity"](lang)).to_python()
+
+
+def many_outcomes_model() -> Model:
+    # 250 outcomes q x 1 with deadweight 50%, q = 1..250, lasting one year: value
+    # V = 0.5 x (1 + ... + 250) = 15,687.5; inputs I = V - 10 = 15,677.5.
+    # Deadweight 40% / 60%: swing 0.2 q / I. Attribution and displacement 0% -> 10% (0% - 10%
+    # is cut at 0%): swing 0.5 q x 0.1 / I = 0.05 q / I. 750 rows in all.
+    # Ratio 1 needs 10 less value: deadweight at 50% + 10/q, attribution or displacement at
+    # 20/q, so the distance from the value is 10/q resp. 20/q (within 0%..100% for q >= 20).
+    q = range(1, 251)
+    return model([outcome("A", x, 1, dw=0.5, name=f"o{x}") for x in q],
+                 [money("B", 0.5 * sum(q) - 10)], mc_draws=0)
+
+
+def test_a_long_sensitivity_table_shows_the_200_largest_and_says_what_is_left():
+    rows = sheet_rows(many_outcomes_model())
+    inputs = 0.5 * sum(range(1, 251)) - 10
+    swings = sorted([0.2 * x / inputs for x in range(1, 251)]
+                    + [0.05 * x / inputs for x in range(1, 251)] * 2, reverse=True)
+    header = next(k for k, r in enumerate(rows) if r[:2] == ["Assumption or deduction", "Type"])
+    table = []
+    for r in rows[header + 1:]:
+        if not (isinstance(r[7], float) and r[1] in ("deadweight", "attribution",
+                                                      "displacement")):
+            break
+        table.append(r)
+    assert len(table) == 200
+    shown = [r[7] for r in table]
+    assert shown == sorted(shown, reverse=True)  # largest first
+    assert shown == pytest.approx(swings[:200], rel=1e-9)
+    line = next(r[0] for r in rows[header + 201:] if r[0])
+    words = line.split()
+    assert line.startswith("550 more rows, each with a swing of at most ")
+    assert line.endswith("; `sroi-excel fill --json` lists them all.")
+    most = float(words[words.index("most") + 1].rstrip(";"))
+    # the largest left out, rounded up to two significant digits: 0.000781... -> 0.00079
+    assert swings[200] == pytest.approx(0.05 * 245 / inputs)  # attribution or displacement
+    assert most == 0.00079 and most >= swings[200]
+    nl = sheet_rows(many_outcomes_model(), "nl")
+    assert any(str(r[0]).startswith("Nog 550 rijen, elk met een verschil van hoogstens "
+                                    "0,00079; `sroi-excel fill --json` geeft ze allemaal")
+               for r in nl)
+
+
+def test_a_long_switching_table_shows_the_200_most_fragile_and_says_what_is_left():
+    rows = sheet_rows(many_outcomes_model())
+    distances = sorted([10 / x for x in range(20, 251)] + [20 / x for x in range(20, 251)] * 2)
+    order = next(k for k, r in enumerate(rows) if str(r[0]).startswith("Sorted by how close"))
+    assert "the most fragile first" in rows[order][0]
+    assert rows[order][0].endswith("The first 200 of 750 are shown.")
+    header = order + 1
+    assert rows[header][3] == "Switching value (ratio 1)"
+    table = rows[header + 1:header + 201]
+    shown = [abs(r[3] - r[2]) for r in table]  # switching value - value, both fractions
+    assert shown == sorted(shown)  # the most fragile first
+    assert shown == pytest.approx(distances[:200], rel=1e-9)
+    line = rows[header + 201][0]
+    # 750 - 200 = 550 left out; 19 outcomes (q < 20) x 3 deductions have none; the closest
+    # left out is 10/110 or 20/220 = 9.0909 points, written rounded down: 9.09
+    assert distances[200] == pytest.approx(10 / 110)
+    assert line == ("550 more rows, each with its switching value at least 9.09 percentage "
+                    "points (or 9.09% of the value) away from the value; 57 of them without a "
+                    "switching value; `sroi-excel fill --json` lists them all.")
+    nl = sheet_rows(many_outcomes_model(), "nl")
+    assert any(str(r[0]).startswith("Nog 550 rijen; bij elk ligt het omslagpunt minstens 9,09 "
+                                    "procentpunt") for r in nl)
+    assert any(str(r[0]).startswith("Gesorteerd op hoe dicht het omslagpunt") for r in nl)
+
+
+def test_the_full_lists_stay_in_the_result_and_the_json():
+    u = uncertainty.analyse(many_outcomes_model())
+    assert len(u.sensitivity) == 750 and len(u.switching) == 750
+    data = u.to_dict()
+    assert len(data["sensitivity"]["items"]) == 750
+    assert len(data["switching_values"]["items"]) == 750
+
+
+@pytest.mark.parametrize("name", ["blended-care.xlsx", "debilt-maatjesproject.xlsx",
+                                  "youth-mentoring.xlsx"])
+def test_short_tables_keep_every_row_in_their_order(name):
+    from pathlib import Path
+
+    from sroi_excel.reader import read
+
+    path = Path(__file__).resolve().parent.parent / "examples" / name
+    m = read(path.read_bytes(), path.name).model
+    m = replace(m, settings=replace(m.settings, mc_draws=0))
+    u = uncertainty.analyse(m)
+    assert 0 < len(u.sensitivity) <= 200 and 0 < len(u.switching) <= 200
+    rows = sheet_rows(m, m.language)
+    labels = [str(r[0]) for r in rows]
+    # every switching value, in the result's order (assumptions, then outcome by outcome)
+    names = [s.name for s in u.switching if s.kind == "assumption"]
+    at = [labels.index(n, labels.index(names[0])) for n in names]
+    assert at == sorted(at)
+    text = " ".join(str(c) for r in rows for c in r)
+    for word in ("more rows", "Nog ", "Sorted by how close", "Gesorteerd op hoe dicht"):
+        assert word not in text
+
+
+def test_every_row_of_many_outcomes_by_hand():
+    # many_outcomes_model, every row: ratio = (V - change in one outcome's value) / I.
+    u = uncertainty.analyse(many_outcomes_model())
+    inputs = 0.5 * sum(range(1, 251)) - 10
+    ratio = (inputs + 10) / inputs
+    assert u.base_ratio == pytest.approx(ratio, rel=1e-12)
+    assert u.omitted == 0
+    for item in u.sensitivity:
+        q = int(item.name[1:])
+        if item.kind == "deadweight":  # 40% / 60%: the value moves by 0.1 q either way
+            lo, hi = 0.4, 0.6
+            r_lo, r_hi = ratio + 0.1 * q / inputs, ratio - 0.1 * q / inputs
+        else:  # 0% (as it is) / 10%: 0.5 q x 0.1 less value
+            lo, hi = 0.0, 0.1
+            r_lo, r_hi = ratio, ratio - 0.05 * q / inputs
+        assert (item.low, item.high) == (lo, hi)
+        assert item.ratio_low == pytest.approx(r_lo, rel=1e-12)
+        assert item.ratio_high == pytest.approx(r_hi, rel=1e-12)
+        assert item.swing == pytest.approx(abs(r_hi - r_lo), rel=1e-9)
+    assert [i.swing for i in u.sensitivity] == sorted((i.swing for i in u.sensitivity),
+                                                      reverse=True)
+    for s in u.switching:
+        q = int(s.name[1:])
+        root = 0.5 + 10 / q if s.kind == "deadweight" else 20 / q
+        if root <= 1:
+            assert s.ratio.value == pytest.approx(root, abs=1e-12)
+            assert s.ratio.method == "linear" and s.within_range is None
+        else:
+            assert s.ratio.value is None
+            shown = f"{root * 100:,.1f}%".replace(".0%", "%")  # 1,050% or 466.7%
+            assert s.ratio.reason.en == f"ratio 1 only at {shown}, outside 0% - 100%"
+    dw5 = switching(u, "deadweight", "o5")
+    assert dw5.ratio.reason == uncertainty.Text("ratio 1 pas bij 250%, buiten 0% - 100%",
+                                                "ratio 1 only at 250%, outside 0% - 100%")
+
+
+def test_items_made_in_bulk_equal_those_made_one_by_one():
+    from dataclasses import fields
+
+    from sroi_excel.schema import Text
+
+    made = [
+        (uncertainty._sensitivity_item("deadweight", "o", "A", 3, 0.2, 0.1, 0.3, 1.5, 1.2, 0.3),
+         uncertainty.SensitivityItem("deadweight", "o", "A", 3, 0.2, 0.1, 0.3, 1.5, 1.2, 0.3)),
+        (uncertainty._solution(0.5, None, "linear"), uncertainty.Solution(0.5, None, "linear")),
+        (uncertainty._text("a", "b"), Text("a", "b")),
+        (uncertainty._switching_value("dropoff", "o", "A", 3, 0.2, None, None, True,
+                                      uncertainty.Solution(None), None),
+         uncertainty.SwitchingValue("dropoff", "o", "A", 3, 0.2, None, None, True,
+                                    uncertainty.Solution(None), None)),
+    ]
+    for quick, slow in made:
+        assert type(quick) is type(slow) and quick == slow and hash(quick) == hash(slow)
+        assert list(vars(quick)) == [f.name for f in fields(slow)] == list(vars(slow))
+        assert repr(quick) == repr(slow)
