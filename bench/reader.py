@@ -32,9 +32,10 @@ print(min(times), reading.fingerprint)
 
 
 def child(tree: Path, *args: str) -> subprocess.CompletedProcess:
+    # Run in the tree itself: "python -c" puts the working folder first on sys.path.
     env = dict(os.environ, PYTHONPATH=str(tree))
-    return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True,
-                          check=True, timeout=600)
+    return subprocess.run([sys.executable, *args], env=env, cwd=tree, capture_output=True,
+                          text=True, check=True, timeout=600)
 
 
 def import_seconds(tree: Path) -> float:

@@ -59,6 +59,7 @@ class DataTableFormula:
 
 
 def _local(tag: str) -> str:
+    """A tag without its namespace: openpyxl matches most elements by local name only."""
     return tag.rsplit("}", 1)[-1]
 
 
@@ -211,6 +212,7 @@ class Workbook:
 
 
 def _child_sheet(el: Element) -> tuple[str, str | None]:
+    """(title, relationship id) of a <sheet>, refused where openpyxl refused it."""
     name = el.get("name")
     if name is None:
         raise TypeError("<class 'openpyxl.packaging.workbook.ChildSheet'>.name should be "
@@ -245,7 +247,7 @@ def _relationships(book: Workbook, source: str) -> dict[str, tuple[str, str]]:
 
 
 class _Stop(Exception):
-    pass
+    """Raised from an expat handler to stop parsing where openpyxl stopped."""
 
 
 def _check_dimension(data: bytes) -> None:
@@ -429,6 +431,7 @@ class _Sheet:
         self.row = 0
 
     def row_number(self, r: str | None) -> int:
+        """The number of a <row>: its r (openpyxl accepts "7.0"), else one past the last."""
         if r is None:
             self.row += 1
         else:
@@ -442,6 +445,7 @@ class _Sheet:
         return self.row
 
     def number(self, text: str, style) -> object:
+        """A number cell: int unless written with a point or exponent; a date if styled so."""
         value = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
         if style in self.dates:
             try:
@@ -463,6 +467,7 @@ class _Sheet:
         return text  # str, e (an error such as #REF!) and anything unknown: the text
 
     def formula(self, f: Element, coordinate: str | None) -> object:
+        """A cell's formula as "=..." text; array and data-table formulas as their objects."""
         text = "=" if f.text is None else "=" + f.text
         kind = f.get("t")
         if kind == "array":
@@ -480,7 +485,7 @@ class _Sheet:
 
 
 def _row_elements(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
-    """(row number, [(column, value)]) of every <row> element, parsed as openpyxl parses it.
+    """(row number, values) of every <row> element, parsed as openpyxl parses it.
 
     The fast reading covers the XML that Excel, LibreOffice, openpyxl and xlsxwriter write;
     on anything else (or damage, or a value openpyxl would choke on) it hands over to the
@@ -500,7 +505,7 @@ def _row_elements(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
 
 
 def _slow_rows(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
-    """Every <row> through ElementTree, exactly as openpyxl's WorkSheetParser reads it."""
+    """Every <row> through ElementTree, as openpyxl's WorkSheetParser reads it (same errors)."""
     sheet = _Sheet(book)
     parser = XMLPullParser(events=("end",))
     view = memoryview(data)
@@ -524,6 +529,8 @@ def _row_values(cells: list[tuple[int, object]]) -> list:
 
 
 def _rows_of(parser: XMLPullParser, sheet: _Sheet) -> Iterator[tuple[int, list]]:
+    """The rows among the elements the parser has finished (openpyxl's parse_row and
+    parse_cell: every child of a row counts as a cell)."""
     for _, el in parser.read_events():
         if el.tag == _ROW:
             r = sheet.row_number(el.get("r"))
@@ -600,6 +607,9 @@ _UTF8_DECL = re.compile(rb"""\A\s+version\s*=\s*["']1\.0["']"""
                         rb"""(?:\s+encoding\s*=\s*["']utf-8["'])?"""
                         rb"""(?:\s+standalone\s*=\s*["'](?:yes|no)["'])?\s*\Z""", re.I)
 _DEFAULT_NS = re.compile(rb"\sxmlns\s*=")
+# A namespace spelled with a character reference could bind a prefix to the main namespace
+# unseen by the byte counts below.
+_NS_WITH_REFERENCE = re.compile(rb"""\sxmlns(?::[^\s=]+)?\s*=\s*(?:"[^"&]*&|'[^'&]*&)""")
 _ROW_TAG = re.compile(rb"<row[\s/>]")
 _SHEET_DATA_OPEN = re.compile(rb"<sheetData\s*+(?P<empty>/?)>")
 _FEED = 1 << 20  # bytes given to expat at a time
@@ -607,6 +617,7 @@ _PIECE_SIZE = 1 << 18  # bytes of rows taken apart at a time
 
 
 def _entity(m: re.Match) -> str:
+    """The character an entity or character reference stands for."""
     named, decimal, hexadecimal = m.groups()
     if named:
         return _NAMED[named]
@@ -640,7 +651,8 @@ def _sheet_data(data: bytes) -> tuple[int, int]:
     main = MAIN.encode()
     if (root is None or (root["decl"] is not None and not _UTF8_DECL.match(root["decl"]))
             or b"<!" in data or data.count(b"<?") != (root["decl"] is not None)
-            or data.count(main) != 1 or data.count(b"<sheetData") != 1):
+            or data.count(main) != 1 or data.count(b"<sheetData") != 1
+            or _NS_WITH_REFERENCE.search(data)):
         raise _Unsupported
     attributes = _attributes(root["attrs"])
     opening = _SHEET_DATA_OPEN.search(data, root.end())
@@ -659,6 +671,7 @@ def _sheet_data(data: bytes) -> tuple[int, int]:
 
 
 def _fast_rows(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
+    """(row number, values) of every row, or _Unsupported where the slow parse must decide."""
     start, end = _sheet_data(data)
     sheet = _Sheet(book)
     strings, dates, columns = sheet.strings, sheet.dates, _COLUMNS
@@ -779,6 +792,7 @@ _COLUMNS: dict[bytes, int] = {}
 
 
 def _column(letters: bytes) -> int:
+    """A column's number from its letters, remembered: a sheet uses few columns, often."""
     index = _COLUMNS[letters] = column_index(letters.decode())
     return index
 
