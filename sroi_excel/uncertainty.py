@@ -838,7 +838,7 @@ def _engine_figures(model: Model, name: str | None, chosen: str) -> ScenarioFigu
     r = compute(model, chosen)
     h = r.headline
     rows = tuple((rec.stakeholder, float(rec.inputs), float(rec.value))
-                 for rec in r.stakeholders.itertuples(index=False))
+                 for rec in r.tables["stakeholders"].records())
     return ScenarioFigures(name, h.ratio, h.net_ratio, h.pv_value, h.pv_inputs, h.npv, rows)
 
 
