@@ -545,7 +545,12 @@ def _q(text: str) -> str:
 
 
 def _link(cell: Cell) -> str:
-    return f"={quote_sheetname(cell.sheet)}!{cell.ref}"
+    return f"={_quoted(cell.sheet)}!{cell.ref}"
+
+
+@functools.lru_cache(maxsize=64)
+def _quoted(sheet: str) -> str:
+    return quote_sheetname(sheet)  # once per sheet, not once per linked cell
 
 
 def _is_blank(value) -> bool:
@@ -999,6 +1004,8 @@ def _lines(text: str, width: float, small: bool = False) -> int:
     Calibri uses DejaVu Sans), so that wrapped text is never cut off.
     """
     chars = max(width, 1) / WIDE_FONT * (11 / 9 if small else 1)
+    if len(text) <= chars:
+        return 1  # fits as a whole (most table cells): no need to count word by word
     lines, used = 1, 0.0
     for word in text.split():
         if used and used + 1 + len(word) > chars:
