@@ -1961,11 +1961,6 @@ def _first_value(an: _Analysis, o: Outcome, key: str) -> float | None:
     return float(an.ev.value(getattr(o, key), an.base_years[year]))
 
 
-def _outcome_no(an: _Analysis, i: int) -> int:
-    """The outcome's number as on the results sheets (its position among all outcomes)."""
-    return an.outcome_no[i]
-
-
 # --------------------------------------------------------------------------------------------
 # Monte Carlo
 # --------------------------------------------------------------------------------------------
