@@ -1321,16 +1321,13 @@ def _first_values(an: _Analysis) -> dict[str, list[float | None]]:
 
 
 def _find_first_values(an: _Analysis) -> dict[str, list[float | None]]:
-    found: dict[str, list[float | None]] = {key: [] for key in DEDUCTIONS}
-    for i, o in enumerate(an.ev.monetised):
-        inside = 1 <= o.first_year <= an.ev.horizon
-        for key in DEDUCTIONS:
-            if not inside:
-                found[key].append(None)
-            elif an.quick[i]:
-                found[key].append(float(an.field[key][i]))
-            else:
-                found[key].append(_first_value(an, o, key))
+    horizon = an.ev.horizon
+    inside = [1 <= o.first_year <= horizon for o in an.ev.monetised]
+    found: dict[str, list[float | None]] = {}
+    for key in DEDUCTIONS:
+        column = an.field[key].tolist()  # the fields where they are the same every year
+        found[key] = [(column[i] if quick else _first_value(an, o, key)) if inside[i] else None
+                      for i, (o, quick) in enumerate(zip(an.ev.monetised, an.quick, strict=True))]
     return found
 
 
@@ -1406,29 +1403,32 @@ def one_at_a_time(an: _Analysis, step: float) -> tuple[list[SensitivityItem], in
     count = len(items)
     slot_of = listed.tolist()
     numbers = an.outcome_no
+    names = [o.name for o in monetised]
+    owners = [o.stakeholder for o in monetised]
+    bases = [first[key] for key in DEDUCTIONS]
+    isfinite = math.isfinite
     for n in order.tolist():
         if n < count:
             ranked.append(items[n])
             continue
         slot = slot_of[n - count]
-        i, k = divmod(slot, 4)
-        key = DEDUCTIONS[k]
-        o = monetised[i]
-        base = first[key][i]
-        if slot in errors:
-            ranked.append(SensitivityItem(key, o.name, o.stakeholder, numbers[i], base,
+        i, k = slot >> 2, slot & 3  # outcome, deduction
+        base = bases[k][i]
+        if errors and slot in errors:
+            ranked.append(SensitivityItem(DEDUCTIONS[k], names[i], owners[i], numbers[i], base,
                                           error=errors[slot]))
             continue
         low = high = None
         if base is not None:
-            if base not in steps:
-                steps[base] = (round(min(max(base - step, 0.0), 1.0), 12),
-                              round(min(max(base + step, 0.0), 1.0), 12))
-            low, high = steps[base]
+            bounds = steps.get(base)
+            if bounds is None:
+                bounds = steps[base] = (round(min(max(base - step, 0.0), 1.0), 12),
+                                        round(min(max(base + step, 0.0), 1.0), 12))
+            low, high = bounds
         r_low, r_high = lows[slot], highs[slot]
         ranked.append(_sensitivity_item(
-            key, o.name, o.stakeholder, numbers[i], base, low, high,
-            r_low if math.isfinite(r_low) else None, r_high if math.isfinite(r_high) else None,
+            DEDUCTIONS[k], names[i], owners[i], numbers[i], base, low, high,
+            r_low if isfinite(r_low) else None, r_high if isfinite(r_high) else None,
             swings[slot]))
     return ranked, omitted
 
@@ -1959,11 +1959,6 @@ def _first_value(an: _Analysis, o: Outcome, key: str) -> float | None:
     if not 1 <= year <= an.ev.horizon:
         return None
     return float(an.ev.value(getattr(o, key), an.base_years[year]))
-
-
-def _outcome_no(an: _Analysis, i: int) -> int:
-    """The outcome's number as on the results sheets (its position among all outcomes)."""
-    return an.outcome_no[i]
 
 
 # --------------------------------------------------------------------------------------------
