@@ -1156,6 +1156,7 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
     # per cell was most of the fill time. A sheet with more cells beside the table (the
     # per-year matrix) is written cell by cell: a block owns its rows whole.
     xf = _Xf(fmt)
+    attr = xlsx.StyleAttributes(xf)
     # Per column: key, style, letter, where the value is in a row, and whether it wraps.
     plan = [(k, columns[k][1], xl_col_to_name(c), frame.columns.index(k)) for c, k in
             enumerate(keys)]
@@ -1169,9 +1170,21 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
         height = 14.5 * min(lines, MAX_LINES) + 1 if lines > 1 else None
         if block:
             number = str(r + 1)
-            rows.append(xlsx.row_xml(r, "".join(
-                _cell_xml(letter + number, style, k, rec[at], made.get(k), lang, xf)
-                for k, style, letter, at in plan), height))
+            cells = []
+            for k, style, letter, at in plan:
+                out = made.get(k)
+                if (out is not None and out.formula and type(out.value) is float
+                        and out.value == out.value):
+                    # The common cell, a formula with a number cached, written in line: this
+                    # loop runs for every cell of the largest tables.
+                    text = out.formula[1:]
+                    if '"' in text or "&" in text or "<" in text or ">" in text:
+                        text = xlsx.escape(text)
+                    cells.append(f'<c r="{letter}{number}"{attr[style]}><f>{text}</f>'
+                                 f"<v>{out.value!r}</v></c>")
+                else:
+                    cells.append(_cell_xml(letter + number, style, k, rec[at], out, lang, xf))
+            rows.append(xlsx.row_xml(r, "".join(cells), height))
             continue
         if height:
             ws.set_row(r, height)

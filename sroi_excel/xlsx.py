@@ -93,6 +93,24 @@ ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 
+def escape(text: str) -> str:
+    """Text as XML character data or attribute value (quotes too, see below)."""
+    return _escape(text)
+
+
+class StyleAttributes(dict):
+    """Style name -> the cell's ` s="N"` attribute ("" for the default style), from a
+    mapping of style names to xf indices that assigns them on first use."""
+
+    def __init__(self, xf) -> None:
+        super().__init__()
+        self.xf = xf
+
+    def __missing__(self, name: str) -> str:
+        self[name] = attribute = _style(self.xf[name])
+        return attribute
+
+
 def _escape(text: str) -> str:
     # Quotes too: see ResultSheet._escape_data.
     if "&" in text or "<" in text or ">" in text or '"' in text:
