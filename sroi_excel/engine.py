@@ -163,21 +163,16 @@ def _expand(cohorts: Rows, factors: list[float]) -> Rows:
         columns.append("price_note")
     rows = []
     for rec, row in zip(cohorts.records(), cohorts.rows, strict=True):
-        last = len(factors) - 1
         priced = tuple(row[i] for i in prices_at)
-        for t in range(rec.occurs_from, rec.occurs_to + 1):
-            for age in range(rec.duration):
-                year = t + age
-                if year > last:
-                    break
-                persistence = (1 - rec.dropoff) ** age
-                value = rec.impact * persistence
-                rows.append([rec.outcome_no, rec.stakeholder, rec.outcome, t, year, age,
-                             rec.quantity, *priced, rec.proxy, rec.gross, rec.deadweight,
-                             rec.displacement, rec.attribution, rec.claim, rec.impact,
-                             rec.dropoff, persistence, value, factors[year],
-                             value * factors[year]]
-                            + ([row[note_at]] if note_at is not None else []))
+        for t, age, year in cohort_years(rec.occurs_from, rec.occurs_to, rec.duration,
+                                         len(factors) - 1):
+            persistence = (1 - rec.dropoff) ** age
+            value = rec.impact * persistence
+            rows.append([rec.outcome_no, rec.stakeholder, rec.outcome, t, year, age,
+                         rec.quantity, *priced, rec.proxy, rec.gross, rec.deadweight,
+                         rec.displacement, rec.attribution, rec.claim, rec.impact,
+                         rec.dropoff, persistence, value, factors[year], value * factors[year]]
+                        + ([row[note_at]] if note_at is not None else []))
     return Rows(columns, [tuple(r) for r in rows])
 
 
@@ -384,23 +379,19 @@ def compute(model: Model, scenario: str | None = None) -> Results:
             # Totals summed cohort by cohort, year by year: the order the uncertainty
             # evaluator follows, so both agree to the last bit.
             row_value = row_pv = 0.0
-            for t in range(first, last + 1):
-                for age in range(o.duration):
-                    year = t + age
-                    if year > last_year:
-                        break
-                    value = impact * (1 - do) ** age
-                    pv = value * df_value[year]
-                    value_by_year[year] += value
-                    impact_total += value
-                    pv_total += pv
-                    row_value += value
-                    row_pv += pv
+            for _, age, year in cohort_years(first, last, o.duration, last_year):
+                value = impact * (1 - do) ** age
+                pv = value * df_value[year]
+                value_by_year[year] += value
+                impact_total += value
+                pv_total += pv
+                row_value += value
+                row_pv += pv
             # The value each year as the trail's formula computes it.
             counted = [0.0] * (last_year + 1)
             for year in range(first, min(last + o.duration - 1, last_year) + 1):
-                ages = range(max(0, year - last), min(year - first, o.duration - 1) + 1)
-                counted[year] = impact * sum((1 - do) ** age for age in ages)
+                counted[year] = impact * sum(
+                    (1 - do) ** age for age in counted_ages(first, last, o.duration, year))
             cohort_rows.append((
                 number, o.stakeholder, o.name, first, last, quantity, proxy, gross, dw, dp, at,
                 claim, impact, do, o.duration, tuple(counted), row_value, row_pv))
@@ -502,6 +493,21 @@ def compute(model: Model, scenario: str | None = None) -> Results:
     }
     return Results(model=model, scenario=chosen or None, headline=headline, tables=tables,
                    warnings=tuple(warnings))
+
+
+def cohort_years(first: int, last: int, duration: int,
+                 last_year: int) -> Iterator[tuple[int, int, int]]:
+    """(year of occurrence, age, year counted) for the cohorts of a run that occur in years
+    first..last, cohort by cohort: the order the totals are summed in."""
+    for t in range(first, last + 1):
+        for age in range(min(duration, last_year - t + 1)):
+            yield t, age, t + age
+
+
+def counted_ages(first: int, last: int, duration: int, year: int) -> range:
+    """The ages of a run's cohorts (occurring first..last) still counting in ``year``,
+    youngest first; empty when none does."""
+    return range(max(0, year - last), min(year - first, duration - 1) + 1)
 
 
 def assumption_values(model: Model, overrides: dict[str, Amount],

@@ -28,7 +28,14 @@ from typing import Any, NamedTuple
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
 from . import __version__, charts, render_uncertainty, schema, xlsx
-from .engine import AssumptionValues, Results, Rows, evaluate_amount, scenario_overrides
+from .engine import (
+    AssumptionValues,
+    Results,
+    Rows,
+    counted_ages,
+    evaluate_amount,
+    scenario_overrides,
+)
 from .exceptions import Problem
 from .links import Linker, Reason, Source
 from .model import Cell
@@ -382,8 +389,8 @@ def _frames(results: Results, lang: str) -> tuple[dict[str, Rows], dict]:
         trail_sources.append(found)
         values = row[at]
         kept = [row[i] for i in keep]
-        ends = rec.occurs_to + rec.duration - 1  # the last year the run's value counts
-        rows.append((*kept[:split], *(values[t] if rec.occurs_from <= t <= ends else None
+        rows.append((*kept[:split], *(values[t] if counted_ages(rec.occurs_from, rec.occurs_to,
+                                                                 rec.duration, t) else None
                                       for t in range(1, last_year + 1)),
                      *kept[split:], _reasons_text(found.values(), lang)))
     trail = Rows(columns, rows)
@@ -1263,9 +1270,7 @@ def _spec(style_name: str, key: str, value, out: Out | None,
 
 def _cell_xml(ref: str, style_name: str, key: str, value, out: Out | None, lang: str,
               xf: _Xf) -> str:
-    """One table cell as XML: :func:`_spec` written out, with the common case first."""
-    if out is not None and out.formula and type(out.value) is float and out.value == out.value:
-        return xlsx.formula_cell(ref, xf[style_name], out.formula[1:], out.value)
+    """One table cell as XML: :func:`_spec` written out."""
     kind, style, value, formula = _spec(style_name, key, value, out, lang)
     if kind == "formula":
         return xlsx.formula_cell(ref, xf[style], formula, value)
@@ -1565,7 +1570,7 @@ def write_trail(ctx: Context) -> None:
         first, last = rec.occurs_from, rec.occurs_to
         for key in years:
             year = int(key.removeprefix(YEAR_KEY))
-            ages = range(max(0, year - last), min(year - first, rec.duration - 1) + 1)
+            ages = counted_ages(first, last, rec.duration, year)
             if ages:
                 # The cohorts of this row still counting in this year, youngest first.
                 terms = "+".join("1" if a == 0 else f"(1-{dropoff})" if a == 1

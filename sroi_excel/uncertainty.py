@@ -498,14 +498,17 @@ class _Evaluator:
             self._weights[key] = found
         return found
 
+    def input_amount(self, item, values: _Values) -> Value:
+        """What an input puts in, in one year: hours x rate, or the amount."""
+        if item.kind == "hours":
+            return self.value(item.hours, values) * self.value(item.rate, values)
+        return self.value(item.amount, values)
+
     def input_pv(self, item, years: list[_Values]) -> Value:
         total: Value = 0.0
         for t in input_years(item, self.horizon):
             values = years[max(t, 0)]
-            if item.kind == "hours":
-                amount = self.value(item.hours, values) * self.value(item.rate, values)
-            else:
-                amount = self.value(item.amount, values)
+            amount = self.input_amount(item, values)
             pv = amount * self.df_inputs[t]
             total = _plus(total, pv)
         return total
@@ -625,10 +628,7 @@ class _Evaluator:
             terms = []
             for t in input_years(item, self.horizon):
                 values = years[max(t, 0)]
-                if item.kind == "hours":
-                    amount = self.value(item.hours, values) * self.value(item.rate, values)
-                else:
-                    amount = self.value(item.amount, values)
+                amount = self.input_amount(item, values)
                 finite = finite and math.isfinite(amount)
                 pv = amount * self.df_inputs[t]
                 inputs_by_year[t] += amount

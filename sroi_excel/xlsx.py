@@ -93,11 +93,6 @@ ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 
-def escape(text: str) -> str:
-    """Text as XML character data or attribute value (quotes too, see below)."""
-    return _escape(text)
-
-
 class StyleAttributes(dict):
     """Style name -> the cell's ` s="N"` attribute ("" for the default style), from a
     mapping of style names to xf indices that assigns them on first use."""
@@ -111,7 +106,8 @@ class StyleAttributes(dict):
         return attribute
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
+    """Text as XML character data or attribute value."""
     # Quotes too: see ResultSheet._escape_data.
     if "&" in text or "<" in text or ">" in text or '"' in text:
         text = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -137,17 +133,17 @@ def string_cell(ref: str, xf: int, text: str) -> str:
     if _CONTROL.search(text):
         text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{ref}"{_style(xf)} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
+    return f'<c r="{ref}"{_style(xf)} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
 def formula_cell(ref: str, xf: int, formula: str, cached: float | str) -> str:
     """A formula (without its '=') with its computed value cached, as Excel saves one."""
     if isinstance(cached, str):
         kind = ' t="e"' if cached in ERROR_VALUES else ' t="str"'
-        value = _escape(cached)
+        value = escape(cached)
     else:
         kind, value = "", repr(float(cached))
-    return f'<c r="{ref}"{_style(xf)}{kind}><f>{_escape(formula)}</f><v>{value}</v></c>'
+    return f'<c r="{ref}"{_style(xf)}{kind}><f>{escape(formula)}</f><v>{value}</v></c>'
 
 
 def row_xml(row: int, cells: str, height: float | None = None) -> str:
