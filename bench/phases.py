@@ -48,7 +48,7 @@ def main() -> None:
         timed("check", validate, reading.model)
         results = timed("engine", compute, reading.model)
         unsure = timed("uncertainty", uncertainty.analyse, reading.model)
-        rendered = timed("render", render.render_results, results, uncertainty=unsure)
+        rendered = timed("render", render.render_for_merge, results, uncertainty=unsure)
         timed("merge", packager.merge_result_sheets, data, rendered,
               properties={api.FINGERPRINT_PROPERTY: reading.fingerprint})
     print(f"{'imports':12} {import_seconds():7.3f} s")

@@ -6,7 +6,10 @@ Each function reads, computes and writes through the pipeline modules and raises
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,21 +150,36 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     snapshot = safefile.read_snapshot(source)
     # Refuse early (open in Excel, read-only) before spending time on the computation.
     safefile.check_writable(target, source=snapshot if _same(source, target) else None)
-    reading, problems = _analyse(snapshot.data, source.name, scenario)
-    if reading.model is None or any(p.severity == "error" for p in problems):
-        raise ValidationError(problems)
-    results = compute(reading.model, scenario)
-    problems += list(results.warnings)
-    unsure = _uncertainty(reading.model, scenario, draws, seed, progress, problems)
-    results = _with_warnings(results, problems)
-    rendered = render.render_results(results, uncertainty=unsure)
-    merged = packager.merge_result_sheets(
-        snapshot.data, rendered, name=source.name,
-        properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__})
+    with _no_cycle_collection():
+        reading, problems = _analyse(snapshot.data, source.name, scenario)
+        if reading.model is None or any(p.severity == "error" for p in problems):
+            raise ValidationError(problems)
+        results = compute(reading.model, scenario)
+        problems += list(results.warnings)
+        unsure = _uncertainty(reading.model, scenario, draws, seed, progress, problems)
+        results = _with_warnings(results, problems)
+        rendered = render.render_for_merge(results, uncertainty=unsure)
+        merged = packager.merge_result_sheets(
+            snapshot.data, rendered, name=source.name,
+            properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__})
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)
     return Report(source, tuple(problems), results, output=target, backup=kept,
                   sheets=tuple(render.sheet_names(results.model.language)), uncertainty=unsure)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused: a fill builds millions of objects that live until it
+    ends, and the collector's passes over them took ~12% of a 10,000-outcome fill while
+    freeing nothing before the end. The previous setting is restored after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)

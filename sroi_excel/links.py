@@ -48,6 +48,8 @@ class Linker:
 
     def names(self, node: formula.Node) -> frozenset[str]:
         """Assumption names (folded) the formula depends on, through the assumptions' cells."""
+        if type(node) is formula.Number:  # most amounts: no walk needed
+            return frozenset()
         found: set[str] = set()
         for ref in formula.references(node):
             if isinstance(ref, formula.Name):

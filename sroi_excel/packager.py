@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count
 from urllib.parse import unquote
@@ -26,6 +26,7 @@ from sroi_excel.exceptions import FileFormatError, WorkbookError
 from sroi_excel.opc import (
     CONTENT_TYPES,
     WORKBOOK,
+    Streamed,
     parse_xml,
     read_package,
     rels_path,
@@ -93,9 +94,21 @@ def sheet_names(parts: dict[str, bytes]) -> list[str]:
     return names
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """Result sheets to merge: an xlsx package whose sheet data may hold markers
+    (``<!--rows KEY-->``) for rows made only while the merged workbook is zipped, when the
+    final style numbers are known. ``late_rows[KEY](xf_map)`` yields those rows as XML text
+    with each of the package's style indices ``i`` written as ``xf_map[i]``."""
+
+    package: bytes
+    late_rows: Mapping[str, Callable[[Sequence[int]], Iterable[str]]] = field(
+        default_factory=dict)
+
+
 def merge_result_sheets(
     package: bytes,
-    rendered: bytes,
+    rendered: bytes | Rendered,
     *,
     properties: dict[str, str] | None = None,
     name: str = "workbook",
@@ -103,7 +116,8 @@ def merge_result_sheets(
 ) -> bytes:
     """Return ``package`` with its previous result sheets replaced by those of ``rendered``.
 
-    ``rendered`` is an xlsxwriter workbook whose every sheet is a result sheet. Sheets listed
+    ``rendered`` is an xlsxwriter workbook whose every sheet is a result sheet (or a
+    :class:`Rendered` one, whose rows are made as the result is written). Sheets listed
     in the package's ``RESULT_PROPERTY`` are removed first; a user sheet with a result
     sheet's name is refused with :class:`WorkbookError`. ``properties`` are stored as custom
     document properties next to ``RESULT_PROPERTY``. ``recalculate`` asks Excel to recompute
@@ -114,9 +128,11 @@ def merge_result_sheets(
     for reserved in (RESULT_PROPERTY, RESULT_NAMES_PROPERTY):
         if reserved in extra:
             raise ValueError(f"the custom property {reserved!r} is reserved for the merge")
+    if isinstance(rendered, bytes):
+        rendered = Rendered(rendered)
     user = read_package(package, name)
-    ours = read_package(rendered, "the rendered result workbook")
-    return write_package(_Merge(user, ours, extra, name, recalculate).run())
+    ours = read_package(rendered.package, "the rendered result workbook")
+    return write_package(_Merge(user, ours, extra, name, recalculate, rendered.late_rows).run())
 
 
 # --------------------------------------------------------------------------------------
@@ -637,15 +653,17 @@ class _Sheet:
 
 class _Merge:
     def __init__(self, user: dict[str, bytes], ours: dict[str, bytes],
-                 properties: dict[str, str], name: str, recalculate: bool = False):
+                 properties: dict[str, str], name: str, recalculate: bool = False,
+                 late_rows: Mapping[str, Callable[[Sequence[int]], Iterable[str]]] | None = None):
         self.recalculate = recalculate
+        self.late_rows = late_rows or {}
         self.user = user
         self.ours = ours
         self.properties = properties
         self.name = name
         self.docs: dict[str, _Doc] = {}
         self.lookup = {part.casefold(): part for part in user}
-        self.new_parts: dict[str, bytes] = {}
+        self.new_parts: dict[str, bytes | Streamed] = {}
         self.created: dict[str, bytes] = {}  # user-side parts that did not exist before
         self.ct_additions: list[tuple[str, str, str | None]] = []  # part, type, our default
 
@@ -907,7 +925,7 @@ class _Merge:
             raise ValueError(f"the rendered part {ours} has no content type")
 
     def _rewrite(self, part: str, sheet: _Sheet, position: int, xf_map: list[int],
-                 dxf_map: list[int]) -> bytes:
+                 dxf_map: list[int]) -> bytes | Streamed:
         data = self.ours[part]
         if part == sheet.part:
             return self._rewrite_sheet(part, data, sheet.kind == REL_WORKSHEET,
@@ -919,17 +937,17 @@ class _Merge:
         return data
 
     def _rewrite_sheet(self, part: str, data: bytes, worksheet: bool, selected: bool,
-                       xf_map: list[int], dxf_map: list[int]) -> bytes:
+                       xf_map: list[int], dxf_map: list[int]) -> bytes | Streamed:
         # The cell data of our own (xlsxwriter) sheets can hold millions of cells; a tree walk
         # over them dominated fill time, so cells and rows are restyled with one regex pass
         # and the tree walk sees only the small rest of the sheet.
-        body = b""
+        body = ""
         if worksheet:
             start = data.find(b"<sheetData>")
             end = data.find(b"</sheetData>")
             if start != -1 and end != -1:
                 body = _restyle_cells(data[start + 11:end].decode("utf-8"), xf_map,
-                                      self.shared, part).encode("utf-8")
+                                      self.shared, part)
                 data = data[:start] + b"<sheetData/>" + data[end + 12:]
         doc = _Doc(part, data)
 
@@ -979,9 +997,23 @@ class _Merge:
         if doc.root.prefix and self.shared:
             raise ValueError("the rendered sheets use a namespace prefix")
         result = doc.result()
-        if body:
-            result = result.replace(b"<sheetData/>", b"<sheetData>" + body + b"</sheetData>", 1)
-        return result
+        if not body:
+            return result
+        head, tail = result.split(b"<sheetData/>", 1)
+        pieces: list[bytes | Iterable[str]] = [head + b"<sheetData>"]
+        # Text and markers alternate: the markers' keys are at the odd positions.
+        for i, text in enumerate(_LATE_ROWS.split(body)):
+            if i % 2 == 0:
+                pieces.append(text.encode("utf-8"))
+            elif text not in self.late_rows:
+                raise ValueError(f"the rendered sheet {part} leaves rows {text} to be made, "
+                                 "but nothing makes them")
+            else:
+                pieces.append(self.late_rows[text](xf_map))
+        pieces.append(b"</sheetData>" + tail)
+        if len(pieces) == 3:  # no rows left to make
+            return b"".join(pieces)
+        return Streamed(pieces)
 
     def _vml_offset(self) -> int:
         """How many id blocks to move our VML shapes up, so they do not reuse user ids."""
@@ -1355,6 +1387,14 @@ class _Merge:
         out.update(self.new_parts)
         return out
 
+
+_LATE_ROWS = re.compile(r"<!--rows ([0-9]+)-->")
+
+
+def late_marker(key: str) -> str:
+    """Where rows of :attr:`Rendered.late_rows` go in a sheet's data (user text, escaped,
+    cannot hold ``<!--``)."""
+    return f"<!--rows {key}-->"
 
 _SHARED_CELL = re.compile(r'<c\b([^>]*?) t="s"([^>]*)><v>([0-9]+)</v></c>')
 

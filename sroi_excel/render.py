@@ -20,8 +20,9 @@ import functools
 import io
 import math
 import os
+import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -39,6 +40,7 @@ from .engine import (
 from .exceptions import Problem
 from .links import Linker, Reason, Source
 from .model import Cell
+from .packager import Rendered
 from .schema import RESULT_COLUMNS, RESULT_SHEETS, STYLES, Text
 
 T = Text  # short alias for the many labels below
@@ -181,18 +183,31 @@ def render_results(results: Results, lang: str | None = None,
 
     ``uncertainty`` (uncertainty.analyse) fills the sensitivity and Monte Carlo sheets.
     """
+    return _render(results, lang, today, uncertainty, late=False).package
+
+
+def render_for_merge(results: Results, lang: str | None = None,
+                     today: dt.date | None = None, uncertainty=None) -> Rendered:
+    """The result sheets for :func:`packager.merge_result_sheets`: as :func:`render_results`,
+    with the large tables' rows made only while the merged workbook is written."""
+    return _render(results, lang, today, uncertainty, late=True)
+
+
+def _render(results: Results, lang: str | None, today: dt.date | None, uncertainty,
+            late: bool) -> Rendered:
     lang = lang or results.model.language
     today = today or _today()
     out = io.BytesIO()
     book = xlsx.ResultBook(out, {"in_memory": True, "strings_to_formulas": False,
-                                     "strings_to_urls": False, "strings_to_numbers": False})
+                                 "strings_to_urls": False, "strings_to_numbers": False},
+                           late=late)
     book.set_properties({"created": dt.datetime(today.year, today.month, today.day)})
     ctx = Context.create(book, results, lang, today)
     for write in writers():
         write(ctx)
     render_uncertainty.write_sheets(book, ctx.fmt, results, uncertainty, lang, today)
     book.close()
-    return charts.straighten(out.getvalue())
+    return Rendered(charts.straighten(out.getvalue()), book.late_rows)
 
 
 def writers() -> list[Callable[[Context], None]]:
@@ -1004,13 +1019,18 @@ def _span_chars(c1: int, c2: int) -> float:
     return sum(RESULTS_WIDTHS[c1:c2 + 1])
 
 
+def _fits(width: float, small: bool = False) -> float:
+    """The length of a text that fits on one line of a column ``width`` characters wide."""
+    return max(width, 1) / WIDE_FONT * (11 / 9 if small else 1)
+
+
 def _lines(text: str, width: float, small: bool = False) -> int:
     """Lines a wrapped text needs in a column ``width`` characters wide.
 
     Counted word by word with a margin for fonts wider than Calibri (LibreOffice without
     Calibri uses DejaVu Sans), so that wrapped text is never cut off.
     """
-    chars = max(width, 1) / WIDE_FONT * (11 / 9 if small else 1)
+    chars = _fits(width, small)
     if len(text) <= chars:
         return 1  # fits as a whole (most table cells): no need to count word by word
     lines, used = 1, 0.0
@@ -1159,46 +1179,76 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
     texts = [k for k in keys if columns[k][1] == "text"]
     ws.freeze_panes(row + 1, 0)
     ws.repeat_rows(row)
-    # Rows go in as ready XML: a trail can have millions of cells, and one xlsxwriter call
-    # per cell was most of the fill time. A sheet with more cells beside the table (the
-    # per-year matrix) is written cell by cell: a block owns its rows whole.
-    xf = _Xf(fmt)
-    attr = xlsx.StyleAttributes(xf)
-    # Per column: key, style, letter, where the value is in a row, and whether it wraps.
-    plan = [(k, columns[k][1], xl_col_to_name(c), frame.columns.index(k)) for c, k in
-            enumerate(keys)]
-    wrapped = [(frame.columns.index(k), widths[k] * WIDE_FONT - 1) for k in texts]
-    rows = []
-    for i, rec in enumerate(frame.records()):
-        made = make_row(i, rec)
-        r = table.row(i)
+    # Per column: key, style, letter, where the value is in a row, and whether a number in it
+    # is written as it is (see _spec).
+    plan = [(k, columns[k][1], xl_col_to_name(c), frame.columns.index(k),
+             columns[k][1] not in ("yesno", "text")) for c, k in enumerate(keys)]
+    # Per wrapped column: where, its width, and the length of a text that surely fits on a line.
+    wrapped = [(frame.columns.index(k), width, _fits(width))
+               for k, width in ((k, widths[k] * WIDE_FONT - 1) for k in texts)]
+
+    def height(rec) -> float | None:
         # Wrapped texts need a taller row; spreadsheet programs do not grow it on opening.
-        lines = max((_lines(str(rec[at] or ""), width) for at, width in wrapped), default=1)
-        height = 14.5 * min(lines, MAX_LINES) + 1 if lines > 1 else None
-        if block:
-            number = str(r + 1)
-            cells = []
-            for k, style, letter, at in plan:
-                out = made.get(k)
-                if (out is not None and out.formula and type(out.value) is float
-                        and out.value == out.value):
-                    # The common cell, a formula with a number cached, written in line: this
-                    # loop runs for every cell of the largest tables.
-                    text = out.formula[1:]
-                    if '"' in text or "&" in text or "<" in text or ">" in text:
-                        text = xlsx.escape(text)
-                    cells.append(f'<c r="{letter}{number}"{attr[style]}><f>{text}</f>'
-                                 f"<v>{out.value!r}</v></c>")
-                else:
-                    cells.append(_cell_xml(letter + number, style, k, rec[at], out, lang, xf))
-            rows.append(xlsx.row_xml(r, "".join(cells), height))
-            continue
-        if height:
-            ws.set_row(r, height)
-        for c, (k, style, _, at) in enumerate(plan):
-            _write_spec(ws, r, c, _spec(style, k, rec[at], made.get(k), lang), fmt)
-    if rows:
-        ws.write_block(table.row(0), table.row(table.n - 1), len(keys) - 1, "".join(rows))
+        lines = 1
+        for at, width, fits in wrapped:
+            text = rec[at]
+            if text and len(text := str(text)) > fits:
+                lines = max(lines, _lines(text, width))
+        return 14.5 * min(lines, MAX_LINES) + 1 if lines > 1 else None
+
+    if block:
+        # Rows go in as ready XML, made only when the workbook is written: a trail can have
+        # hundreds of thousands of cells, and one xlsxwriter call per cell was most of the fill
+        # time. A sheet with more cells beside the table (the per-year matrix) is written cell
+        # by cell: a block owns its rows whole.
+        def rows(attr: xlsx.Styles) -> Iterator[str]:
+            # The common cells are written in line (this loop runs for every cell of the
+            # largest tables); every other cell as _spec says.
+            columns = [(k, style, letter, f'<c r="{letter}', attr[style], at, plain)
+                       for k, style, letter, at, plain in plan]
+            for i, rec in enumerate(frame.records()):
+                made = make_row(i, rec)
+                number = str(table.row(i) + 1)
+                cells = []
+                for k, style, letter, start, styled, at, plain in columns:
+                    out = made.get(k)
+                    if out is None:
+                        value = rec[at]
+                        kind = type(value)
+                        if plain and (kind is float and value == value or kind is int):
+                            cells.append(f'{start}{number}"{styled}><v>{float(value):.16G}</v>'
+                                         "</c>")
+                            continue
+                        if kind is str and style == "text" and _PLAIN_TEXT(value):
+                            cells.append(f'{start}{number}"{attr[_text_style(k)]} '
+                                         f't="inlineStr"><is><t>{xlsx.escape(value)}</t></is>'
+                                         "</c>")
+                            continue
+                    else:
+                        value, text, _ = out
+                        if text and type(value) is float and value == value:
+                            text = text[1:]
+                            if '"' in text or "&" in text or "<" in text or ">" in text:
+                                text = xlsx.escape(text)
+                            cells.append(f'{start}{number}"{styled}><f>{text}</f>'
+                                         f"<v>{value!r}</v></c>")
+                            continue
+                    cells.append(_cell_xml(letter + number, style, k, rec[at], out, lang,
+                                           attr))
+                yield xlsx.row_xml(table.row(i), "".join(cells), height(rec))
+
+        styles = {*(style for _, style, _, _, _ in plan), "value_text", "wrap", "explanation"}
+        styles |= {f"frozen_{style}" for style in styles if f"frozen_{style}" in fmt}
+        ws.write_block(table.row(0), table.row(table.n - 1), len(keys) - 1,
+                       xlsx.Block(rows, {name: fmt[name] for name in sorted(styles)}))
+    else:
+        for i, rec in enumerate(frame.records()):
+            made = make_row(i, rec)
+            r = table.row(i)
+            if (h := height(rec)) is not None:
+                ws.set_row(r, h)
+            for c, (k, style, _, at, _) in enumerate(plan):
+                _write_spec(ws, r, c, _spec(style, k, rec[at], made.get(k), lang), fmt)
     row = table.total_row
     if totals and table.n:
         _label(ws, row, 0, TOTAL(lang), fmt["total_label"])
@@ -1220,7 +1270,8 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
 
 def _total(table: Rows, key: str) -> float:
     """The sum of a column, blanks counted as 0."""
-    return float(sum(v for v in table.column(key) if not _is_blank(v)))
+    # `v == v` is _is_blank for NaN, in line: totals run over every row of the largest tables.
+    return float(sum(v for v in table.column(key) if v is not None and v == v))
 
 
 def _width(table: Rows, key: str, header: str, style: str, wide: bool = False) -> float:
@@ -1236,16 +1287,13 @@ def _width(table: Rows, key: str, header: str, style: str, wide: bool = False) -
     return max(base, min(longest_word, 18))
 
 
-class _Xf(dict):
-    """Style name -> xlsxwriter xf index, assigned on first use as xlsxwriter would."""
+# Text that xlsx.string_cell would write as it is, but escaped: no control characters, no
+# leading or trailing space.
+_PLAIN_TEXT = re.compile(r"(?!\s)[^\x00-\x08\x0b-\x1f]*(?<!\s)\Z").match
 
-    def __init__(self, fmt: dict) -> None:
-        super().__init__()
-        self.fmt = fmt
 
-    def __missing__(self, name: str) -> int:
-        self[name] = index = self.fmt[name]._get_xf_index()
-        return index
+def _text_style(key: str) -> str:
+    return "explanation" if key == "explanation" else "wrap"
 
 
 def _spec(style_name: str, key: str, value, out: Out | None,
@@ -1263,22 +1311,23 @@ def _spec(style_name: str, key: str, value, out: Out | None,
         return "string", "wrap", (schema.YES if value else schema.NO)(lang), ""
     if style_name == "text" or isinstance(value, str):
         # User text is never a formula.
-        return "string", "explanation" if key == "explanation" else "wrap", str(value), ""
+        return "string", _text_style(key), str(value), ""
     frozen = out is not None and out.frozen
     return "number", f"frozen_{style_name}" if frozen else style_name, float(value), ""
 
 
 def _cell_xml(ref: str, style_name: str, key: str, value, out: Out | None, lang: str,
-              xf: _Xf) -> str:
+              attr: xlsx.Styles) -> str:
     """One table cell as XML: :func:`_spec` written out."""
     kind, style, value, formula = _spec(style_name, key, value, out, lang)
+    xf = attr.index(style)
     if kind == "formula":
-        return xlsx.formula_cell(ref, xf[style], formula, value)
+        return xlsx.formula_cell(ref, xf, formula, value)
     if kind == "number":
-        return xlsx.number_cell(ref, xf[style], value)
+        return xlsx.number_cell(ref, xf, value)
     if kind == "string":
-        return xlsx.string_cell(ref, xf[style], value)
-    return xlsx.blank_cell(ref, xf[style])
+        return xlsx.string_cell(ref, xf, value)
+    return xlsx.blank_cell(ref, xf)
 
 
 def _write_spec(ws, row: int, col: int, spec: tuple[str, str, Any, str], fmt: dict) -> None:
@@ -1351,19 +1400,21 @@ def write_outcomes(ctx: Context) -> None:
     for j, number in enumerate(ctx.frames["trail"].column("outcome_no")):
         rows_of.setdefault(int(number), []).append(j)
     total_pv = table.total("present_value", external=False)
+    col = table.letters
+    figures = ("quantity", "proxy", "deadweight", "attribution", "displacement", "dropoff")
+    # Formulas with "#" for the row number (no cell reference holds one).
+    claim = (f"=(1-{col['deadweight']}#)*(1-{col['displacement']}#)*(1-{col['attribution']}#)")
+    share = f"=IF({total_pv}=0,0,{col['present_value']}#/{total_pv})"
 
     def make(i, rec):
-        r = table.row(i) + 1
-        col = table.letters
+        r = str(table.row(i) + 1)
         out: dict[str, Out] = {}
         mine = rows_of.get(int(rec.outcome_no), [])
         if mine:
             a, z = mine[0], mine[-1] + 1
-            for key in ("quantity", "proxy", "deadweight", "attribution", "displacement",
-                        "dropoff"):
+            for key in figures:
                 out[key] = Out(getattr(rec, key), f"={trail.ref(key, a, external=True)}")
-            out["claim"] = Out(rec.claim, f"=(1-{col['deadweight']}{r})*(1-"
-                                          f"{col['displacement']}{r})*(1-{col['attribution']}{r})")
+            out["claim"] = Out(rec.claim, claim.replace("#", r))
             # Gross value of every year of occurrence: a trail row covers occurs_to -
             # occurs_from + 1 of them.
             out["gross"] = Out(rec.gross, f"=SUMPRODUCT({trail.span('gross', a, z)},"
@@ -1372,11 +1423,7 @@ def write_outcomes(ctx: Context) -> None:
             out["value"] = Out(rec.value, f"=SUM({trail.span('value', a, z)})")
             out["present_value"] = Out(rec.present_value,
                                        f"=SUM({trail.span('present_value', a, z)})")
-        else:
-            for key in ("gross", "value", "present_value"):
-                out[key] = Out(getattr(rec, key))
-        out["share"] = Out(rec.share, f"=IF({total_pv}=0,0,{col['present_value']}{r}/"
-                                      f"{total_pv})")
+        out["share"] = Out(rec.share, share.replace("#", r))
         return out
 
     _table_sheet(ctx, "outcomes", make,
@@ -1555,32 +1602,42 @@ def write_trail(ctx: Context) -> None:
     factor_row = table.header_row - 1
     factors = {k: xl_rowcol_to_cell(factor_row, table.col(k), True, False) for k in years}
 
-    def make(i, rec):
-        r = table.row(i) + 1
-        col = table.letters
-        found = sources[i]
-        out = {key: _linked(found[key], getattr(rec, key)) for key in found}
-        out.update({
-            "gross": Out(rec.gross, f"={col['quantity']}{r}*{col['proxy']}{r}"),
-            "claim": Out(rec.claim, f"=(1-{col['deadweight']}{r})*(1-{col['displacement']}{r})"
-                                    f"*(1-{col['attribution']}{r})"),
-            "impact": Out(rec.impact, f"={col['gross']}{r}*{col['claim']}{r}"),
-        })
-        impact, dropoff = f"{col['impact']}{r}", f"{col['dropoff']}{r}"
-        first, last = rec.occurs_from, rec.occurs_to
+    col = table.letters
+    # Every formula of a row, with "#" for its row number (no cell reference holds one): the
+    # year columns' formulas depend only on the row's run of years and duration.
+    row_formulas = [
+        ("gross", f"={col['quantity']}#*{col['proxy']}#"),
+        ("claim", f"=(1-{col['deadweight']}#)*(1-{col['displacement']}#)"
+                  f"*(1-{col['attribution']}#)"),
+        ("impact", f"={col['gross']}#*{col['claim']}#"),
+    ]
+    if years:
+        span = f"{col[years[0]]}#:{col[years[-1]]}#"
+        row_formulas += [("value", f"=SUM({span})"), ("present_value", f"=SUMPRODUCT("
+                         f"{span},{factors[years[0]]}:{factors[years[-1]]})")]
+    shapes: dict[tuple[int, int, int], list[tuple[str, str]]] = {}
+
+    def year_formulas(first: int, last: int, duration: int) -> list[tuple[str, str]]:
+        impact, dropoff = f"{col['impact']}#", f"{col['dropoff']}#"
+        found = []
         for key in years:
-            year = int(key.removeprefix(YEAR_KEY))
-            ages = counted_ages(first, last, rec.duration, year)
+            ages = counted_ages(first, last, duration, int(key.removeprefix(YEAR_KEY)))
             if ages:
                 # The cohorts of this row still counting in this year, youngest first.
                 terms = "+".join("1" if a == 0 else f"(1-{dropoff})" if a == 1
                                  else f"(1-{dropoff})^{a}" for a in ages)
-                text = f"={impact}" if terms == "1" else f"={impact}*({terms})"
-                out[key] = Out(getattr(rec, key), text)
-        span = f"{col[years[0]]}{r}:{col[years[-1]]}{r}"
-        out["value"] = Out(rec.value, f"=SUM({span})")
-        factor_span = f"{factors[years[0]]}:{factors[years[-1]]}"
-        out["present_value"] = Out(rec.present_value, f"=SUMPRODUCT({span},{factor_span})")
+                found.append((key, f"={impact}" if terms == "1" else f"={impact}*({terms})"))
+        return found + row_formulas
+
+    def make(i, rec):
+        r = str(table.row(i) + 1)
+        found = sources[i]
+        out = {key: _linked(found[key], getattr(rec, key)) for key in found}
+        shape = (rec.occurs_from, rec.occurs_to, rec.duration)
+        if shape not in shapes:
+            shapes[shape] = year_formulas(*shape)
+        for key, text in shapes[shape]:
+            out[key] = Out(getattr(rec, key), text.replace("#", r))
         return out
 
     totals = {k: "=SUM({span})" for k in (*years, "value", "present_value")}

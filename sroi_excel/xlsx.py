@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import xlsxwriter
 import xlsxwriter.workbook
+from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
+
+from .packager import late_marker
 
 # Functions our own formulas use. xlsxwriter runs ~30 regular expressions over every formula
 # to add "_xlfn." prefixes to newer functions; for formulas made only of these (and of cell
@@ -19,26 +24,57 @@ _PLAIN_FUNCTIONS = frozenset({
 _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 
 
+@dataclass(frozen=True)
+class Block:
+    """Rows of ready ``<row>`` XML made on request: ``rows(styles)`` yields them, each cell's
+    style attribute taken from ``styles`` (a :class:`Styles`) by name. ``formats`` holds every
+    style the rows may use, by name."""
+
+    rows: Callable[[Styles], Iterable[str]]
+    formats: Mapping[str, Format]
+
+    def xml(self, xf_map: Sequence[int] | None = None) -> Iterable[str]:
+        """The rows, styled with xlsxwriter's xf indices or, given ``xf_map``, with the index
+        each of those has in the merged workbook."""
+        def index(name: str) -> int:
+            if name not in self.formats:
+                # Its format may not be in the styles part: xlsxwriter writes only those used
+                # before the workbook closed.
+                raise ValueError(f"a block of rows uses the style {name!r}, which it did not "
+                                 "declare")
+            xf = self.formats[name]._get_xf_index()
+            return xf if xf_map is None else xf_map[xf]
+        return self.rows(Styles(index))
+
+
 class ResultSheet(Worksheet):
     """A worksheet that takes blocks of ready row XML and skips needless formula rewriting."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._blocks: dict[int, str] = {}
+        self._blocks: dict[int, str | Block] = {}
         self._block_rows: list[range] = []
+        # Set by ResultBook: where to leave blocks whose rows are made only when the merged
+        # workbook is zipped (None: write them into this sheet).
+        self.late: dict[str, Callable[[Sequence[int]], Iterable[str]]] | None = None
 
-    def write_block(self, first_row: int, last_row: int, last_col: int, xml: str) -> None:
+    def write_block(self, first_row: int, last_row: int, last_col: int,
+                    rows: str | Block) -> None:
         """Rows ``first_row``..``last_row`` as ready ``<row>`` XML (see :func:`row_xml`).
 
-        Cell styles in it are xlsxwriter xf indices (``Format._get_xf_index()``). Nothing else
-        may be written to those rows.
+        Cell styles in a string are xlsxwriter xf indices (``Format._get_xf_index()``). Nothing
+        else may be written to those rows.
         """
         if last_row < first_row:
             return
         self._check_dimensions(first_row, 0)
         self._check_dimensions(last_row, last_col)
         self.set_row(first_row, None)  # makes xlsxwriter visit the row, see _write_empty_row
-        self._blocks[first_row] = xml
+        if isinstance(rows, Block):
+            for style in rows.formats.values():
+                # xlsxwriter writes the styles part from the formats used before it closes.
+                style._get_xf_index()
+        self._blocks[first_row] = rows
         self._block_rows.append(range(first_row, last_row + 1))
 
     def _write_rows(self) -> None:
@@ -58,8 +94,17 @@ class ResultSheet(Worksheet):
         block = self._blocks.get(row)
         if block is None:
             super()._write_empty_row(row, spans, row_info)
-        else:
+        elif isinstance(block, str):
             self.fh.write(block)
+        elif self.late is not None:
+            # The packager makes these rows with the merged workbook's style numbers while it
+            # zips it; see packager.Rendered.
+            key = str(len(self.late))
+            self.late[key] = block.xml
+            self.fh.write(late_marker(key))
+        else:
+            for xml in block.xml():
+                self.fh.write(xml)
 
     def _prepare_formula(self, formula, expand_future_functions=False):
         text = formula[1:] if formula.startswith("=") else formula
@@ -71,9 +116,24 @@ class ResultSheet(Worksheet):
 
 class ResultBook(xlsxwriter.Workbook):
     """An xlsxwriter workbook whose sheets are :class:`ResultSheet`, zipped without
-    compression: the packager unzips it at once and compresses the merged workbook."""
+    compression: the packager unzips it at once and compresses the merged workbook.
+
+    With ``late`` its blocks of rows are left as markers, made by ``late_rows[key]`` when the
+    packager writes the merged workbook.
+    """
 
     worksheet_class = ResultSheet
+
+    def __init__(self, filename, options: dict | None = None, late: bool = False) -> None:
+        super().__init__(filename, options)
+        self.late_rows: dict[str, Callable[[Sequence[int]], Iterable[str]]] = {}
+        self.late = late
+
+    def add_worksheet(self, name: str | None = None, worksheet_class=None) -> ResultSheet:
+        ws = super().add_worksheet(name, worksheet_class)
+        if self.late:
+            ws.late = self.late_rows
+        return ws
 
     def _store_workbook(self) -> None:
         # xlsxwriter has no option for this; its module constant is swapped for the call.
@@ -93,16 +153,16 @@ ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 
-class StyleAttributes(dict):
-    """Style name -> the cell's ` s="N"` attribute ("" for the default style), from a
-    mapping of style names to xf indices that assigns them on first use."""
+class Styles(dict):
+    """Style name -> the cell's ` s="N"` attribute ("" for the default style);
+    ``index(name)`` gives N."""
 
-    def __init__(self, xf) -> None:
+    def __init__(self, index: Callable[[str], int]) -> None:
         super().__init__()
-        self.xf = xf
+        self.index = index
 
     def __missing__(self, name: str) -> str:
-        self[name] = attribute = _style(self.xf[name])
+        self[name] = attribute = _style(self.index(name))
         return attribute
 
 

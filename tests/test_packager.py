@@ -21,10 +21,11 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from sroi_excel.exceptions import FileFormatError, UnsafeFileError, WorkbookError
-from sroi_excel.opc import parse_xml, read_package, write_package
+from sroi_excel.opc import Streamed, parse_xml, read_package, write_package
 from sroi_excel.packager import (
     RESULT_NAMES_PROPERTY,
     RESULT_PROPERTY,
+    Rendered,
     merge_result_sheets,
     owned_sheets,
     sheet_names,
@@ -885,3 +886,72 @@ def test_fill_again_after_libreoffice_saved_it(tmp_path):
     assert values.sheetnames == USER_SHEETS + RESULT_SHEETS
     assert values["Resultaten"]["B3"].value == 5.0
     assert values["Invoer"]["D6"].value == CACHED_TOTAL
+
+
+# --------------------------------------------------------------------------------------
+# Rows made while the merged workbook is written (packager.Rendered)
+# --------------------------------------------------------------------------------------
+
+
+def _late_book(late: bool) -> Rendered:
+    """A result sheet with a block of rows in two number formats, as render makes them."""
+    from sroi_excel import xlsx
+
+    buffer = io.BytesIO()
+    book = xlsx.ResultBook(buffer, {"in_memory": True}, late=late)
+    ws = book.add_worksheet("Resultaten")
+    money = book.add_format({"num_format": '#,##0.00 "EUR"'})
+    pct = book.add_format({"num_format": "0.0%"})
+    ws.write_string(0, 0, "Kop")
+
+    def rows(attr):
+        for r in range(1, 4):
+            yield xlsx.row_xml(r, f'<c r="A{r + 1}"{attr["money"]}><v>{r * 1.5!r}</v></c>'
+                                  f'<c r="B{r + 1}"{attr["pct"]}><f>A{r + 1}/10</f>'
+                                  f"<v>{r * 15 / 100!r}</v></c>")
+
+    ws.write_block(1, 3, 1, xlsx.Block(rows, {"money": money, "pct": pct}))
+    ws.write_formula(4, 0, "=SUM(A2:A4)", money, 9.0)
+    book.close()
+    return Rendered(buffer.getvalue(), book.late_rows)
+
+
+def test_late_rows_merge_as_rows_written_at_once(tmp_path):
+    late, now = _late_book(True), _late_book(False)
+    assert list(late.late_rows) == ["0"] and not now.late_rows
+    assert b"<!--rows 0-->" in read_package(late.package)["xl/worksheets/sheet1.xml"]
+    user = fixture("rich_libreoffice.xlsx")  # its own styles come first: every index moves
+    merged_late = merge_result_sheets(user, late, name="rich_libreoffice.xlsx")
+    merged_now = merge_result_sheets(user, now.package, name="rich_libreoffice.xlsx")
+    assert parts_of(merged_late) == parts_of(merged_now)  # compressed at another level
+    sheet = text(parts_of(merged_late), "xl/worksheets/sroi_sheet1.xml")
+    assert "<!--" not in sheet
+    path = tmp_path / "merged.xlsx"
+    path.write_bytes(merged_late)
+    ws = openpyxl.load_workbook(path)["Resultaten"]
+    assert [[c.value for c in row] for row in ws["A2:B5"]] == [
+        [1.5, "=A2/10"], [3, "=A3/10"], [4.5, "=A4/10"], ["=SUM(A2:A4)", None]]
+    assert ws["A3"].number_format == '#,##0.00 "EUR"' and ws["B3"].number_format == "0.0%"
+    values = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Resultaten").to_python()
+    assert [row[:2] for row in values[1:5]] == [[1.5, 0.15], [3.0, 0.3], [4.5, 0.45],
+                                                [9.0, ""]]
+
+
+def test_late_rows_nobody_makes_are_refused():
+    late = _late_book(True)
+    with pytest.raises(ValueError, match="leaves rows 0 to be made, but nothing makes them"):
+        merge_result_sheets(fixture("rich_libreoffice.xlsx"), late.package)
+
+
+def test_streamed_parts_zip_as_their_bytes():
+    pieces = [b"<a>", (f"<r>{i}</r>" for i in range(5000)), b"</a>"]
+    expected = b"<a>" + "".join(f"<r>{i}</r>" for i in range(5000)).encode() + b"</a>"
+    data = write_package({"[Content_Types].xml": b"<Types/>", "big.xml": Streamed(pieces)})
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.read("big.xml") == expected
+        assert archive.getinfo("big.xml").compress_type == zipfile.ZIP_DEFLATED
+        assert archive.getinfo("big.xml").date_time == (1980, 1, 1, 0, 0, 0)
+    again = write_package({"[Content_Types].xml": b"<Types/>",
+                           "big.xml": Streamed([b"<a>", (f"<r>{i}</r>" for i in range(5000)),
+                                                b"</a>"])})
+    assert again == data

@@ -99,3 +99,24 @@ def test_user_text_that_looks_like_markup_survives_a_fill(workbook):
     calamine = CalamineWorkbook.from_path(str(path))
     texts = {v for row in calamine.get_sheet_by_name("Rekenspoor").to_python() for v in row}
     assert name in texts
+
+
+def test_a_block_made_on_request_declares_its_styles():
+    out = io.BytesIO()
+    book = xlsx.ResultBook(out, {"in_memory": True})
+    ws = book.add_worksheet("Blok")
+    money = book.add_format({"num_format": "#,##0.00"})
+
+    def rows(attr):
+        yield xlsx.row_xml(1, f'<c r="A2"{attr["money"]}><v>2.5</v></c>')
+
+    ws.write_block(1, 1, 0, xlsx.Block(rows, {"money": money}))
+    book.close()
+    cell = openpyxl.load_workbook(io.BytesIO(out.getvalue()))["Blok"]["A2"]
+    assert (cell.value, cell.number_format) == (2.5, "#,##0.00")
+
+    book = xlsx.ResultBook(io.BytesIO(), {"in_memory": True})
+    ws = book.add_worksheet("Blok")
+    ws.write_block(1, 1, 0, xlsx.Block(rows, {}))
+    with pytest.raises(ValueError, match="uses the style 'money', which it did not declare"):
+        book.close()
