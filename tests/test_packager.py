@@ -955,3 +955,12 @@ def test_streamed_parts_zip_as_their_bytes():
                            "big.xml": Streamed([b"<a>", (f"<r>{i}</r>" for i in range(5000)),
                                                 b"</a>"])})
     assert again == data
+
+
+def test_a_streamed_part_that_fails_stops_the_write():
+    def rows():
+        yield from ("<r/>" for _ in range(4500))  # three chunks: written from a thread
+        raise RuntimeError("the rows could not be made")
+
+    with pytest.raises(RuntimeError, match="the rows could not be made"):
+        write_package({"big.xml": Streamed([b"<a>", rows(), b"</a>"])})
