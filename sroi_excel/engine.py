@@ -379,8 +379,11 @@ def compute(model: Model, scenario: str | None = None) -> Results:
             # Totals summed cohort by cohort, year by year: the order the uncertainty
             # evaluator follows, so both agree to the last bit.
             row_value = row_pv = 0.0
+            # What is left after each year of drop-off, computed once per run (the same
+            # power as in every cohort's formula).
+            left = [(1 - do) ** age for age in range(max(o.duration, 1))]
             for _, age, year in cohort_years(first, last, o.duration, last_year):
-                value = impact * (1 - do) ** age
+                value = impact * left[age]
                 pv = value * df_value[year]
                 value_by_year[year] += value
                 impact_total += value
@@ -390,8 +393,8 @@ def compute(model: Model, scenario: str | None = None) -> Results:
             # The value each year as the trail's formula computes it.
             counted = [0.0] * (last_year + 1)
             for year in range(first, min(last + o.duration - 1, last_year) + 1):
-                counted[year] = impact * sum(
-                    (1 - do) ** age for age in counted_ages(first, last, o.duration, year))
+                ages = counted_ages(first, last, o.duration, year)
+                counted[year] = impact * sum(left[ages.start:ages.stop])
             cohort_rows.append((
                 number, o.stakeholder, o.name, first, last, quantity, proxy, gross, dw, dp, at,
                 claim, impact, do, o.duration, tuple(counted), row_value, row_pv))
