@@ -330,6 +330,34 @@ def test_fast_reading_covers_what_office_programs_write():
                 list(sheetxml._fast_rows(data, book))  # raises _Unsupported otherwise
 
 
+
+def _fast_only(data: bytes) -> list:
+    """The rows of the only sheet by the fast reading alone (raises _Unsupported)."""
+    book = sheetxml.Workbook(opc.read_package(data))
+    return list(sheetxml._fast_rows(book.sheet_xml(book.sheetnames[0]), book))
+
+
+@pytest.mark.parametrize("xml,expected", [c for c in CELLS if "<r>" not in c[0]],
+                         ids=[c[0] for c in CELLS if "<r>" not in c[0]])
+def test_cell_types_by_the_fast_reading(xml, expected):
+    """Every plain cell is read without the slow parse (rich-text runs are left to it)."""
+    found = _fast_only(one_sheet(f'<row r="5">{xml}</row>'))
+    assert found == [(5, [expected])]
+    assert type(found[0][1][0]) is type(expected)
+
+
+@pytest.mark.parametrize("rows", [
+    '<c r="A1"><v>1</v></c><row r="2"/>',
+    '<row r="2"><c r="C2"><v>1</v></c></row><c r="A2"><v>1</v></c>',
+    '<row r="2"><c r="C2"><v>1</v></c></row><c r="A2"/>',
+    '<row r="2"><c r="C2"><v>1</v></c></row><c r="A2" t="inlineStr"><is/></c>',
+    '<row r="2"></row></row>',
+    '<row r="2"><row r="3"></row></row>',
+])
+def test_cells_outside_a_row_are_left_to_the_slow_parse(rows):
+    with pytest.raises(sheetxml._Unsupported):
+        _fast_only(one_sheet(rows))
+
 # -- whole workbooks against openpyxl ------------------------------------------------------------
 
 def shared_formula_workbook() -> bytes:
