@@ -645,6 +645,17 @@ def _attributes(raw: bytes) -> dict[str, str]:
     return found
 
 
+def _namespace_with_reference(data: bytes) -> bool:
+    """Whether a namespace declaration holds a reference, looked for only where "xmlns" is: a
+    search of the whole sheet tried the pattern at every whitespace character."""
+    at = data.find(b"xmlns")
+    while at >= 0:
+        if _NS_WITH_REFERENCE.match(data, max(at - 1, 0)):
+            return True
+        at = data.find(b"xmlns", at + 1)
+    return False
+
+
 def _sheet_data(data: bytes) -> tuple[int, int]:
     """Start and end of the content of <sheetData>, when the sheet is plain enough to read fast."""
     root = _ROOT.match(data)
@@ -652,7 +663,7 @@ def _sheet_data(data: bytes) -> tuple[int, int]:
     if (root is None or (root["decl"] is not None and not _UTF8_DECL.match(root["decl"]))
             or b"<!" in data or data.count(b"<?") != (root["decl"] is not None)
             or data.count(main) != 1 or data.count(b"<sheetData") != 1
-            or _NS_WITH_REFERENCE.search(data)):
+            or _namespace_with_reference(data)):
         raise _Unsupported
     attributes = _attributes(root["attrs"])
     opening = _SHEET_DATA_OPEN.search(data, root.end())

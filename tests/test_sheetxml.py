@@ -358,6 +358,20 @@ def test_cells_outside_a_row_are_left_to_the_slow_parse(rows):
     with pytest.raises(sheetxml._Unsupported):
         _fast_only(one_sheet(rows))
 
+
+@pytest.mark.parametrize("xml,found", [
+    (b'<worksheet xmlns="http://x/main">', False),
+    (b'<worksheet xmlns="http://x/m&#97;in">', True),
+    (b"<worksheet xmlns:m='a&amp;b'>", True),
+    (b'<worksheet\txmlns:m = "a&#98;">', True),
+    (b'<worksheet xmlns="http://x/main" xmlns:r="http://x/r"><c xmlns:q="&#97;"/>', True),
+    (b'xmlns="a&#98;"', False),  # not after whitespace
+    (b'<worksheet xmlnsx="a&#98;">', False),
+    (b'<worksheet xmlns="a"><t>&amp;</t>', False),
+])
+def test_a_namespace_spelled_with_a_reference_is_found(xml, found):
+    assert sheetxml._namespace_with_reference(xml) is found
+
 # -- whole workbooks against openpyxl ------------------------------------------------------------
 
 def shared_formula_workbook() -> bytes:
