@@ -86,10 +86,17 @@ class _RowCells:
         return key in self.values
 
     def __getitem__(self, key: str) -> tuple[object, Cell]:
-        return self.values[key], Cell(self.title, f"{self.letters[key]}{self.r}")
+        pair = self.get(key)
+        if pair is None:
+            raise KeyError(key)
+        return pair
 
     def get(self, key: str, default: tuple | None = None) -> tuple | None:
-        return self[key] if key in self.values else default
+        """(value, cell) of a column; ``default`` where the table has no such column."""
+        letter = self.letters.get(key)
+        if letter is None:
+            return default
+        return self.values[key], Cell(self.title, f"{letter}{self.r}")
 
     def value(self, key: str) -> object:
         """The value in a column; None where it is empty or the table has no such column."""
@@ -97,7 +104,8 @@ class _RowCells:
 
     def at(self, key: str, default: Cell | None = None) -> Cell | None:
         """The cell of a column in this row; ``default`` where the table has no such column."""
-        return self[key][1] if key in self.values else default
+        pair = self.get(key)
+        return default if pair is None else pair[1]
 
 
 def read_workbook(source: str | os.PathLike | bytes) -> Model:
