@@ -582,19 +582,19 @@ _INNER = (rb"(?:[^<]++|<[vf](?=[\s/>])" + _ATTRS + rb"(?:/>|>" + _TEXT + rb"</[v
           rb"|<is\s*+(?:/>|>(?:[^<]++|" + _T + rb")*+</is\s*+>))*+")
 
 
-# One token per match: a row's opening or closing tag, or a whole cell. The common cells,
-# <c r="B2" s="1" t="s"><v>7</v></c> and <c r="D2"><f>2*A2</f><v>4</v></c>, have their parts
-# captured; any other cell is taken apart by _inner_value.
+# One token per match: a whole cell, or a row's opening or closing tag. The common cells,
+# <c r="B2" s="1" t="s"><v>7</v></c>, <c r="D2"><f>2*A2</f><v>4</v></c> and <c r="E2" s="3"/>,
+# have their parts captured (col set); any other token is captured whole (other), a row's
+# number too where it is plain (rnum). Few groups: findall builds a tuple of them per cell.
 _TOKEN = re.compile(
-    rb"(?P<row><row)(?: r=\"(?P<r>[0-9]{1,9})\"" + _ATTRS + rb"|(?P<rattrs>" + _ATTRS + rb"))"
-    rb"(?P<rend>/?)>"
-    rb"|(?P<close></row)\s*+>"
-    rb'|<c(?: r="(?P<ref>(?P<col>[A-Z]{1,3})[0-9]{1,7})"(?: s="(?P<s>[0-9]{1,9})")?'
-    rb'(?: t="(?P<t>[a-zA-Z]{1,9})")?\s*+(?=/?>)|(?P<attrs>' + _ATTRS + rb"))"
-    rb"(?:(?P<empty>/)>|>(?:(?P<vtag><v>)(?P<v>[^<&\r]*+)</v>"
-    rb"|(?P<ftag><f>)(?P<f>[^<&\r]*+)</f>(?P<fv><v>[^<]*+</v>)?"
-    rb"|(?P<inner>" + _INNER + rb"))</c\s*+>)")
+    rb'<c r="(?P<col>[A-Z]{1,3})[0-9]{1,7}"(?: s="(?P<s>[0-9]{1,9})")?'
+    rb'(?: t="(?P<t>[a-zA-Z]{1,9})")?\s*+(?:/>|>(?:<v>(?P<v>[^<&\r]++)</v>'
+    rb"|<f>(?P<f>[^<&\r]++)</f>(?P<fv><v>[^<]*+</v>)?)</c\s*+>)"
+    rb"|(?P<other><row(?: r=\"(?P<rnum>[0-9]{1,9})\")?" + _ATTRS + rb"/?>"
+    rb"|</row\s*+>"
+    rb"|<c" + _ATTRS + rb"(?:/>|>" + _INNER + rb"</c\s*+>))")
 _ROW_CLOSE = re.compile(rb"</row\s*+>")
+_CELL_HEAD = re.compile(rb"<c(?P<attrs>" + _ATTRS + rb")(?:(?P<empty>/)>|>)")
 _PIECE = re.compile(rb"<(?P<tag>[vf]|is)(?=[\s/>])(?P<attrs>" + _ATTRS + rb")"
                     rb"(?:/>|>(?P<body>(?:[^<]++|" + _T + rb")*+)</(?P=tag)\s*+>)")
 _T_TEXT = re.compile(rb"<t(?=[\s/>])" + _ATTRS + rb"(?:/>|>(?P<text>" + _TEXT + rb")</t\s*+>)")
@@ -645,6 +645,17 @@ def _attributes(raw: bytes) -> dict[str, str]:
     return found
 
 
+def _namespace_with_reference(data: bytes) -> bool:
+    """Whether a namespace declaration holds a reference, looked for only where "xmlns" is: a
+    search of the whole sheet tried the pattern at every whitespace character."""
+    at = data.find(b"xmlns")
+    while at >= 0:
+        if _NS_WITH_REFERENCE.match(data, max(at - 1, 0)):
+            return True
+        at = data.find(b"xmlns", at + 1)
+    return False
+
+
 def _sheet_data(data: bytes) -> tuple[int, int]:
     """Start and end of the content of <sheetData>, when the sheet is plain enough to read fast."""
     root = _ROOT.match(data)
@@ -652,7 +663,7 @@ def _sheet_data(data: bytes) -> tuple[int, int]:
     if (root is None or (root["decl"] is not None and not _UTF8_DECL.match(root["decl"]))
             or b"<!" in data or data.count(b"<?") != (root["decl"] is not None)
             or data.count(main) != 1 or data.count(b"<sheetData") != 1
-            or _NS_WITH_REFERENCE.search(data)):
+            or _namespace_with_reference(data)):
         raise _Unsupported
     attributes = _attributes(root["attrs"])
     opening = _SHEET_DATA_OPEN.search(data, root.end())
@@ -696,90 +707,78 @@ def _fast_rows(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
         cut = _ROW_CLOSE.search(data, min(position + _PIECE_SIZE, end), end)
         stop = cut.end() if cut else end
         rows: list[tuple[int, list]] = []
-        values: list = []
-        r = column = last = 0
-        in_row = False
+        # None between rows, so that a cell outside a row fails (TypeError) and is refused.
+        values: list | None = None
+        column = 0
         seen = 0  # the "<" of the tokens taken, to show that no markup went unread
         try:
-            for (row, rnum, rattrs, rend, close, ref, col, style, kind, attrs, empty, vtag, v,
-                 ftag, f, fv, inner) in _TOKEN.findall(data, position, stop):
-                if col or not (row or close):  # a cell
-                    if not in_row:
-                        raise _Unsupported
-                    if col:
-                        column = columns.get(col) or _column(col)
-                        if vtag:
-                            seen += 4
-                            if not v or kind == b"inlineStr":
-                                value = None
-                            elif not kind or kind == b"n":
-                                value = (float(v) if b"." in v or b"E" in v or b"e" in v
-                                         else int(v))
-                                if dates and (int(style) if style else 0) in dates:
-                                    value = sheet.number(v.decode(), int(style) if style else 0)
-                            elif kind == b"s":
-                                value = strings[int(v)]
-                            else:
-                                value = sheet.value(kind.decode(), v.decode(),
-                                                    int(style) if style else 0)
-                        elif ftag:
-                            seen += 6 if fv else 4
-                            value = "=" + f.decode()
-                        elif empty:
-                            seen += 1
+            for col, style, kind, v, f, fv, other, rnum in _TOKEN.findall(data, position, stop):
+                if col:
+                    column = columns.get(col) or _column(col)
+                    if v:
+                        seen += 4
+                        if not kind:
+                            value = (int(v) if v.isdigit() else float(v)
+                                     if b"." in v or b"E" in v or b"e" in v else int(v))
+                            if dates and (int(style) if style else 0) in dates:
+                                value = sheet.number(v.decode(), int(style) if style else 0)
+                        elif kind == b"s":
+                            value = strings[int(v)]
+                        elif kind == b"inlineStr":
                             value = None
                         else:
-                            seen += 2 + inner.count(b"<")
-                            value = _inner_value(sheet, inner, kind.decode() or "n",
-                                                 int(style) if style else 0,
-                                                 ref.decode()) if inner else None
+                            value = sheet.value(kind.decode(), v.decode(),
+                                                int(style) if style else 0)
+                    elif f:
+                        seen += 6 if fv else 4
+                        value = "=" + f.decode()
                     else:
-                        found = _attributes(attrs)
-                        coordinate = found.get("r")
-                        column = coordinate_to_tuple(coordinate)[1] if coordinate else column + 1
-                        style = found.get("s", 0)
-                        if style:
-                            style = int(style)
-                        body = inner
-                        if vtag:
-                            body = b"<v>" + v + b"</v>"
-                        elif ftag:
-                            body = b"<f>" + f + b"</f>" + fv
-                        seen += 1 if empty else 2 + body.count(b"<")
-                        value = _inner_value(sheet, body, found.get("t", "n"), style,
-                                             coordinate) if body else None
-                    if column > len(values):
-                        values.extend([None] * (column - 1 - len(values)))
-                        values.append(value)
-                    else:
-                        values[column - 1] = value
-                    last = column
-                elif row:
-                    if in_row:
+                        seen += 1
+                        value = None
+                elif other.startswith(b"<c"):  # any other cell
+                    seen += other.count(b"<")
+                    head = _CELL_HEAD.match(other)
+                    found = _attributes(head["attrs"])
+                    coordinate = found.get("r")
+                    column = coordinate_to_tuple(coordinate)[1] if coordinate else column + 1
+                    style = found.get("s", 0)
+                    if style:
+                        style = int(style)
+                    body = other[head.end():other.rindex(b"<")] if not head["empty"] else b""
+                    value = _inner_value(sheet, body, found.get("t", "n"), style,
+                                         coordinate) if body else None
+                elif other.startswith(b"<row"):
+                    if values is not None:
                         raise _Unsupported
                     seen += 1
                     if rnum:
                         r = sheet.row = int(rnum)
                     else:
-                        r = sheet.row_number(_attributes(rattrs).get("r"))
-                    values, column, last = [], 0, 0
-                    if rend:
+                        r = sheet.row_number(_attributes(other[4:]).get("r"))
+                    values, column = [], 0
+                    if other.endswith(b"/>"):
                         rows.append((r, values))
-                    else:
-                        in_row = True
-                else:
-                    if not in_row:
-                        raise _Unsupported
+                        values = None
+                    continue
+                else:  # </row
                     seen += 1
-                    in_row = False
-                    if last < len(values):
-                        del values[last:]  # the last cell sets the width, as in openpyxl
+                    if column < len(values):
+                        del values[column:]  # the last cell sets the width, as in openpyxl
                     rows.append((r, values))
+                    values = None
+                    continue
+                width = len(values)
+                if column > width:
+                    if column > width + 1:
+                        values.extend([None] * (column - 1 - width))
+                    values.append(value)
+                else:
+                    values[column - 1] = value
         except _Unsupported:
             raise
         except Exception:  # let the slow parse raise what openpyxl raised
             raise _Unsupported from None
-        if in_row or seen != data.count(b"<", position, stop):
+        if values is not None or seen != data.count(b"<", position, stop):
             raise _Unsupported
         position = stop
         if position >= checked:

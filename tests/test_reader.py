@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
-from sroi_excel import api, reader
-from sroi_excel.exceptions import ValidationError
+from sroi_excel import api, formula, reader
+from sroi_excel.exceptions import FileFormatError, ValidationError
 
 from .conftest import edited_template
+from .make_bad_workbooks import patched, sheet_part
 
 
 def messages(data: bytes, severity: str = "error") -> list[str]:
@@ -145,3 +148,54 @@ def test_check_reports_formula_errors_per_scenario(workbook):
     assert any("deadweight is 100%" not in str(p) and "scenario 'maximum'" in str(p)
                for p in report.errors), report.errors
     assert api.check(path).errors == []
+
+
+# -- formulas read once per text -----------------------------------------------------------------
+
+def test_rows_sharing_a_formula_each_keep_their_own_cell():
+    data = edited_template("nl", {("Opbrengsten", "D3"): "=Deelnemers*Succes",
+                                  ("Opbrengsten", "E3"): 100, ("Opbrengsten", "N3"): "ja"})
+    outcomes = reader.read(data, "t.xlsx").model.outcomes
+    expected = formula.Binary("*", formula.Name("Deelnemers"), formula.Name("Succes"))
+    assert [(o.quantity.node, o.quantity.text, str(o.quantity.at)) for o in outcomes] == [
+        (expected, "=Deelnemers*Succes", "Opbrengsten!D2"),
+        (expected, "=Deelnemers*Succes", "Opbrengsten!D3")]
+
+
+def test_one_formula_text_reads_the_cells_of_its_own_sheet():
+    data = edited_template("nl", {("Inbreng", "E2"): "=G2*1000",
+                                  ("Opbrengsten", "D2"): "=G2*1000"})
+    model = reader.read(data, "t.xlsx").model
+    assert model.inputs[0].hours.node == formula.Binary(
+        "*", formula.Number(1.0), formula.Number(1000.0))  # Inbreng!G2: the year, 1
+    assert model.outcomes[0].quantity.node == formula.Binary(
+        "*", formula.Number(0.3), formula.Number(1000.0))  # Opbrengsten!G2: deadweight 30%
+
+
+def test_formulas_read_in_one_workbook_are_not_used_for_the_next():
+    first = reader.read(edited_template("nl"), "a.xlsx").model
+    second = reader.read(edited_template("nl", {("Aannames", "A3"): "SUCCES"}), "b.xlsx").model
+    assert first.outcomes[0].quantity.node.right == formula.Name("Succes")
+    assert second.outcomes[0].quantity.node.right == formula.Name("SUCCES")
+
+
+# -- the cycle collector, paused while the model is built ----------------------------------------
+
+def _damaged_sheet() -> bytes:
+    data = edited_template("nl")
+    part = sheet_part(data, "Opbrengsten")
+    return patched(data, {part: lambda xml: xml.replace(b'<row r="2"', b'<row r="twee"', 1)})
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_reading_leaves_the_cycle_collector_as_it_was(enabled):
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        reader.read(edited_template("nl"), "t.xlsx")
+        assert gc.isenabled() is enabled
+        with pytest.raises(FileFormatError, match="the sheet 'Opbrengsten' is damaged"):
+            reader.read(_damaged_sheet(), "t.xlsx")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -330,6 +330,48 @@ def test_fast_reading_covers_what_office_programs_write():
                 list(sheetxml._fast_rows(data, book))  # raises _Unsupported otherwise
 
 
+
+def _fast_only(data: bytes) -> list:
+    """The rows of the only sheet by the fast reading alone (raises _Unsupported)."""
+    book = sheetxml.Workbook(opc.read_package(data))
+    return list(sheetxml._fast_rows(book.sheet_xml(book.sheetnames[0]), book))
+
+
+@pytest.mark.parametrize("xml,expected", [c for c in CELLS if "<r>" not in c[0]],
+                         ids=[c[0] for c in CELLS if "<r>" not in c[0]])
+def test_cell_types_by_the_fast_reading(xml, expected):
+    """Every plain cell is read without the slow parse (rich-text runs are left to it)."""
+    found = _fast_only(one_sheet(f'<row r="5">{xml}</row>'))
+    assert found == [(5, [expected])]
+    assert type(found[0][1][0]) is type(expected)
+
+
+@pytest.mark.parametrize("rows", [
+    '<c r="A1"><v>1</v></c><row r="2"/>',
+    '<row r="2"><c r="C2"><v>1</v></c></row><c r="A2"><v>1</v></c>',
+    '<row r="2"><c r="C2"><v>1</v></c></row><c r="A2"/>',
+    '<row r="2"><c r="C2"><v>1</v></c></row><c r="A2" t="inlineStr"><is/></c>',
+    '<row r="2"></row></row>',
+    '<row r="2"><row r="3"></row></row>',
+])
+def test_cells_outside_a_row_are_left_to_the_slow_parse(rows):
+    with pytest.raises(sheetxml._Unsupported):
+        _fast_only(one_sheet(rows))
+
+
+@pytest.mark.parametrize("xml,found", [
+    (b'<worksheet xmlns="http://x/main">', False),
+    (b'<worksheet xmlns="http://x/m&#97;in">', True),
+    (b"<worksheet xmlns:m='a&amp;b'>", True),
+    (b'<worksheet\txmlns:m = "a&#98;">', True),
+    (b'<worksheet xmlns="http://x/main" xmlns:r="http://x/r"><c xmlns:q="&#97;"/>', True),
+    (b'xmlns="a&#98;"', False),  # not after whitespace
+    (b'<worksheet xmlnsx="a&#98;">', False),
+    (b'<worksheet xmlns="a"><t>&amp;</t>', False),
+])
+def test_a_namespace_spelled_with_a_reference_is_found(xml, found):
+    assert sheetxml._namespace_with_reference(xml) is found
+
 # -- whole workbooks against openpyxl ------------------------------------------------------------
 
 def shared_formula_workbook() -> bytes:
