@@ -48,8 +48,6 @@ class Linker:
 
     def names(self, node: formula.Node) -> frozenset[str]:
         """Assumption names (folded) the formula depends on, through the assumptions' cells."""
-        if type(node) is formula.Number:  # most amounts: no walk needed
-            return frozenset()
         found: set[str] = set()
         for ref in formula.references(node):
             if isinstance(ref, formula.Name):
@@ -81,10 +79,8 @@ class Linker:
             return Source(None, (Reason("", price=price.code or price.item),))
         if not _number_or_formula(amount.text):
             return Source(None, (Reason("", text=True),))
-        if amount.price is not None:
-            # The cell holds a reference price's code, not its indexed value; the trail's price
-            # columns (base price, both index values, note) say how the value was made.
-            return Source(None)
+        if type(amount.node) is formula.Number:  # most amounts: a number, no assumption
+            return Source(amount.at)
         reasons = []
         for key in sorted(self.names(amount.node)):
             assumption = self.assumptions.get(key)

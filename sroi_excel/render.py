@@ -396,18 +396,22 @@ def _frames(results: Results, lang: str) -> tuple[dict[str, Rows], dict]:
     rows = []
     keep = [cohorts.columns.index(c) for c in columns if c in cohorts.columns]
     split = columns.index(year_keys[0]) if year_keys else len(keep)
+    counting: dict[tuple[int, int, int], list[int]] = {}  # the years a run's cohorts count
     for rec, row in zip(cohorts.records(), cohorts.rows, strict=True):
         o = model.outcomes[rec.outcome_no - 1]
         found = {key: linker.source(getattr(o, key), rec.occurs_from)
                  for key in ("quantity", "proxy", "deadweight", "displacement", "attribution",
                              "dropoff")}
         trail_sources.append(found)
+        shape = (rec.occurs_from, rec.occurs_to, rec.duration)
+        if shape not in counting:
+            counting[shape] = [t for t in range(1, last_year + 1) if counted_ages(*shape, t)]
         values = row[at]
+        shown: list[float | None] = [None] * last_year
+        for t in counting[shape]:
+            shown[t - 1] = values[t]
         kept = [row[i] for i in keep]
-        rows.append((*kept[:split], *(values[t] if counted_ages(rec.occurs_from, rec.occurs_to,
-                                                                 rec.duration, t) else None
-                                      for t in range(1, last_year + 1)),
-                     *kept[split:], _reasons_text(found.values(), lang)))
+        rows.append((*kept[:split], *shown, *kept[split:], _reasons_text(found.values(), lang)))
     trail = Rows(columns, rows)
 
     overrides = scenario_overrides(model, results.scenario)[1]
