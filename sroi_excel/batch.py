@@ -18,8 +18,11 @@ This module imports nothing heavy at the top, so the command line stays quick to
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .exceptions import SroiError, ValidationError
@@ -170,8 +173,9 @@ def _run_pool(paths: list[str], options: dict, processes: int,
     context = multiprocessing.get_context(START_METHOD)
     pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
     try:
-        pending = {pool.submit(fill_one, path, **options): (index, path)
-                   for index, path in enumerate(paths)}
+        with _workers_ignore_ctrl_c():  # the first submit starts them
+            pending = {pool.submit(fill_one, path, **options): (index, path)
+                       for index, path in enumerate(paths)}
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -184,6 +188,22 @@ def _run_pool(paths: list[str], options: dict, processes: int,
     finally:
         # On Ctrl-C or an error in on_done: do not start the workbooks still waiting.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Processes started inside ignore Ctrl-C (an ignored signal stays ignored in a child, and
+    Python then leaves it so). Ctrl-C reaches every process of the terminal's group: a worker
+    starting up or waiting for work printed a traceback, and one filling a workbook gave it
+    up. Now only this process stops; a worker finishes its workbook (the write is atomic)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; such a caller handles Ctrl-C itself
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def fill_one(path: str, *, scenario: str | None = None, backup: bool = True,

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import openpyxl
@@ -222,3 +227,32 @@ def test_progress_bar_on_a_terminal_keeps_the_lines_readable(capsys):
     assert bar.count(_BatchProgress.CLEAR) == 2
     assert "fill" in bar and "50%" in bar and "100%" in bar and bar.endswith("\n")
     assert pipe.getvalue() == ""  # not a terminal: no bar
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
+                    reason="Ctrl-C to a process group; children found in /proc (Linux)")
+def test_ctrl_c_stops_the_batch_without_tracebacks_or_damage(tmp_path):
+    paths = []
+    for i in range(4):
+        path = tmp_path / f"w{i}.xlsx"
+        path.write_bytes(edited_template("nl"))
+        paths.append(path)
+    before = {p: digest(p) for p in paths}
+    # Its own process group, as a terminal would make it: Ctrl-C goes to every process in it.
+    proc = subprocess.Popen([sys.executable, "-m", "sroi_excel", "fill", *map(str, paths),
+                             "--jobs", "2", "--draws", "0", "--no-backup"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    # Ctrl-C while the workers start up (importing), where it used to print their tracebacks;
+    # a moment after they exist, when this process no longer ignores it while starting them.
+    while proc.poll() is None and len(children.read_text().split()) < 2:
+        time.sleep(0.005)
+    time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "Aborted!" in err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    for path in paths:
+        # Filled or untouched, never half-written.
+        assert digest(path) == before[path] or "Rekenspoor" in result_sheets(path)
