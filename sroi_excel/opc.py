@@ -14,7 +14,6 @@ import zipfile
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain
 from typing import IO
 from xml.etree.ElementTree import Element, ParseError
 
@@ -283,20 +282,23 @@ def write_package(parts: Mapping[str, bytes | Streamed]) -> bytes:
 
 
 def _write_alongside(out: IO[bytes], chunks: Iterable[bytes]) -> None:
-    """Write ``chunks`` in order; from a second thread when there are several, so that
-    compressing one (zlib releases the GIL) overlaps with making the next."""
+    """Write ``chunks`` in order; past the first few megabytes from a second thread, so that
+    compressing one chunk (zlib releases the GIL) overlaps with making the next."""
     chunks = iter(chunks)
-    first = next(chunks, b"")
-    second = next(chunks, None)
-    if second is None:  # most workbooks: not worth a thread
-        out.write(first)
-        return
+    written = 0
+    for chunk in chunks:
+        out.write(chunk)
+        written += len(chunk)
+        if written > FAST_COMPRESSION_BYTES:
+            break
+    else:
+        return  # most workbooks: not worth a thread
     # Imported here: it costs a fill of a small workbook ~10 ms it does not need.
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as writer:
-        pending = deque([writer.submit(out.write, first)])
-        for chunk in chain([second], chunks):
+        pending: deque = deque()
+        for chunk in chunks:
             pending.append(writer.submit(out.write, chunk))
             if len(pending) > 2:  # a bound on the chunks held in memory
                 pending.popleft().result()

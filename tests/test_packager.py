@@ -944,22 +944,24 @@ def test_late_rows_nobody_makes_are_refused():
 
 
 def test_streamed_parts_zip_as_their_bytes():
-    pieces = [b"<a>", (f"<r>{i}</r>" for i in range(5000)), b"</a>"]
-    expected = b"<a>" + "".join(f"<r>{i}</r>" for i in range(5000)).encode() + b"</a>"
+    # Large enough that the later chunks are written from a thread.
+    pieces = [b"<a>", (f"<r>{i:01000}</r>" for i in range(5000)), b"</a>"]
+    expected = b"<a>" + "".join(f"<r>{i:01000}</r>" for i in range(5000)).encode() + b"</a>"
     data = write_package({"[Content_Types].xml": b"<Types/>", "big.xml": Streamed(pieces)})
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.read("big.xml") == expected
         assert archive.getinfo("big.xml").compress_type == zipfile.ZIP_DEFLATED
         assert archive.getinfo("big.xml").date_time == (1980, 1, 1, 0, 0, 0)
     again = write_package({"[Content_Types].xml": b"<Types/>",
-                           "big.xml": Streamed([b"<a>", (f"<r>{i}</r>" for i in range(5000)),
-                                                b"</a>"])})
+                           "big.xml": Streamed([b"<a>", (f"<r>{i:01000}</r>" for i in
+                                                         range(5000)), b"</a>"])})
     assert again == data
 
 
 def test_a_streamed_part_that_fails_stops_the_write():
     def rows():
-        yield from ("<r/>" for _ in range(4500))  # three chunks: written from a thread
+        # More than FAST_COMPRESSION_BYTES: the later chunks are written from a thread.
+        yield from ("<row>" + "x" * 1000 + "</row>" for _ in range(10_000))
         raise RuntimeError("the rows could not be made")
 
     with pytest.raises(RuntimeError, match="the rows could not be made"):
