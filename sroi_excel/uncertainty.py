@@ -40,6 +40,7 @@ import contextlib
 import functools
 import gc
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -79,6 +80,61 @@ _GRID = 129
 # --------------------------------------------------------------------------------------------
 # Results
 # --------------------------------------------------------------------------------------------
+
+
+class Rows(Sequence):
+    """A tuple of result rows, each made when it is asked for from columns the analysis keeps.
+
+    Tens of thousands of rows (four per outcome) cost more to make as objects, and to hold,
+    than the rest of the analysis; most callers read a few (the sheets show the first 200).
+    It behaves as the tuple of its rows: len, indexing, slicing (a tuple), iteration, equality
+    with that tuple, hash, repr and pickling.
+    """
+
+    __slots__ = ("_size", "_make")
+    _CHUNK = 4096
+
+    def __init__(self, size: int, make: Callable[[int, int], list]):
+        self._size = size
+        self._make = make  # (start, stop) -> the rows start..stop-1, made together
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _rows(self, start: int, stop: int) -> list:
+        with collector_paused():  # see there: the rows are many small objects, no cycles
+            return self._make(start, stop)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._size)
+            if step == 1:
+                return tuple(self._rows(start, stop)) if start < stop else ()
+            return tuple(self[k] for k in range(start, stop, step))
+        k = operator.index(index)
+        if k < 0:
+            k += self._size
+        if not 0 <= k < self._size:
+            raise IndexError("tuple index out of range")
+        return self._rows(k, k + 1)[0]
+
+    def __iter__(self):
+        for start in range(0, self._size, self._CHUNK):
+            yield from self._rows(start, min(self._size, start + self._CHUNK))
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Rows | tuple):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self):
+        return (tuple, (tuple(self),))
 
 
 @dataclass(frozen=True)
@@ -197,9 +253,9 @@ class Uncertainty:
     base_npv: float
     step: float
     scenarios: tuple[ScenarioFigures, ...] = ()
-    sensitivity: tuple[SensitivityItem, ...] = ()  # ranked by swing, largest first
+    sensitivity: Sequence[SensitivityItem] = ()  # ranked by swing, largest first (Rows)
     omitted: int = 0  # deductions left out of the sensitivity table: they change nothing
-    switching: tuple[SwitchingValue, ...] = ()
+    switching: Sequence[SwitchingValue] = ()  # Rows
     switching_stakeholder: str | None = None
     monte_carlo: MonteCarlo | None = None
     notes: tuple[Text, ...] = ()  # parts not computed, and why
@@ -1331,7 +1387,7 @@ def _find_first_values(an: _Analysis) -> dict[str, list[float | None]]:
     return found
 
 
-def one_at_a_time(an: _Analysis, step: float) -> tuple[list[SensitivityItem], int]:
+def one_at_a_time(an: _Analysis, step: float) -> tuple[Rows, int]:
     """Each assumption at low and high, each deduction +/- step; ranked by swing."""
     items: list[SensitivityItem] = []
     for key, a in an.ev.assumptions.items():
@@ -1396,46 +1452,66 @@ def one_at_a_time(an: _Analysis, step: float) -> tuple[list[SensitivityItem], in
     order = np.lexsort((-np.concatenate([[i.swing for i in items], swing[listed]]),
                         np.concatenate([[i.error is not None for i in items],
                                         failed[listed]]).astype(bool)))
+    # The ranked rows are made when asked for: per place in the ranking, its slot (-1: one
+    # of the assumptions' items).
+    deduction = order >= len(items)
+    slot_by_rank = np.full(order.size, -1, dtype=np.int64)
+    slot_by_rank[deduction] = listed[order[deduction] - len(items)]
+    return Rows(len(order), _ranked_deductions(an, step, items, order, slot_by_rank, errors,
+                                               ratio_low, ratio_high, swing)), omitted
+
+
+def _ranked_deductions(an: _Analysis, step: float, items: list[SensitivityItem],
+                       order: np.ndarray, slot_by_rank: np.ndarray, errors: dict[int, str],
+                       ratio_low: np.ndarray, ratio_high: np.ndarray, swing: np.ndarray
+                       ) -> Callable[[int, int], list[SensitivityItem]]:
+    """The maker of the sensitivity rows ranked start..stop-1, for Rows."""
     first = _first_values(an)
     steps: dict[float, tuple[float, float]] = {}  # base -> (low, high), as the table shows them
-    lows, highs, swings = ratio_low.tolist(), ratio_high.tolist(), swing.tolist()
-    ranked: list[SensitivityItem] = []
-    count = len(items)
-    slot_of = listed.tolist()
+    monetised = an.ev.monetised
     numbers = an.outcome_no
     names = [o.name for o in monetised]
     owners = [o.stakeholder for o in monetised]
     bases = [first[key] for key in DEDUCTIONS]
     isfinite = math.isfinite
-    for n in order.tolist():
-        if n < count:
-            ranked.append(items[n])
-            continue
-        slot = slot_of[n - count]
-        i, k = slot >> 2, slot & 3  # outcome, deduction
-        base = bases[k][i]
-        if errors and slot in errors:
-            ranked.append(SensitivityItem(DEDUCTIONS[k], names[i], owners[i], numbers[i], base,
-                                          error=errors[slot]))
-            continue
-        low = high = None
-        if base is not None:
-            bounds = steps.get(base)
-            if bounds is None:
-                bounds = steps[base] = (round(min(max(base - step, 0.0), 1.0), 12),
-                                        round(min(max(base + step, 0.0), 1.0), 12))
-            low, high = bounds
-        r_low, r_high = lows[slot], highs[slot]
-        ranked.append(_sensitivity_item(
-            DEDUCTIONS[k], names[i], owners[i], numbers[i], base, low, high,
-            r_low if isfinite(r_low) else None, r_high if isfinite(r_high) else None,
-            swings[slot]))
-    return ranked, omitted
+    # slot -1 reads this last element
+    ratio_low, ratio_high, swing = (np.append(column, np.nan)
+                                    for column in (ratio_low, ratio_high, swing))
+
+    def make(start: int, stop: int) -> list[SensitivityItem]:
+        ranked: list[SensitivityItem] = []
+        slots = slot_by_rank[start:stop]
+        for n, slot, r_low, r_high, swung in zip(
+                order[start:stop].tolist(), slots.tolist(), ratio_low[slots].tolist(),
+                ratio_high[slots].tolist(), swing[slots].tolist(), strict=True):
+            if slot < 0:
+                ranked.append(items[n])
+                continue
+            i, k = slot >> 2, slot & 3  # outcome, deduction
+            base = bases[k][i]
+            if errors and slot in errors:
+                ranked.append(SensitivityItem(DEDUCTIONS[k], names[i], owners[i], numbers[i],
+                                              base, error=errors[slot]))
+                continue
+            low = high = None
+            if base is not None:
+                bounds = steps.get(base)
+                if bounds is None:
+                    bounds = steps[base] = (round(min(max(base - step, 0.0), 1.0), 12),
+                                            round(min(max(base + step, 0.0), 1.0), 12))
+                low, high = bounds
+            ranked.append(_sensitivity_item(
+                DEDUCTIONS[k], names[i], owners[i], numbers[i], base, low, high,
+                r_low if isfinite(r_low) else None, r_high if isfinite(r_high) else None,
+                swung))
+        return ranked
+
+    return make
 
 
-# Many items at once (one per deduction of every outcome): made as their __init__ makes them,
-# without its object.__setattr__ for every field of a frozen dataclass, which took a third of
-# the time of the analysis of 10,000 outcomes. The fields are those of the classes, in order;
+# Many items at once (one per deduction of every outcome, when Rows are read): made as their
+# __init__ makes them, without its object.__setattr__ for every field of a frozen dataclass,
+# which took a third of the time of making them. The fields are those of the classes, in order;
 # tests/test_uncertainty.py checks that these equal the instances __init__ makes.
 _new, _set = object.__new__, object.__setattr__
 
@@ -1471,7 +1547,7 @@ def _text(nl: str, en: str) -> Text:
     return obj
 
 
-def switching_values(an: _Analysis, stakeholder: str | None) -> list[SwitchingValue]:
+def switching_values(an: _Analysis, stakeholder: str | None) -> Rows:
     """For each assumption and each outcome's deductions: ratio 1 (and stakeholder NPV 0)."""
     found: list[SwitchingValue] = []
     has_inputs = bool(float(an.base.pv_inputs))
@@ -1493,28 +1569,59 @@ def switching_values(an: _Analysis, stakeholder: str | None) -> list[SwitchingVa
                           percent, False)
         found.append(SwitchingValue("assumption", a.name, base=base, low=a.low, high=a.high,
                                     percent=percent, ratio=ratio, npv=npv))
+    # Then outcome by outcome its deductions: drop-off only when it lasts, and only those of
+    # outcomes within the horizon (with a value in their first year).
+    monetised = an.ev.monetised
+    listed = np.ones(4 * len(monetised), dtype=bool)
+    listed[3::4] = np.array([o.duration >= 2 for o in monetised], dtype=bool)
+    first = _first_values(an)
+    for k, key in enumerate(DEDUCTIONS):
+        listed[k::4] &= np.array([base is not None for base in first[key]], dtype=bool)
+    slots = np.flatnonzero(listed)
+    return Rows(len(found) + len(slots), _deduction_switching_values(
+        an, stakeholder, has_inputs, found, slots))
+
+
+def _deduction_switching_values(an: _Analysis, stakeholder: str | None, has_inputs: bool,
+                                head: list[SwitchingValue], slots: np.ndarray
+                                ) -> Callable[[int, int], list[SwitchingValue]]:
+    """Solve every outcome's deductions (``slots``, outcome i and DEDUCTIONS[k] at 4 i + k)
+    and return the maker of the switching rows start..stop-1 (``head`` first), for Rows."""
     first = _first_values(an)
     solved = _deduction_switching(an, stakeholder, has_inputs, first)
+    # Outcomes whose fields change by year, one by one, now: only making the rows waits.
+    alone = {slot: _deduction_switch(an, slot >> 2, DEDUCTIONS[slot & 3],
+                                     first[DEDUCTIONS[slot & 3]][slot >> 2], stakeholder,
+                                     has_inputs)
+             for slot in slots.tolist() if solved[slot & 3][0][slot >> 2] < 0}
+    monetised = an.ev.monetised
     numbers = an.outcome_no
-    for i, o in enumerate(an.ev.monetised):
-        for key in DEDUCTIONS:
-            if key == "dropoff" and o.duration < 2:
-                continue
-            base = first[key][i]
-            if base is None:
-                continue  # the outcome falls outside the horizon
-            place, ratios, npvs = solved.get(key, _NONE_SOLVED)
-            k = place.get(i)
-            if k is not None:
-                ratio, npv = ratios[k], npvs[k]
-            else:
-                ratio, npv = _deduction_switch(an, i, key, base, stakeholder, has_inputs)
-            found.append(_switching_value(key, o.name, o.stakeholder, numbers[i], base, None,
-                                          None, True, ratio, npv))
-    return found
+    count = len(head)
 
+    def make(start: int, stop: int) -> list[SwitchingValue]:
+        chunk = slots[max(start, count) - count:max(stop, count) - count]
+        outcomes, kinds = chunk >> 2, chunk & 3
+        ratio: list[Solution | None] = [None] * chunk.size
+        npv: list[Solution | None] = [None] * chunk.size
+        for k, (place, ratios, npvs) in enumerate(solved):
+            at = place[outcomes]
+            mine = np.flatnonzero((kinds == k) & (at >= 0))
+            for n, found in zip(mine.tolist(), ratios.many(at[mine]), strict=True):
+                ratio[n] = found
+            if npvs is not None:
+                for n, found in zip(mine.tolist(), npvs.many(at[mine]), strict=True):
+                    npv[n] = found
+        rows = head[start:stop]
+        for n, slot in enumerate(chunk.tolist()):
+            i, key = slot >> 2, DEDUCTIONS[slot & 3]
+            if slot in alone:
+                ratio[n], npv[n] = alone[slot]
+            o = monetised[i]
+            rows.append(_switching_value(key, o.name, o.stakeholder, numbers[i], first[key][i],
+                                         None, None, True, ratio[n], npv[n]))
+        return rows
 
-_NONE_SOLVED: tuple[dict[int, int], list, list] = ({}, [], [])
+    return make
 
 
 def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder: str | None,
@@ -1537,18 +1644,18 @@ def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder:
 
 def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: bool,
                          first: dict[str, list[float | None]]
-                         ) -> dict[str, tuple[dict[int, int], list[Solution],
-                                              list[Solution | None]]]:
+                         ) -> list[tuple[np.ndarray, _Solutions, _Solutions | None]]:
     """The deductions of every outcome whose fields are the same each year, solved together:
-    ``_switch_rows`` over the closed-form NPV of each outcome's deduction. By deduction:
-    (outcome -> its place in the lists, ratio-1 solutions, stakeholder NPV-0 solutions)."""
-    solved: dict[str, tuple[dict[int, int], list[Solution], list[Solution | None]]] = {}
+    ``_switch_rows`` over the closed-form NPV of each outcome's deduction. By deduction (in
+    DEDUCTIONS' order): (outcome -> its place in the solutions, -1 for none; ratio-1
+    solutions; stakeholder NPV-0 solutions)."""
+    solved: list[tuple[np.ndarray, _Solutions, _Solutions | None]] = []
     value, inputs = an.sums
     for key in DEDUCTIONS:
         rows = np.array([i for i in _deduction_rows(an, key)
                          if an.quick[i] and first[key][i] is not None], dtype=np.int64)
-        if not rows.size:
-            continue
+        place = np.full(len(an.ev.monetised), -1, dtype=np.int64)
+        place[rows] = np.arange(rows.size)
         x0 = np.array([first[key][i] for i in rows.tolist()], dtype=float)
 
         def target(sub, x, rows=rows, key=key, who=None):
@@ -1560,21 +1667,18 @@ def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: boo
         if has_inputs:
             ratios = _switch_rows(target, x0, 0.0, 1.0, an.tol, True, True)
         else:
-            ratios = [Solution(None, _NO_INPUTS)] * rows.size
-        npvs: list[Solution | None] = [None] * rows.size
+            ratios = _Solutions(rows.size, 0.0, 1.0, True, True, _NO_INPUTS_CODE)
+        npvs = None
         if stakeholder is not None:
             own = np.array([k for k, i in enumerate(rows.tolist())
                             if an.ev.monetised[i].stakeholder == stakeholder], dtype=np.int64)
-            npvs = [Solution(None, _OTHER_STAKEHOLDER)] * rows.size
+            npvs = _Solutions(rows.size, 0.0, 1.0, True, False, _OTHER_STAKEHOLDER_CODE)
             if own.size:
                 def own_target(sub, x, own=own, target=target):
                     return target(own[sub], x, who=stakeholder)
 
-                for k, solution in zip(own.tolist(),
-                                       _switch_rows(own_target, x0[own], 0.0, 1.0, an.tol,
-                                                    True, False), strict=True):
-                    npvs[k] = solution
-        solved[key] = ({i: k for k, i in enumerate(rows.tolist())}, ratios, npvs)
+                npvs.put(own, _switch_rows(own_target, x0[own], 0.0, 1.0, an.tol, True, False))
+        solved.append((place, ratios, npvs))
     return solved
 
 
@@ -1715,9 +1819,62 @@ def _bracket(g, x0, lo, hi, tol, percent, ratio_target, independent) -> Solution
     return Solution(float(root), None, "bracketing")
 
 
+# What a row of _Solutions holds: its Solution, made from these and its columns a and b.
+(_NONE_CODE, _LINEAR_CODE, _BRACKETING_CODE, _INDEPENDENT_CODE, _NO_INPUTS_CODE,
+ _OTHER_STAKEHOLDER_CODE, _OUTSIDE_CODE, _NOT_REACHED_CODE, _GIVEN_CODE) = range(9)
+
+
+class _Solutions:
+    """The solutions of many problems over one range and for one target, as columns: made into
+    Solution objects (and their reasons into texts) only when a row is asked for."""
+
+    def __init__(self, size: int, lo: float, hi: float, percent: bool, ratio_target: bool,
+                 code: int = _NONE_CODE):
+        self.code = np.full(size, code, dtype=np.int8)
+        self.a = np.zeros(size)  # the value found, the root outside, or the lowest target
+        self.b = np.zeros(size)  # the highest target (not reached)
+        self.given: dict[int, Solution] = {}  # rows solved one at a time, by _switch
+        self.range = (lo, hi, percent, ratio_target)
+
+    def put(self, rows: np.ndarray, other: _Solutions) -> None:
+        """Take the rows of ``other`` (of the same range) as these ``rows``."""
+        self.code[rows], self.a[rows], self.b[rows] = other.code, other.a, other.b
+        self.given.update((int(rows[k]), found) for k, found in other.given.items())
+
+    def many(self, rows: np.ndarray) -> list[Solution]:
+        """The Solution of each of ``rows``."""
+        lo, hi, percent, ratio_target = self.range
+        codes = self.code[rows].tolist()
+        a, b = self.a[rows].tolist(), self.b[rows].tolist()
+        outside = iter(_outside_many([x for code, x in zip(codes, a, strict=True)
+                                      if code == _OUTSIDE_CODE], lo, hi, percent, ratio_target))
+        independent = _INDEPENDENT if ratio_target else _INDEPENDENT_NPV
+        found: list[Solution] = []
+        for k, code, x, y in zip(rows.tolist(), codes, a, b, strict=True):
+            if code == _LINEAR_CODE:
+                found.append(_solution(x, None, "linear"))
+            elif code == _BRACKETING_CODE:
+                found.append(_solution(x, None, "bracketing"))
+            elif code == _OUTSIDE_CODE:
+                found.append(_solution(None, next(outside), ""))
+            elif code == _NOT_REACHED_CODE:
+                found.append(_solution(None, _not_reached(lo, hi, x, y, percent, ratio_target),
+                                       ""))
+            elif code == _GIVEN_CODE:
+                found.append(self.given[k])
+            else:
+                found.append(_solution(None, independent if code == _INDEPENDENT_CODE
+                                       else _REASONS[code], ""))
+        return found
+
+
+_REASONS = {_NONE_CODE: None, _NO_INPUTS_CODE: _NO_INPUTS,
+            _OTHER_STAKEHOLDER_CODE: _OTHER_STAKEHOLDER}
+
+
 def _switch_rows(target: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
                  x0: np.ndarray, lo: float, hi: float, tol: float, percent: bool,
-                 ratio_target: bool) -> list[Solution]:
+                 ratio_target: bool) -> _Solutions:
     """``_switch`` for many problems at once, each row its own function of x.
 
     ``target(rows, x)`` gives the NPV and the overall PV inputs of the problems ``rows`` (an
@@ -1728,10 +1885,9 @@ def _switch_rows(target: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np
     compute) goes to _switch itself, with ``target`` restricted to that row.
     """
     m = int(x0.size)
-    out: list[Solution | None] = [None] * m
+    out = _Solutions(m, lo, hi, percent, ratio_target)
     if not m:
-        return []
-    independent = _INDEPENDENT if ratio_target else _INDEPENDENT_NPV
+        return out
     x0 = np.asarray(x0, dtype=float)
     rows = np.arange(m)
     left: list[int] = []  # for _switch itself
@@ -1764,8 +1920,7 @@ def _switch_rows(target: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np
             with np.errstate(all="ignore"):
                 fg, ig = target(flat_rows, grid)
             still = _flat_rows(fg, ig, tol, ratio_target)
-            for k in flat_rows[still].tolist():
-                out[k] = Solution(None, independent)
+            out.code[flat_rows[still]] = _INDEPENDENT_CODE
             bracket += flat_rows[~still].tolist()
         moving = live[~flat]
         f0, f1, f2 = f[moving, 0], f[moving, 1], f[moving, 2]
@@ -1786,32 +1941,29 @@ def _switch_rows(target: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np
             good = np.isfinite(check) & (np.abs(check) <= tol)
             if ratio_target:
                 good &= check_inputs > 0
-            for k, x, lin, ok in zip(check_rows.tolist(), root[within].tolist(),
-                                     linear[within].tolist(), good.tolist(), strict=True):
-                if ok:
-                    out[k] = _solution(float(x), None, "linear" if lin else "bracketing")
-                else:
-                    bracket.append(k)
+            found = check_rows[good]
+            out.code[found] = np.where(linear[within][good], _LINEAR_CODE, _BRACKETING_CODE)
+            out.a[found] = root[within][good]
+            bracket += check_rows[~good].tolist()
         outside = ~within & linear & np.isfinite(root)
-        for k, text in zip(moving[outside].tolist(), _outside_many(
-                root[outside].tolist(), lo, hi, percent, ratio_target), strict=True):
-            out[k] = _solution(None, text, "")
+        out.code[moving[outside]] = _OUTSIDE_CODE
+        out.a[moving[outside]] = root[outside]
         bracket += moving[~within & ~outside].tolist()
     if bracket:
         left += _bracket_rows(target, np.array(sorted(bracket), dtype=np.int64), x0, lo, hi,
-                              tol, percent, ratio_target, independent, out)
+                              tol, ratio_target, out)
     for k in sorted(left):
         def g(xs, k=k):
             f_k, i_k = target(np.array([k]), np.asarray(xs, dtype=float).reshape(1, -1))
             return np.stack([f_k[0], i_k[0]])
 
-        out[k] = _switch(g, float(x0[k]), lo, hi, tol, percent, ratio_target)
-    return [s if s is not None else Solution(None) for s in out]
+        out.code[k] = _GIVEN_CODE
+        out.given[k] = _switch(g, float(x0[k]), lo, hi, tol, percent, ratio_target)
+    return out
 
 
 def _bracket_rows(target, rows: np.ndarray, x0: np.ndarray, lo: float, hi: float, tol: float,
-                  percent: bool, ratio_target: bool, independent: Text,
-                  out: list[Solution | None]) -> list[int]:
+                  ratio_target: bool, out: _Solutions) -> list[int]:
     """_bracket's grid for many rows: fills ``out`` where the grid settles it (flat, or no
     bracket) and returns the rows with a bracket to refine."""
     lin = np.linspace(lo, hi, _GRID)
@@ -1831,21 +1983,17 @@ def _bracket_rows(target, rows: np.ndarray, x0: np.ndarray, lo: float, hi: float
         zero = (ok & (np.abs(f) <= tol)).any(axis=1)
         change = (ok[:, :-1] & ok[:, 1:] & (f[:, :-1] * f[:, 1:] < 0)).any(axis=1)
         shown = 1 + f / inputs if ratio_target else f
-        lowest = np.where(ok, shown, np.inf).min(axis=1).tolist()
-        highest = np.where(ok, shown, -np.inf).max(axis=1).tolist()
-    some = ok.any(axis=1).tolist()
-    refine: list[int] = []
-    for n, k in enumerate(rows.tolist()):
-        if flat[n]:
-            out[k] = Solution(None, independent)
-        elif zero[n] or change[n]:
-            refine.append(k)
-        elif not some[n]:
-            out[k] = Solution(None, _NO_INPUTS)
-        else:
-            out[k] = Solution(None, _not_reached(lo, hi, lowest[n], highest[n], percent,
-                                                 ratio_target))
-    return refine
+        lowest = np.where(ok, shown, np.inf).min(axis=1)
+        highest = np.where(ok, shown, -np.inf).max(axis=1)
+    some = ok.any(axis=1)
+    settled = ~(zero | change)
+    out.code[rows[flat]] = _INDEPENDENT_CODE
+    short = ~flat & settled
+    out.code[rows[short & ~some]] = _NO_INPUTS_CODE
+    reached = rows[short & some]
+    out.code[reached] = _NOT_REACHED_CODE
+    out.a[reached], out.b[reached] = lowest[short & some], highest[short & some]
+    return rows[~flat & ~settled].tolist()
 
 
 def _flat_rows(f: np.ndarray, inputs: np.ndarray, tol: float, ratio_target: bool) -> np.ndarray:
@@ -2164,7 +2312,7 @@ def _analyse(model: Model, scenario: str | None, draws: int | None, seed: int | 
         return Uncertainty(None, None, 0.0, step, scenario_comparison(model),
                            notes=tuple(notes))
     scenarios = scenario_comparison(model, {an.ev.scenario: (an.ev, an.base)})
-    sensitivity: list[SensitivityItem] = []
+    sensitivity: Sequence[SensitivityItem] = ()
     omitted = 0
     if an.ratio is None:
         notes.append(Text("Gevoeligheid: geen inbreng, dus geen ratio om te vergelijken",
@@ -2183,7 +2331,7 @@ def _analyse(model: Model, scenario: str | None, draws: int | None, seed: int | 
         except SroiError as exc:
             notes.append(_failed(Text("Monte Carlo", "Monte Carlo"), exc))
     return Uncertainty(an.ev.scenario or None, an.ratio, an.npv, step, scenarios,
-                       tuple(sensitivity), omitted, tuple(switching), stakeholder, mc,
+                       sensitivity, omitted, switching, stakeholder, mc,
                        tuple(notes))
 
 
