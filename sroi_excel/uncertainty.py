@@ -640,14 +640,14 @@ class _Evaluator:
         n = len(self.monetised)
         total = n + len(self.model.inputs)
         every = max(1, total // 100)
-        starts: list[int] = []
-        impacts: list[float] = []
-        kinds: list[int] = []  # row -> its persistence table
-        owners: list[int] = []
-        tables: list[list[float]] = []
-        table_of: dict[tuple[float, int], int] = {}
+        # One row of fields per outcome where they are the same every year it occurs (for all
+        # those years at once), else one per year; the arithmetic over all rows at once, in
+        # numpy, is the same IEEE operations in the same order as one row at a time.
+        row_fields: list[tuple[float, ...]] = []
+        occurs: list[int] = []  # per row, the years it stands for
+        counts: list[int] = []
+        row_owner: list[int] = []
         constant_fields: list[tuple[float, ...] | None] = []
-        finite = True
         for i, o in enumerate(self.monetised):
             valid = self.valid_years(o)
             const = None
@@ -655,27 +655,37 @@ class _Evaluator:
                 rows, constant = self.fields(o, years, yearly, valid)
                 if constant:
                     const = rows[0]
-                # One impact per row of fields: for all years at once where they are the same.
-                for k, row in enumerate(rows[:1] if constant else rows):
-                    quantity, proxy, dw, at, dp, do = row
-                    claim = (1 - dw) * (1 - dp) * (1 - at)
-                    gross = quantity * proxy
-                    finite = finite and math.isfinite(gross)
-                    key = (do, o.duration)
-                    kind = table_of.get(key)
-                    if kind is None:
-                        kind = table_of[key] = len(tables)
-                        tables.append([(1 - do) ** age for age in range(o.duration)])
-                    occurs = valid if constant else [valid[k]]
-                    count = len(occurs)
-                    starts += occurs
-                    impacts += [gross * claim] * count
-                    kinds += [kind] * count
-                    owners += [i] * count
+                    row_fields.append(const)
+                    occurs += valid
+                    counts.append(len(valid))
+                    row_owner.append(i)
+                else:
+                    row_fields += rows
+                    occurs += valid
+                    counts += [1] * len(rows)
+                    row_owner += [i] * len(rows)
             constant_fields.append(const)
             if progress is not None and (i + 1) % every == 0:
                 progress(i + 1, total)
-        value_by_year, outcome_pv = self._sum_terms(starts, impacts, kinds, owners, tables, n)
+        table = np.array(row_fields, dtype=float).reshape(len(row_fields), 6)
+        quantity, proxy, dw, at, dp, do = table.T
+        with np.errstate(all="ignore"):
+            gross = quantity * proxy
+            impact = gross * ((1 - dw) * (1 - dp) * (1 - at))
+        finite = bool(np.isfinite(gross).all())
+        durations = [self.monetised[i].duration for i in row_owner]
+        tables: list[list[float]] = []
+        table_of: dict[tuple[float, int], int] = {}  # (drop-off, duration) -> its table
+        kinds: list[int] = []  # row -> its persistence table
+        for key in zip(do.tolist(), durations, strict=True):
+            kind = table_of.get(key)
+            if kind is None:
+                kind = table_of[key] = len(tables)
+                tables.append([(1 - key[0]) ** age for age in range(key[1])])
+            kinds.append(kind)
+        value_by_year, outcome_pv = self._sum_terms(
+            occurs, np.repeat(impact, counts), np.repeat(np.array(kinds, dtype=np.int64), counts),
+            np.repeat(np.array(row_owner, dtype=np.int64), counts), tables, n)
         inputs_by_year = [0.0] * (self.last_year + 1)
         input_pv: list[float] = []
         input_terms: list[list[float]] = []
@@ -711,15 +721,15 @@ class _Evaluator:
         for k, r in enumerate(tables):
             persistence[k, :len(r)] = r
         durations = np.array([len(r) for r in tables], dtype=np.int64)
-        kind = np.array(kinds, dtype=np.int64)
+        kind = np.asarray(kinds, dtype=np.int64)
         start = np.array(starts, dtype=np.int64)
-        owner = np.array(owners, dtype=np.int64)
+        owner = np.asarray(owners, dtype=np.int64)
         ages = np.arange(width)
         year = start[:, None] + ages
         counts = (ages < durations[kind][:, None]) & (year <= last)
         df = np.asarray(self.df_value, dtype=float)
         with np.errstate(invalid="ignore", over="ignore"):
-            value = np.where(counts, np.array(impacts, dtype=float)[:, None] * persistence[kind],
+            value = np.where(counts, np.asarray(impacts, dtype=float)[:, None] * persistence[kind],
                              0.0)
             pv = np.where(counts, value * df[np.minimum(year, last)], 0.0)
         # By year: for each year, the values of the rows in order (outcome, then year it
@@ -751,6 +761,8 @@ class _Evaluator:
 
 
 _NO_NAMES: frozenset[str] = frozenset()
+_field_amounts = operator.attrgetter("quantity", "proxy", "deadweight", "attribution",
+                                     "displacement", "dropoff")  # _FIELDS of an outcome
 _FIELDS = (("quantity", None), ("proxy", None), ("deadweight", "deadweight"),
            ("attribution", "attribution"), ("displacement", "displacement"),
            ("dropoff", "drop-off"))
@@ -957,6 +969,7 @@ class _Group:
 
 
 _LEAF = ("leaf",)
+_UNKNOWN = object()
 
 
 def _plain(shapes) -> bool:
@@ -1203,23 +1216,31 @@ class _Analysis:
         if found is not None:
             return found
         by_shape: dict[tuple, tuple[list[int], list[list[float]]]] = {}
+        # Outcomes whose formulas are equal (trees compare by value) have the same plan: many
+        # rows share a formula. The names their leaves come from do not change by year in
+        # these outcomes, so neither do the leaves; only a zero, whose sign equality does not
+        # see, keeps a plan to its own outcome.
+        plans: dict[tuple, tuple | None] = {}  # formulas -> (their group, leaves) or None
+        number = formula.Number
         for i in self.affected(key)[0]:
             if not self.quick[i]:
                 continue
             o = self.ev.monetised[i]
-            values = self.base_years[self.ev.valid_years(o)[0]]
-            changed = tuple(self.uses(i).get(key, ()))
-            leaves: list[float] = []
-            shapes = []
-            for n in changed:
-                amount = getattr(o, _FIELDS[n][0])
-                shape = (None if amount.price is not None
-                         else self._shape(amount.node, key, values, leaves, 0))
-                if shape is None:
-                    break
-                shapes.append(shape)
-            else:
-                rows, table = by_shape.setdefault((changed, tuple(shapes), len(leaves)), ([], []))
+            formulas: tuple | None = tuple([
+                (n, amount.node, amount.price is None)
+                for n, amount in enumerate(_field_amounts(o)) if type(amount.node) is not number])
+            try:
+                plan = plans.get(formulas, _UNKNOWN)
+            except RecursionError:  # a tree too deep to compare: planned for itself
+                formulas, plan = None, _UNKNOWN
+            if plan is _UNKNOWN:
+                made = self._plan(o, i, key)
+                plan = None if made is None else (
+                    by_shape.setdefault((made[0], made[1], len(made[2])), ([], [])), made[2])
+                if formulas is not None and (plan is None or all(plan[1])):
+                    plans[formulas] = plan
+            if plan is not None:
+                (rows, table), leaves = plan
                 rows.append(i)
                 table.append(leaves)
         found = [_Group(np.array(rows, dtype=np.int64), changed, shapes,
@@ -1228,6 +1249,23 @@ class _Analysis:
                  for (changed, shapes, count), (rows, table) in by_shape.items()]
         self._plans[key] = found
         return found
+
+    def _plan(self, o: Outcome, i: int, key: str
+              ) -> tuple[tuple[int, ...], tuple[tuple, ...], list[float]] | None:
+        """Outcome i's fields that use ``key``, their shapes and leaves (_shape); None where
+        the outcome is not done in a group."""
+        values = self.base_years[self.ev.valid_years(o)[0]]
+        changed = tuple(self.uses(i).get(key, ()))
+        leaves: list[float] = []
+        shapes = []
+        for n in changed:
+            amount = getattr(o, _FIELDS[n][0])
+            shape = (None if amount.price is not None
+                     else self._shape(amount.node, key, values, leaves, 0))
+            if shape is None:
+                return None
+            shapes.append(shape)
+        return changed, tuple(shapes), leaves
 
     def _shape(self, node, key: str, values: _Values, leaves: list[float],
                depth: int) -> tuple | None:
