@@ -580,6 +580,23 @@ class _Evaluator:
                valid: list[int]) -> tuple[list[tuple], bool]:
         """The six fields (_FIELDS) in each year of ``valid``, evaluated in the engine's order;
         (one tuple, True) when none of them can differ between years."""
+        # Most outcomes: the fields of the first year, none of which uses an assumption that
+        # changes by year. Else the general loop below, from the start (evaluating in the same
+        # order, it meets any error this meets first).
+        values = years[valid[0]]
+        row = []
+        for amount, label in zip(_field_amounts(o), _LABELS, strict=True):
+            node = amount.node
+            if type(node) is formula.Number and amount.price is None and (
+                    math.isfinite(node.value)) and (label is None or 0.0 <= node.value <= 1.0):
+                row.append(float(node.value))  # what value() and percent() give for it
+                continue
+            if yearly and self.names(node) & yearly:
+                break
+            row.append(self.value(amount, values) if label is None
+                       else self.percent(amount, values, label, None))
+        else:
+            return [tuple(row)], True
         cache: dict[str, Value] = {}
         rows: list[tuple] = []
         for t in valid:
@@ -766,6 +783,7 @@ _field_amounts = operator.attrgetter("quantity", "proxy", "deadweight", "attribu
 _FIELDS = (("quantity", None), ("proxy", None), ("deadweight", "deadweight"),
            ("attribution", "attribution"), ("displacement", "displacement"),
            ("dropoff", "drop-off"))
+_LABELS = tuple(label for _, label in _FIELDS)
 
 
 def _input_amounts(item) -> list[Amount | None]:
@@ -1055,46 +1073,51 @@ class _Analysis:
         nan = float("nan")
         fields = self.base.fields
         self.quick = [f is not None for f in fields]
+        self.quick_mask = np.array(self.quick, dtype=bool).reshape(n)
+        self.lasting = np.array([o.duration >= 2 for o in ev.monetised], dtype=bool).reshape(n)
+        self.inside = np.array([1 <= o.first_year <= ev.horizon for o in ev.monetised],
+                               dtype=bool).reshape(n)  # the first year within the horizon
         rows = [f if f is not None else (nan,) * 6 for f in fields]
         table = np.array(rows, dtype=float).reshape(n, 6)
         self.field = {key: np.ascontiguousarray(table[:, k])
                       for k, (key, _) in enumerate(_FIELDS)}
-        gross, claim, impact, total = [], [], [], []
-        by_age: list[list[float]] = []
-        known: dict[tuple[float, int], float] = {}  # (drop-off, id of weights) -> weights
-        for o, f in zip(ev.monetised, fields, strict=True):
-            if f is None:
-                gross.append(nan)
-                claim.append(nan)
-                impact.append(nan)
+        quantity, proxy, dw, at, dp, do = table.T
+        with np.errstate(all="ignore"):  # NaN rows stay NaN
+            self.gross = quantity * proxy
+            self.claim_array = (1 - dw) * (1 - dp) * (1 - at)
+            self.impact = quantity * proxy * self.claim_array
+        self.claim = self.claim_array.tolist()
+        ages: list[list[float]] = []  # the distinct lists of weights by age
+        place: dict[int, int] = {}  # id of such a list (age_weights caches them) -> its place
+        kinds: list[int] = []  # per outcome, its place in ages (-1: not quick)
+        total: list[float] = []
+        known: dict[tuple[float, int], float] = {}  # (drop-off, place) -> weights
+        for o, quick, drop in zip(ev.monetised, self.quick, do.tolist(), strict=True):
+            if not quick:
+                kinds.append(-1)
                 total.append(nan)
-                by_age.append([])
                 continue
-            quantity, proxy, dw, at, dp, do = f
-            weights_by_age = ev.age_weights(o, ev.valid_years(o))  # one list per kind: cached
-            weights = known.get((do, id(weights_by_age)))
+            weights_by_age = ev.age_weights(o, ev.valid_years(o))
+            kind = place.get(id(weights_by_age))
+            if kind is None:
+                kind = place[id(weights_by_age)] = len(ages)
+                ages.append(weights_by_age)
+            kinds.append(kind)
+            weights = known.get((drop, kind))
             if weights is None:
                 weights = 0.0
                 for age, weight in enumerate(weights_by_age):
                     if weight:
-                        weights = weights + (1 - do) ** age * weight
-                known[(do, id(weights_by_age))] = weights
-            c = (1 - dw) * (1 - dp) * (1 - at)
-            gross.append(quantity * proxy)
-            claim.append(c)
-            impact.append(quantity * proxy * c)
+                        weights = weights + (1 - drop) ** age * weight
+                known[(drop, kind)] = weights
             total.append(weights)
-            by_age.append(weights_by_age)
-        self.gross = np.array(gross, dtype=float)
-        self.claim = claim
-        self.claim_array = np.array(claim, dtype=float)
-        self.impact = np.array(impact, dtype=float)
         self.weights = total
         self.weight_sum = np.array(total, dtype=float)
-        width = max((len(w) for w in by_age), default=0)
-        self.by_age = np.zeros((n, max(width, 1)))
-        for i, w in enumerate(by_age):
-            self.by_age[i, :len(w)] = w
+        width = max((len(w) for w in ages), default=0)
+        table_by_age = np.zeros((len(ages) + 1, max(width, 1)))  # the last row for kind -1
+        for kind, weights_by_age in enumerate(ages):
+            table_by_age[kind, :len(weights_by_age)] = weights_by_age
+        self.by_age = table_by_age[np.array(kinds, dtype=np.int64)]
         self.base_pv = np.array([float(v) for v in self.base.outcome_pv], dtype=float)
 
     def _sums(self, stakeholder: str | None) -> tuple[float, float]:
@@ -1400,10 +1423,10 @@ class _Analysis:
             return np.where(inputs != 0, value / np.where(inputs != 0, inputs, 1.0), np.nan)
 
 
-def _deduction_rows(an: _Analysis, key: str) -> list[int]:
-    """The outcomes whose ``key`` deduction is analysed: drop-off only when it lasts."""
-    return [i for i, o in enumerate(an.ev.monetised)
-            if key != "dropoff" or o.duration >= 2]
+def _quick_rows(an: _Analysis, key: str) -> np.ndarray:
+    """The outcomes whose fields are the same every year and whose ``key`` deduction is
+    analysed: drop-off only when it lasts."""
+    return np.flatnonzero(an.quick_mask & an.lasting if key == "dropoff" else an.quick_mask)
 
 
 def _first_values(an: _Analysis) -> dict[str, list[float | None]]:
@@ -1415,8 +1438,7 @@ def _first_values(an: _Analysis) -> dict[str, list[float | None]]:
 
 
 def _find_first_values(an: _Analysis) -> dict[str, list[float | None]]:
-    horizon = an.ev.horizon
-    inside = [1 <= o.first_year <= horizon for o in an.ev.monetised]
+    inside = an.inside.tolist()
     found: dict[str, list[float | None]] = {}
     for key in DEDUCTIONS:
         column = an.field[key].tolist()  # the fields where they are the same every year
@@ -1455,10 +1477,10 @@ def one_at_a_time(an: _Analysis, step: float) -> tuple[Rows, int]:
     slots = 4 * len(monetised)
     ratio_low, ratio_high = np.full(slots, np.nan), np.full(slots, np.nan)
     applies = np.ones(slots, dtype=bool)
-    applies[3::4] = np.array([o.duration >= 2 for o in monetised], dtype=bool)  # drop-off
+    applies[3::4] = an.lasting  # drop-off
     errors: dict[int, str] = {}
     for k, key in enumerate(DEDUCTIONS):
-        rows = np.array([i for i in _deduction_rows(an, key) if an.quick[i]], dtype=np.int64)
+        rows = _quick_rows(an, key)
         if rows.size:
             x = np.clip(an.field[key][rows, None] + shift, 0.0, 1.0)
             new = (value - an.base_pv[rows])[:, None] + an.deduction_pv(key, rows, x)
@@ -1611,10 +1633,8 @@ def switching_values(an: _Analysis, stakeholder: str | None) -> Rows:
     # outcomes within the horizon (with a value in their first year).
     monetised = an.ev.monetised
     listed = np.ones(4 * len(monetised), dtype=bool)
-    listed[3::4] = np.array([o.duration >= 2 for o in monetised], dtype=bool)
-    first = _first_values(an)
-    for k, key in enumerate(DEDUCTIONS):
-        listed[k::4] &= np.array([base is not None for base in first[key]], dtype=bool)
+    listed[3::4] = an.lasting
+    listed &= np.repeat(an.inside, 4)
     slots = np.flatnonzero(listed)
     return Rows(len(found) + len(slots), _deduction_switching_values(
         an, stakeholder, has_inputs, found, slots))
@@ -1626,12 +1646,13 @@ def _deduction_switching_values(an: _Analysis, stakeholder: str | None, has_inpu
     """Solve every outcome's deductions (``slots``, outcome i and DEDUCTIONS[k] at 4 i + k)
     and return the maker of the switching rows start..stop-1 (``head`` first), for Rows."""
     first = _first_values(an)
-    solved = _deduction_switching(an, stakeholder, has_inputs, first)
+    solved = _deduction_switching(an, stakeholder, has_inputs)
     # Outcomes whose fields change by year, one by one, now: only making the rows waits.
+    unsolved = np.stack([place for place, _, _ in solved])[slots & 3, slots >> 2] < 0
     alone = {slot: _deduction_switch(an, slot >> 2, DEDUCTIONS[slot & 3],
                                      first[DEDUCTIONS[slot & 3]][slot >> 2], stakeholder,
                                      has_inputs)
-             for slot in slots.tolist() if solved[slot & 3][0][slot >> 2] < 0}
+             for slot in slots[unsolved].tolist()}
     monetised = an.ev.monetised
     numbers = an.outcome_no
     count = len(head)
@@ -1680,8 +1701,7 @@ def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder:
     return ratio, npv
 
 
-def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: bool,
-                         first: dict[str, list[float | None]]
+def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: bool
                          ) -> list[tuple[np.ndarray, _Solutions, _Solutions | None]]:
     """The deductions of every outcome whose fields are the same each year, solved together:
     ``_switch_rows`` over the closed-form NPV of each outcome's deduction. By deduction (in
@@ -1690,11 +1710,11 @@ def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: boo
     solved: list[tuple[np.ndarray, _Solutions, _Solutions | None]] = []
     value, inputs = an.sums
     for key in DEDUCTIONS:
-        rows = np.array([i for i in _deduction_rows(an, key)
-                         if an.quick[i] and first[key][i] is not None], dtype=np.int64)
+        rows = _quick_rows(an, key)
+        rows = rows[an.inside[rows]]
         place = np.full(len(an.ev.monetised), -1, dtype=np.int64)
         place[rows] = np.arange(rows.size)
-        x0 = np.array([first[key][i] for i in rows.tolist()], dtype=float)
+        x0 = an.field[key][rows]  # the first year's, as the fields are the same every year
 
         def target(sub, x, rows=rows, key=key, who=None):
             idx = rows[sub]
