@@ -358,7 +358,15 @@ class _Evaluator:
         self._weights: dict[tuple, list[float]] = {}
         self._prices: dict[object, float] = {}
         self.number = {id(o): n for n, o in enumerate(model.outcomes, 1)}
-        self._valid = {id(o): outcome_years(o, self.horizon) for o in self.monetised}
+        # The years depend on the first year and whether it recurs only: one list (never
+        # changed) for all outcomes alike.
+        years_of: dict[tuple[int, bool], list[int]] = {}
+        self._valid = {}
+        for o in self.monetised:
+            found = years_of.get((o.first_year, o.recurring))
+            if found is None:
+                found = years_of[(o.first_year, o.recurring)] = outcome_years(o, self.horizon)
+            self._valid[id(o)] = found
         self.deps = {k: self._assumption_deps(k) for k in self.assumptions}
         self._closed: dict[frozenset[str], set[str]] = {}
         self.outcome_keys = [self._close(self._amount_keys(self._outcome_amounts(o)))
@@ -1408,7 +1416,9 @@ class _Analysis:
                 weight = by_age[:, age:age + 1]
                 if not weight.any():
                     continue
-                weights = weights + np.where(weight != 0, persist ** age * weight, 0.0)
+                term = persist ** age * weight
+                # adding 0.0 where an age does not count (as the loop skips it) changes nothing
+                weights += term if weight.all() else np.where(weight != 0, term, 0.0)
             return self.impact[rows, None] * weights
         dw, at, dp = (x if name == key else self.field[name][rows, None]
                       for name in ("deadweight", "attribution", "displacement"))
@@ -1438,12 +1448,17 @@ def _first_values(an: _Analysis) -> dict[str, list[float | None]]:
 
 
 def _find_first_values(an: _Analysis) -> dict[str, list[float | None]]:
-    inside = an.inside.tolist()
+    outside = np.flatnonzero(~an.inside).tolist()
+    changing = np.flatnonzero(an.inside & ~an.quick_mask).tolist()
     found: dict[str, list[float | None]] = {}
     for key in DEDUCTIONS:
-        column = an.field[key].tolist()  # the fields where they are the same every year
-        found[key] = [(column[i] if quick else _first_value(an, o, key)) if inside[i] else None
-                      for i, (o, quick) in enumerate(zip(an.ev.monetised, an.quick, strict=True))]
+        # the fields where they are the same every year; the others one by one
+        column: list[float | None] = an.field[key].tolist()
+        for i in outside:
+            column[i] = None
+        for i in changing:
+            column[i] = _first_value(an, an.ev.monetised[i], key)
+        found[key] = column
     return found
 
 
@@ -2129,10 +2144,9 @@ def _whole_deduction_names(an: _Analysis) -> set[str]:
     """Assumptions used as a whole deduction somewhere, e.g. deadweight =DW."""
     found: set[str] = set()
     for o in an.ev.monetised:
-        for field_name in DEDUCTIONS:
-            node = getattr(o, field_name).node
-            if isinstance(node, formula.Name):
-                found.add(node.name.casefold())
+        for amount in _field_amounts(o)[2:]:  # the deductions
+            if isinstance(amount.node, formula.Name):
+                found.add(amount.node.name.casefold())
     return found
 
 
