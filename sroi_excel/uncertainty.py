@@ -369,7 +369,7 @@ class _Evaluator:
             self._valid[id(o)] = found
         self.deps = {k: self._assumption_deps(k) for k in self.assumptions}
         self._closed: dict[frozenset[str], set[str]] = {}
-        self.outcome_keys = [self._close(self._amount_keys(self._outcome_amounts(o)))
+        self.outcome_keys = [self._close(self._amount_keys(_field_amounts(o)))
                              for o in self.monetised]
         self.input_keys = [self._close(self._amount_keys(_input_amounts(i)))
                            for i in model.inputs]
@@ -394,15 +394,15 @@ class _Evaluator:
             keys |= self.names(amount.node)
         return keys
 
-    def _close(self, keys: set[str]) -> set[str]:
+    def _close(self, keys: set[str] | frozenset[str]) -> set[str]:
         """The assumptions ``keys`` lead to, themselves included (do not change the set)."""
-        frozen = frozenset(keys)
+        frozen = frozenset(keys)  # no copy of a frozenset
         found = self._closed.get(frozen)
         if found is None:
             found = self._closed[frozen] = self._find_closure(keys)
         return found
 
-    def _find_closure(self, keys: set[str]) -> set[str]:
+    def _find_closure(self, keys: set[str] | frozenset[str]) -> set[str]:
         seen: set[str] = set()
         todo = list(keys)
         while todo:
@@ -413,16 +413,13 @@ class _Evaluator:
             todo.extend(self.deps.get(key, ()))
         return seen
 
-    def _amount_keys(self, amounts: Sequence[Amount | None]) -> set[str]:
-        keys: set[str] = set()
+    def _amount_keys(self, amounts: Sequence[Amount | None]) -> frozenset[str]:
+        keys = _NO_NAMES
         for amount in amounts:
             if amount is not None and type(amount.node) is not formula.Number:
-                keys |= self.names(amount.node)
+                names = self.names(amount.node)
+                keys = keys | names if keys else names  # most have one formula: no copy
         return keys
-
-    @staticmethod
-    def _outcome_amounts(o: Outcome) -> list[Amount | None]:
-        return [o.quantity, o.proxy, o.deadweight, o.attribution, o.displacement, o.dropoff]
 
     def yearly_keys(self, fixed: Mapping[str, Value]) -> set[str]:
         """Assumptions whose value may differ between years, given what is fixed."""
@@ -1071,7 +1068,6 @@ class _Analysis:
         self._affected: dict[str, tuple[list[int], list[int]]] | None = None
         self._plans: dict[str, list[_Group]] = {}
         self.first_values: dict[str, list[float | None]] | None = None
-        self._closures: dict[frozenset[str], set[str]] = {}  # names -> all they depend on
 
     def _tables(self) -> None:
         """Per outcome (NaN where its fields differ between years): the fields, gross, claim,
@@ -1189,10 +1185,7 @@ class _Analysis:
                 names = self.ev.names(node)
                 if not names:
                     continue
-                closure = self._closures.get(names)
-                if closure is None:
-                    closure = self._closures[names] = self.ev._close(set(names))
-                for key in closure:
+                for key in self.ev._close(names):
                     found.setdefault(key, []).append(n)
             self._uses[i] = found
         return found
@@ -1309,11 +1302,7 @@ class _Analysis:
             leaves.append(float(node.value))
             return _LEAF
         if kind is formula.Name:
-            name = frozenset((node.name.casefold(),))
-            closure = self._closures.get(name)
-            if closure is None:
-                closure = self._closures[name] = self.ev._close(set(name))
-            if key in closure:
+            if key in self.ev._close(frozenset((node.name.casefold(),))):
                 return ("name", node.name)
             value = values.name(node.name)
             if isinstance(value, np.ndarray):
