@@ -91,29 +91,33 @@ class Rows(Sequence):
     Tens of thousands of rows (four per outcome) cost more to make as objects, and to hold,
     than the rest of the analysis; most callers read a few (the sheets show the first 200).
     It behaves as the tuple of its rows: len, indexing, slicing (a tuple), iteration, equality
-    with that tuple, hash, repr and pickling.
+    with that tuple, hash, repr and pickling. Once a caller has read them all (iteration, a
+    long slice), they are kept, so that the next (the sheets, then --json) reads them again.
     """
 
-    __slots__ = ("_size", "_make")
+    __slots__ = ("_size", "_make", "_made")
     _CHUNK = 4096
 
     def __init__(self, size: int, make: Callable[[int, int], list]):
         self._size = size
         self._make = make  # (start, stop) -> the rows start..stop-1, made together
+        self._made: tuple | None = None  # every row, once all have been made
 
     def __len__(self) -> int:
         return self._size
 
-    def _rows(self, start: int, stop: int) -> list:
+    def _rows(self, start: int, stop: int) -> Sequence:
+        if self._made is not None:
+            return self._made[start:stop]
         with collector_paused():  # see there: the rows are many small objects, no cycles
             return self._make(start, stop)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
             start, stop, step = index.indices(self._size)
-            if step == 1:
-                return tuple(self._rows(start, stop)) if start < stop else ()
-            return tuple(self[k] for k in range(start, stop, step))
+            if step != 1 or stop - start > self._CHUNK:
+                return tuple(self)[index]
+            return tuple(self._rows(start, stop)) if start < stop else ()
         k = operator.index(index)
         if k < 0:
             k += self._size
@@ -122,8 +126,17 @@ class Rows(Sequence):
         return self._rows(k, k + 1)[0]
 
     def __iter__(self):
+        if self._made is not None:
+            return iter(self._made)
+        return self._iterate()
+
+    def _iterate(self):
+        made: list = []
         for start in range(0, self._size, self._CHUNK):
-            yield from self._rows(start, min(self._size, start + self._CHUNK))
+            rows = self._rows(start, min(self._size, start + self._CHUNK))
+            made += rows
+            yield from rows
+        self._made = tuple(made)
 
     def __eq__(self, other) -> bool:
         if isinstance(other, Rows | tuple):

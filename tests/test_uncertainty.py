@@ -889,3 +889,10 @@ def test_rows_behave_as_the_tuple_of_their_rows():
     for outside in (5, -6):
         with pytest.raises(IndexError):
             rows[outside]
+    # once all have been made, they are kept: nothing is made again
+    fresh = uncertainty.Rows(5, squares)
+    asked.clear()
+    assert fresh[1:3] == (1, 4) and list(fresh) == list(squared)
+    assert asked == [(1, 3), (0, 5)]
+    assert tuple(fresh) == squared and fresh[3] == 9 and fresh[::-1] == squared[::-1]
+    assert asked == [(1, 3), (0, 5)]
