@@ -10,14 +10,17 @@ taken one term after the other), so it returns the engine's figures to the last 
 scenario comparison uses that run, and the engine itself wherever anything fails, so that an
 error reads as the engine words it.
 
-How it scales (10,000 outcomes, 10 years: about a second): the base run keeps, for every
+How it scales (10,000 outcomes, 10 years: about a third of a second): the base run keeps, for every
 outcome whose fields are the same each year, its quantity, proxy, deductions and the discount
 weights of its ages. One outcome's deduction is one factor of that outcome's PV, and the
 total is the other outcomes' PV (fixed) plus that one, so the sensitivity and switching values
 of every outcome's deductions are computed together, in closed form over arrays (drop-off, a
 polynomial in 1 - drop-off, on the same trial points and grid as the others). An assumption is
 re-evaluated only in the outcomes and fields that use it, outcomes whose formulas have the same
-shape together. Outcomes whose fields change by year are recomputed one by one, as before.
+shape together (one plan per formula, shared by the outcomes with equal formulas). Outcomes
+whose fields change by year are recomputed one by one, as before. The sensitivity and switching
+tables (four rows per outcome) stay columns of numbers until they are read: ``Rows`` makes
+the row objects then, and behaves as the tuple of them.
 
 Conventions chosen here (and stated on the sensitivity sheets):
 
@@ -40,6 +43,7 @@ import contextlib
 import functools
 import gc
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -79,6 +83,74 @@ _GRID = 129
 # --------------------------------------------------------------------------------------------
 # Results
 # --------------------------------------------------------------------------------------------
+
+
+class Rows(Sequence):
+    """A tuple of result rows, each made when it is asked for from columns the analysis keeps.
+
+    Tens of thousands of rows (four per outcome) cost more to make as objects, and to hold,
+    than the rest of the analysis; most callers read a few (the sheets show the first 200).
+    It behaves as the tuple of its rows: len, indexing, slicing (a tuple), iteration, equality
+    with that tuple, hash, repr and pickling. Once a caller has read them all (iteration, a
+    long slice), they are kept, so that the next (the sheets, then --json) reads them again.
+    """
+
+    __slots__ = ("_size", "_make", "_made")
+    _CHUNK = 4096
+
+    def __init__(self, size: int, make: Callable[[int, int], list]):
+        self._size = size
+        self._make = make  # (start, stop) -> the rows start..stop-1, made together
+        self._made: tuple | None = None  # every row, once all have been made
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _rows(self, start: int, stop: int) -> Sequence:
+        if self._made is not None:
+            return self._made[start:stop]
+        with collector_paused():  # see there: the rows are many small objects, no cycles
+            return self._make(start, stop)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._size)
+            if step != 1 or stop - start > self._CHUNK:
+                return tuple(self)[index]
+            return tuple(self._rows(start, stop)) if start < stop else ()
+        k = operator.index(index)
+        if k < 0:
+            k += self._size
+        if not 0 <= k < self._size:
+            raise IndexError("tuple index out of range")
+        return self._rows(k, k + 1)[0]
+
+    def __iter__(self):
+        if self._made is not None:
+            return iter(self._made)
+        return self._iterate()
+
+    def _iterate(self):
+        made: list = []
+        for start in range(0, self._size, self._CHUNK):
+            rows = self._rows(start, min(self._size, start + self._CHUNK))
+            made += rows
+            yield from rows
+        self._made = tuple(made)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Rows | tuple):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self):
+        return (tuple, (tuple(self),))
 
 
 @dataclass(frozen=True)
@@ -197,9 +269,9 @@ class Uncertainty:
     base_npv: float
     step: float
     scenarios: tuple[ScenarioFigures, ...] = ()
-    sensitivity: tuple[SensitivityItem, ...] = ()  # ranked by swing, largest first
+    sensitivity: Sequence[SensitivityItem] = ()  # ranked by swing, largest first (Rows)
     omitted: int = 0  # deductions left out of the sensitivity table: they change nothing
-    switching: tuple[SwitchingValue, ...] = ()
+    switching: Sequence[SwitchingValue] = ()  # Rows
     switching_stakeholder: str | None = None
     monte_carlo: MonteCarlo | None = None
     notes: tuple[Text, ...] = ()  # parts not computed, and why
@@ -302,10 +374,18 @@ class _Evaluator:
         self._weights: dict[tuple, list[float]] = {}
         self._prices: dict[object, float] = {}
         self.number = {id(o): n for n, o in enumerate(model.outcomes, 1)}
-        self._valid = {id(o): outcome_years(o, self.horizon) for o in self.monetised}
+        # The years depend on the first year and whether it recurs only: one list (never
+        # changed) for all outcomes alike.
+        years_of: dict[tuple[int, bool], list[int]] = {}
+        self._valid = {}
+        for o in self.monetised:
+            found = years_of.get((o.first_year, o.recurring))
+            if found is None:
+                found = years_of[(o.first_year, o.recurring)] = outcome_years(o, self.horizon)
+            self._valid[id(o)] = found
         self.deps = {k: self._assumption_deps(k) for k in self.assumptions}
         self._closed: dict[frozenset[str], set[str]] = {}
-        self.outcome_keys = [self._close(self._amount_keys(self._outcome_amounts(o)))
+        self.outcome_keys = [self._close(self._amount_keys(_field_amounts(o)))
                              for o in self.monetised]
         self.input_keys = [self._close(self._amount_keys(_input_amounts(i)))
                            for i in model.inputs]
@@ -330,15 +410,15 @@ class _Evaluator:
             keys |= self.names(amount.node)
         return keys
 
-    def _close(self, keys: set[str]) -> set[str]:
+    def _close(self, keys: set[str] | frozenset[str]) -> set[str]:
         """The assumptions ``keys`` lead to, themselves included (do not change the set)."""
-        frozen = frozenset(keys)
+        frozen = frozenset(keys)  # no copy of a frozenset
         found = self._closed.get(frozen)
         if found is None:
             found = self._closed[frozen] = self._find_closure(keys)
         return found
 
-    def _find_closure(self, keys: set[str]) -> set[str]:
+    def _find_closure(self, keys: set[str] | frozenset[str]) -> set[str]:
         seen: set[str] = set()
         todo = list(keys)
         while todo:
@@ -349,16 +429,13 @@ class _Evaluator:
             todo.extend(self.deps.get(key, ()))
         return seen
 
-    def _amount_keys(self, amounts: Sequence[Amount | None]) -> set[str]:
-        keys: set[str] = set()
+    def _amount_keys(self, amounts: Sequence[Amount | None]) -> frozenset[str]:
+        keys = _NO_NAMES
         for amount in amounts:
             if amount is not None and type(amount.node) is not formula.Number:
-                keys |= self.names(amount.node)
+                names = self.names(amount.node)
+                keys = keys | names if keys else names  # most have one formula: no copy
         return keys
-
-    @staticmethod
-    def _outcome_amounts(o: Outcome) -> list[Amount | None]:
-        return [o.quantity, o.proxy, o.deadweight, o.attribution, o.displacement, o.dropoff]
 
     def yearly_keys(self, fixed: Mapping[str, Value]) -> set[str]:
         """Assumptions whose value may differ between years, given what is fixed."""
@@ -524,6 +601,23 @@ class _Evaluator:
                valid: list[int]) -> tuple[list[tuple], bool]:
         """The six fields (_FIELDS) in each year of ``valid``, evaluated in the engine's order;
         (one tuple, True) when none of them can differ between years."""
+        # Most outcomes: the fields of the first year, none of which uses an assumption that
+        # changes by year. Else the general loop below, from the start (evaluating in the same
+        # order, it meets any error this meets first).
+        values = years[valid[0]]
+        row = []
+        for amount, label in zip(_field_amounts(o), _LABELS, strict=True):
+            node = amount.node
+            if type(node) is formula.Number and amount.price is None and (
+                    math.isfinite(node.value)) and (label is None or 0.0 <= node.value <= 1.0):
+                row.append(float(node.value))  # what value() and percent() give for it
+                continue
+            if yearly and self.names(node) & yearly:
+                break
+            row.append(self.value(amount, values) if label is None
+                       else self.percent(amount, values, label, None))
+        else:
+            return [tuple(row)], True
         cache: dict[str, Value] = {}
         rows: list[tuple] = []
         for t in valid:
@@ -584,14 +678,14 @@ class _Evaluator:
         n = len(self.monetised)
         total = n + len(self.model.inputs)
         every = max(1, total // 100)
-        starts: list[int] = []
-        impacts: list[float] = []
-        kinds: list[int] = []  # row -> its persistence table
-        owners: list[int] = []
-        tables: list[list[float]] = []
-        table_of: dict[tuple[float, int], int] = {}
+        # One row of fields per outcome where they are the same every year it occurs (for all
+        # those years at once), else one per year; the arithmetic over all rows at once, in
+        # numpy, is the same IEEE operations in the same order as one row at a time.
+        row_fields: list[tuple[float, ...]] = []
+        occurs: list[int] = []  # per row, the years it stands for
+        counts: list[int] = []
+        row_owner: list[int] = []
         constant_fields: list[tuple[float, ...] | None] = []
-        finite = True
         for i, o in enumerate(self.monetised):
             valid = self.valid_years(o)
             const = None
@@ -599,27 +693,37 @@ class _Evaluator:
                 rows, constant = self.fields(o, years, yearly, valid)
                 if constant:
                     const = rows[0]
-                # One impact per row of fields: for all years at once where they are the same.
-                for k, row in enumerate(rows[:1] if constant else rows):
-                    quantity, proxy, dw, at, dp, do = row
-                    claim = (1 - dw) * (1 - dp) * (1 - at)
-                    gross = quantity * proxy
-                    finite = finite and math.isfinite(gross)
-                    key = (do, o.duration)
-                    kind = table_of.get(key)
-                    if kind is None:
-                        kind = table_of[key] = len(tables)
-                        tables.append([(1 - do) ** age for age in range(o.duration)])
-                    occurs = valid if constant else [valid[k]]
-                    count = len(occurs)
-                    starts += occurs
-                    impacts += [gross * claim] * count
-                    kinds += [kind] * count
-                    owners += [i] * count
+                    row_fields.append(const)
+                    occurs += valid
+                    counts.append(len(valid))
+                    row_owner.append(i)
+                else:
+                    row_fields += rows
+                    occurs += valid
+                    counts += [1] * len(rows)
+                    row_owner += [i] * len(rows)
             constant_fields.append(const)
             if progress is not None and (i + 1) % every == 0:
                 progress(i + 1, total)
-        value_by_year, outcome_pv = self._sum_terms(starts, impacts, kinds, owners, tables, n)
+        table = np.array(row_fields, dtype=float).reshape(len(row_fields), 6)
+        quantity, proxy, dw, at, dp, do = table.T
+        with np.errstate(all="ignore"):
+            gross = quantity * proxy
+            impact = gross * ((1 - dw) * (1 - dp) * (1 - at))
+        finite = bool(np.isfinite(gross).all())
+        durations = [self.monetised[i].duration for i in row_owner]
+        tables: list[list[float]] = []
+        table_of: dict[tuple[float, int], int] = {}  # (drop-off, duration) -> its table
+        kinds: list[int] = []  # row -> its persistence table
+        for key in zip(do.tolist(), durations, strict=True):
+            kind = table_of.get(key)
+            if kind is None:
+                kind = table_of[key] = len(tables)
+                tables.append([(1 - key[0]) ** age for age in range(key[1])])
+            kinds.append(kind)
+        value_by_year, outcome_pv = self._sum_terms(
+            occurs, np.repeat(impact, counts), np.repeat(np.array(kinds, dtype=np.int64), counts),
+            np.repeat(np.array(row_owner, dtype=np.int64), counts), tables, n)
         inputs_by_year = [0.0] * (self.last_year + 1)
         input_pv: list[float] = []
         input_terms: list[list[float]] = []
@@ -655,22 +759,22 @@ class _Evaluator:
         for k, r in enumerate(tables):
             persistence[k, :len(r)] = r
         durations = np.array([len(r) for r in tables], dtype=np.int64)
-        kind = np.array(kinds, dtype=np.int64)
+        kind = np.asarray(kinds, dtype=np.int64)
         start = np.array(starts, dtype=np.int64)
-        owner = np.array(owners, dtype=np.int64)
+        owner = np.asarray(owners, dtype=np.int64)
         ages = np.arange(width)
         year = start[:, None] + ages
         counts = (ages < durations[kind][:, None]) & (year <= last)
         df = np.asarray(self.df_value, dtype=float)
         with np.errstate(invalid="ignore", over="ignore"):
-            value = np.where(counts, np.array(impacts, dtype=float)[:, None] * persistence[kind],
+            value = np.where(counts, np.asarray(impacts, dtype=float)[:, None] * persistence[kind],
                              0.0)
             pv = np.where(counts, value * df[np.minimum(year, last)], 0.0)
         # By year: for each year, the values of the rows in order (outcome, then year it
         # occurs), summed one after the other from 0.0 down the rows.
         value_by_year = np.zeros(last + 1)
         rows = len(start)
-        block = max(1, 2_000_000 // (last + 1))
+        block = max(1, _BLOCK // (last + 1))
         for r0 in range(0, rows, block):
             r1 = min(rows, r0 + block)
             grid = np.zeros((r1 - r0 + 1, last + 1))
@@ -683,7 +787,7 @@ class _Evaluator:
         slot = np.arange(rows) - first[owner]
         depth = int(np.max(slot)) + 1
         outcome_pv = np.zeros(n)
-        chunk = max(1, 2_000_000 // (depth * width + 1))
+        chunk = max(1, _BLOCK // (depth * width + 1))
         for c0 in range(0, n, chunk):
             c1 = min(n, c0 + chunk)
             r0, r1 = first[c0], first[c1]
@@ -695,9 +799,16 @@ class _Evaluator:
 
 
 _NO_NAMES: frozenset[str] = frozenset()
+# Numbers in one working block of _sum_terms and _switch_rows: each block goes on from the
+# sums of the one before, or has rows of its own, so its size changes no figure, only the
+# memory in use (a few MB at this size).
+_BLOCK = 1 << 18
+_field_amounts = operator.attrgetter("quantity", "proxy", "deadweight", "attribution",
+                                     "displacement", "dropoff")  # _FIELDS of an outcome
 _FIELDS = (("quantity", None), ("proxy", None), ("deadweight", "deadweight"),
            ("attribution", "attribution"), ("displacement", "displacement"),
            ("dropoff", "drop-off"))
+_LABELS = tuple(label for _, label in _FIELDS)
 
 
 def _input_amounts(item) -> list[Amount | None]:
@@ -901,6 +1012,7 @@ class _Group:
 
 
 _LEAF = ("leaf",)
+_UNKNOWN = object()
 
 
 def _plain(shapes) -> bool:
@@ -976,7 +1088,6 @@ class _Analysis:
         self._affected: dict[str, tuple[list[int], list[int]]] | None = None
         self._plans: dict[str, list[_Group]] = {}
         self.first_values: dict[str, list[float | None]] | None = None
-        self._closures: dict[frozenset[str], set[str]] = {}  # names -> all they depend on
 
     def _tables(self) -> None:
         """Per outcome (NaN where its fields differ between years): the fields, gross, claim,
@@ -986,46 +1097,51 @@ class _Analysis:
         nan = float("nan")
         fields = self.base.fields
         self.quick = [f is not None for f in fields]
+        self.quick_mask = np.array(self.quick, dtype=bool).reshape(n)
+        self.lasting = np.array([o.duration >= 2 for o in ev.monetised], dtype=bool).reshape(n)
+        self.inside = np.array([1 <= o.first_year <= ev.horizon for o in ev.monetised],
+                               dtype=bool).reshape(n)  # the first year within the horizon
         rows = [f if f is not None else (nan,) * 6 for f in fields]
         table = np.array(rows, dtype=float).reshape(n, 6)
         self.field = {key: np.ascontiguousarray(table[:, k])
                       for k, (key, _) in enumerate(_FIELDS)}
-        gross, claim, impact, total = [], [], [], []
-        by_age: list[list[float]] = []
-        known: dict[tuple[float, int], float] = {}  # (drop-off, id of weights) -> weights
-        for o, f in zip(ev.monetised, fields, strict=True):
-            if f is None:
-                gross.append(nan)
-                claim.append(nan)
-                impact.append(nan)
+        quantity, proxy, dw, at, dp, do = table.T
+        with np.errstate(all="ignore"):  # NaN rows stay NaN
+            self.gross = quantity * proxy
+            self.claim_array = (1 - dw) * (1 - dp) * (1 - at)
+            self.impact = quantity * proxy * self.claim_array
+        self.claim = self.claim_array.tolist()
+        ages: list[list[float]] = []  # the distinct lists of weights by age
+        place: dict[int, int] = {}  # id of such a list (age_weights caches them) -> its place
+        kinds: list[int] = []  # per outcome, its place in ages (-1: not quick)
+        total: list[float] = []
+        known: dict[tuple[float, int], float] = {}  # (drop-off, place) -> weights
+        for o, quick, drop in zip(ev.monetised, self.quick, do.tolist(), strict=True):
+            if not quick:
+                kinds.append(-1)
                 total.append(nan)
-                by_age.append([])
                 continue
-            quantity, proxy, dw, at, dp, do = f
-            weights_by_age = ev.age_weights(o, ev.valid_years(o))  # one list per kind: cached
-            weights = known.get((do, id(weights_by_age)))
+            weights_by_age = ev.age_weights(o, ev.valid_years(o))
+            kind = place.get(id(weights_by_age))
+            if kind is None:
+                kind = place[id(weights_by_age)] = len(ages)
+                ages.append(weights_by_age)
+            kinds.append(kind)
+            weights = known.get((drop, kind))
             if weights is None:
                 weights = 0.0
                 for age, weight in enumerate(weights_by_age):
                     if weight:
-                        weights = weights + (1 - do) ** age * weight
-                known[(do, id(weights_by_age))] = weights
-            c = (1 - dw) * (1 - dp) * (1 - at)
-            gross.append(quantity * proxy)
-            claim.append(c)
-            impact.append(quantity * proxy * c)
+                        weights = weights + (1 - drop) ** age * weight
+                known[(drop, kind)] = weights
             total.append(weights)
-            by_age.append(weights_by_age)
-        self.gross = np.array(gross, dtype=float)
-        self.claim = claim
-        self.claim_array = np.array(claim, dtype=float)
-        self.impact = np.array(impact, dtype=float)
         self.weights = total
         self.weight_sum = np.array(total, dtype=float)
-        width = max((len(w) for w in by_age), default=0)
-        self.by_age = np.zeros((n, max(width, 1)))
-        for i, w in enumerate(by_age):
-            self.by_age[i, :len(w)] = w
+        width = max((len(w) for w in ages), default=0)
+        table_by_age = np.zeros((len(ages) + 1, max(width, 1)))  # the last row for kind -1
+        for kind, weights_by_age in enumerate(ages):
+            table_by_age[kind, :len(weights_by_age)] = weights_by_age
+        self.by_age = table_by_age[np.array(kinds, dtype=np.int64)]
         self.base_pv = np.array([float(v) for v in self.base.outcome_pv], dtype=float)
 
     def _sums(self, stakeholder: str | None) -> tuple[float, float]:
@@ -1089,10 +1205,7 @@ class _Analysis:
                 names = self.ev.names(node)
                 if not names:
                     continue
-                closure = self._closures.get(names)
-                if closure is None:
-                    closure = self._closures[names] = self.ev._close(set(names))
-                for key in closure:
+                for key in self.ev._close(names):
                     found.setdefault(key, []).append(n)
             self._uses[i] = found
         return found
@@ -1147,23 +1260,31 @@ class _Analysis:
         if found is not None:
             return found
         by_shape: dict[tuple, tuple[list[int], list[list[float]]]] = {}
+        # Outcomes whose formulas are equal (trees compare by value) have the same plan: many
+        # rows share a formula. The names their leaves come from do not change by year in
+        # these outcomes, so neither do the leaves; only a zero, whose sign equality does not
+        # see, keeps a plan to its own outcome.
+        plans: dict[tuple, tuple | None] = {}  # formulas -> (their group, leaves) or None
+        number = formula.Number
         for i in self.affected(key)[0]:
             if not self.quick[i]:
                 continue
             o = self.ev.monetised[i]
-            values = self.base_years[self.ev.valid_years(o)[0]]
-            changed = tuple(self.uses(i).get(key, ()))
-            leaves: list[float] = []
-            shapes = []
-            for n in changed:
-                amount = getattr(o, _FIELDS[n][0])
-                shape = (None if amount.price is not None
-                         else self._shape(amount.node, key, values, leaves, 0))
-                if shape is None:
-                    break
-                shapes.append(shape)
-            else:
-                rows, table = by_shape.setdefault((changed, tuple(shapes), len(leaves)), ([], []))
+            formulas: tuple | None = tuple([
+                (n, amount.node, amount.price is None)
+                for n, amount in enumerate(_field_amounts(o)) if type(amount.node) is not number])
+            try:
+                plan = plans.get(formulas, _UNKNOWN)
+            except RecursionError:  # a tree too deep to compare: planned for itself
+                formulas, plan = None, _UNKNOWN
+            if plan is _UNKNOWN:
+                made = self._plan(o, i, key)
+                plan = None if made is None else (
+                    by_shape.setdefault((made[0], made[1], len(made[2])), ([], [])), made[2])
+                if formulas is not None and (plan is None or all(plan[1])):
+                    plans[formulas] = plan
+            if plan is not None:
+                (rows, table), leaves = plan
                 rows.append(i)
                 table.append(leaves)
         found = [_Group(np.array(rows, dtype=np.int64), changed, shapes,
@@ -1172,6 +1293,23 @@ class _Analysis:
                  for (changed, shapes, count), (rows, table) in by_shape.items()]
         self._plans[key] = found
         return found
+
+    def _plan(self, o: Outcome, i: int, key: str
+              ) -> tuple[tuple[int, ...], tuple[tuple, ...], list[float]] | None:
+        """Outcome i's fields that use ``key``, their shapes and leaves (_shape); None where
+        the outcome is not done in a group."""
+        values = self.base_years[self.ev.valid_years(o)[0]]
+        changed = tuple(self.uses(i).get(key, ()))
+        leaves: list[float] = []
+        shapes = []
+        for n in changed:
+            amount = getattr(o, _FIELDS[n][0])
+            shape = (None if amount.price is not None
+                     else self._shape(amount.node, key, values, leaves, 0))
+            if shape is None:
+                return None
+            shapes.append(shape)
+        return changed, tuple(shapes), leaves
 
     def _shape(self, node, key: str, values: _Values, leaves: list[float],
                depth: int) -> tuple | None:
@@ -1184,11 +1322,7 @@ class _Analysis:
             leaves.append(float(node.value))
             return _LEAF
         if kind is formula.Name:
-            name = frozenset((node.name.casefold(),))
-            closure = self._closures.get(name)
-            if closure is None:
-                closure = self._closures[name] = self.ev._close(set(name))
-            if key in closure:
+            if key in self.ev._close(frozenset((node.name.casefold(),))):
                 return ("name", node.name)
             value = values.name(node.name)
             if isinstance(value, np.ndarray):
@@ -1291,7 +1425,9 @@ class _Analysis:
                 weight = by_age[:, age:age + 1]
                 if not weight.any():
                     continue
-                weights = weights + np.where(weight != 0, persist ** age * weight, 0.0)
+                term = persist ** age * weight
+                # adding 0.0 where an age does not count (as the loop skips it) changes nothing
+                weights += term if weight.all() else np.where(weight != 0, term, 0.0)
             return self.impact[rows, None] * weights
         dw, at, dp = (x if name == key else self.field[name][rows, None]
                       for name in ("deadweight", "attribution", "displacement"))
@@ -1306,10 +1442,10 @@ class _Analysis:
             return np.where(inputs != 0, value / np.where(inputs != 0, inputs, 1.0), np.nan)
 
 
-def _deduction_rows(an: _Analysis, key: str) -> list[int]:
-    """The outcomes whose ``key`` deduction is analysed: drop-off only when it lasts."""
-    return [i for i, o in enumerate(an.ev.monetised)
-            if key != "dropoff" or o.duration >= 2]
+def _quick_rows(an: _Analysis, key: str) -> np.ndarray:
+    """The outcomes whose fields are the same every year and whose ``key`` deduction is
+    analysed: drop-off only when it lasts."""
+    return np.flatnonzero(an.quick_mask & an.lasting if key == "dropoff" else an.quick_mask)
 
 
 def _first_values(an: _Analysis) -> dict[str, list[float | None]]:
@@ -1321,17 +1457,21 @@ def _first_values(an: _Analysis) -> dict[str, list[float | None]]:
 
 
 def _find_first_values(an: _Analysis) -> dict[str, list[float | None]]:
-    horizon = an.ev.horizon
-    inside = [1 <= o.first_year <= horizon for o in an.ev.monetised]
+    outside = np.flatnonzero(~an.inside).tolist()
+    changing = np.flatnonzero(an.inside & ~an.quick_mask).tolist()
     found: dict[str, list[float | None]] = {}
     for key in DEDUCTIONS:
-        column = an.field[key].tolist()  # the fields where they are the same every year
-        found[key] = [(column[i] if quick else _first_value(an, o, key)) if inside[i] else None
-                      for i, (o, quick) in enumerate(zip(an.ev.monetised, an.quick, strict=True))]
+        # the fields where they are the same every year; the others one by one
+        column: list[float | None] = an.field[key].tolist()
+        for i in outside:
+            column[i] = None
+        for i in changing:
+            column[i] = _first_value(an, an.ev.monetised[i], key)
+        found[key] = column
     return found
 
 
-def one_at_a_time(an: _Analysis, step: float) -> tuple[list[SensitivityItem], int]:
+def one_at_a_time(an: _Analysis, step: float) -> tuple[Rows, int]:
     """Each assumption at low and high, each deduction +/- step; ranked by swing."""
     items: list[SensitivityItem] = []
     for key, a in an.ev.assumptions.items():
@@ -1361,10 +1501,10 @@ def one_at_a_time(an: _Analysis, step: float) -> tuple[list[SensitivityItem], in
     slots = 4 * len(monetised)
     ratio_low, ratio_high = np.full(slots, np.nan), np.full(slots, np.nan)
     applies = np.ones(slots, dtype=bool)
-    applies[3::4] = np.array([o.duration >= 2 for o in monetised], dtype=bool)  # drop-off
+    applies[3::4] = an.lasting  # drop-off
     errors: dict[int, str] = {}
     for k, key in enumerate(DEDUCTIONS):
-        rows = np.array([i for i in _deduction_rows(an, key) if an.quick[i]], dtype=np.int64)
+        rows = _quick_rows(an, key)
         if rows.size:
             x = np.clip(an.field[key][rows, None] + shift, 0.0, 1.0)
             new = (value - an.base_pv[rows])[:, None] + an.deduction_pv(key, rows, x)
@@ -1396,46 +1536,66 @@ def one_at_a_time(an: _Analysis, step: float) -> tuple[list[SensitivityItem], in
     order = np.lexsort((-np.concatenate([[i.swing for i in items], swing[listed]]),
                         np.concatenate([[i.error is not None for i in items],
                                         failed[listed]]).astype(bool)))
+    # The ranked rows are made when asked for: per place in the ranking, its slot (-1: one
+    # of the assumptions' items).
+    deduction = order >= len(items)
+    slot_by_rank = np.full(order.size, -1, dtype=np.int64)
+    slot_by_rank[deduction] = listed[order[deduction] - len(items)]
+    return Rows(len(order), _ranked_deductions(an, step, items, order, slot_by_rank, errors,
+                                               ratio_low, ratio_high, swing)), omitted
+
+
+def _ranked_deductions(an: _Analysis, step: float, items: list[SensitivityItem],
+                       order: np.ndarray, slot_by_rank: np.ndarray, errors: dict[int, str],
+                       ratio_low: np.ndarray, ratio_high: np.ndarray, swing: np.ndarray
+                       ) -> Callable[[int, int], list[SensitivityItem]]:
+    """The maker of the sensitivity rows ranked start..stop-1, for Rows."""
     first = _first_values(an)
     steps: dict[float, tuple[float, float]] = {}  # base -> (low, high), as the table shows them
-    lows, highs, swings = ratio_low.tolist(), ratio_high.tolist(), swing.tolist()
-    ranked: list[SensitivityItem] = []
-    count = len(items)
-    slot_of = listed.tolist()
+    monetised = an.ev.monetised
     numbers = an.outcome_no
     names = [o.name for o in monetised]
     owners = [o.stakeholder for o in monetised]
     bases = [first[key] for key in DEDUCTIONS]
     isfinite = math.isfinite
-    for n in order.tolist():
-        if n < count:
-            ranked.append(items[n])
-            continue
-        slot = slot_of[n - count]
-        i, k = slot >> 2, slot & 3  # outcome, deduction
-        base = bases[k][i]
-        if errors and slot in errors:
-            ranked.append(SensitivityItem(DEDUCTIONS[k], names[i], owners[i], numbers[i], base,
-                                          error=errors[slot]))
-            continue
-        low = high = None
-        if base is not None:
-            bounds = steps.get(base)
-            if bounds is None:
-                bounds = steps[base] = (round(min(max(base - step, 0.0), 1.0), 12),
-                                        round(min(max(base + step, 0.0), 1.0), 12))
-            low, high = bounds
-        r_low, r_high = lows[slot], highs[slot]
-        ranked.append(_sensitivity_item(
-            DEDUCTIONS[k], names[i], owners[i], numbers[i], base, low, high,
-            r_low if isfinite(r_low) else None, r_high if isfinite(r_high) else None,
-            swings[slot]))
-    return ranked, omitted
+    # slot -1 reads this last element
+    ratio_low, ratio_high, swing = (np.append(column, np.nan)
+                                    for column in (ratio_low, ratio_high, swing))
+
+    def make(start: int, stop: int) -> list[SensitivityItem]:
+        ranked: list[SensitivityItem] = []
+        slots = slot_by_rank[start:stop]
+        for n, slot, r_low, r_high, swung in zip(
+                order[start:stop].tolist(), slots.tolist(), ratio_low[slots].tolist(),
+                ratio_high[slots].tolist(), swing[slots].tolist(), strict=True):
+            if slot < 0:
+                ranked.append(items[n])
+                continue
+            i, k = slot >> 2, slot & 3  # outcome, deduction
+            base = bases[k][i]
+            if errors and slot in errors:
+                ranked.append(SensitivityItem(DEDUCTIONS[k], names[i], owners[i], numbers[i],
+                                              base, error=errors[slot]))
+                continue
+            low = high = None
+            if base is not None:
+                bounds = steps.get(base)
+                if bounds is None:
+                    bounds = steps[base] = (round(min(max(base - step, 0.0), 1.0), 12),
+                                            round(min(max(base + step, 0.0), 1.0), 12))
+                low, high = bounds
+            ranked.append(_sensitivity_item(
+                DEDUCTIONS[k], names[i], owners[i], numbers[i], base, low, high,
+                r_low if isfinite(r_low) else None, r_high if isfinite(r_high) else None,
+                swung))
+        return ranked
+
+    return make
 
 
-# Many items at once (one per deduction of every outcome): made as their __init__ makes them,
-# without its object.__setattr__ for every field of a frozen dataclass, which took a third of
-# the time of the analysis of 10,000 outcomes. The fields are those of the classes, in order;
+# Many items at once (one per deduction of every outcome, when Rows are read): made as their
+# __init__ makes them, without its object.__setattr__ for every field of a frozen dataclass,
+# which took a third of the time of making them. The fields are those of the classes, in order;
 # tests/test_uncertainty.py checks that these equal the instances __init__ makes.
 _new, _set = object.__new__, object.__setattr__
 
@@ -1471,7 +1631,7 @@ def _text(nl: str, en: str) -> Text:
     return obj
 
 
-def switching_values(an: _Analysis, stakeholder: str | None) -> list[SwitchingValue]:
+def switching_values(an: _Analysis, stakeholder: str | None) -> Rows:
     """For each assumption and each outcome's deductions: ratio 1 (and stakeholder NPV 0)."""
     found: list[SwitchingValue] = []
     has_inputs = bool(float(an.base.pv_inputs))
@@ -1493,28 +1653,58 @@ def switching_values(an: _Analysis, stakeholder: str | None) -> list[SwitchingVa
                           percent, False)
         found.append(SwitchingValue("assumption", a.name, base=base, low=a.low, high=a.high,
                                     percent=percent, ratio=ratio, npv=npv))
+    # Then outcome by outcome its deductions: drop-off only when it lasts, and only those of
+    # outcomes within the horizon (with a value in their first year).
+    monetised = an.ev.monetised
+    listed = np.ones(4 * len(monetised), dtype=bool)
+    listed[3::4] = an.lasting
+    listed &= np.repeat(an.inside, 4)
+    slots = np.flatnonzero(listed)
+    return Rows(len(found) + len(slots), _deduction_switching_values(
+        an, stakeholder, has_inputs, found, slots))
+
+
+def _deduction_switching_values(an: _Analysis, stakeholder: str | None, has_inputs: bool,
+                                head: list[SwitchingValue], slots: np.ndarray
+                                ) -> Callable[[int, int], list[SwitchingValue]]:
+    """Solve every outcome's deductions (``slots``, outcome i and DEDUCTIONS[k] at 4 i + k)
+    and return the maker of the switching rows start..stop-1 (``head`` first), for Rows."""
     first = _first_values(an)
-    solved = _deduction_switching(an, stakeholder, has_inputs, first)
+    solved = _deduction_switching(an, stakeholder, has_inputs)
+    # Outcomes whose fields change by year, one by one, now: only making the rows waits.
+    unsolved = np.stack([place for place, _, _ in solved])[slots & 3, slots >> 2] < 0
+    alone = {slot: _deduction_switch(an, slot >> 2, DEDUCTIONS[slot & 3],
+                                     first[DEDUCTIONS[slot & 3]][slot >> 2], stakeholder,
+                                     has_inputs)
+             for slot in slots[unsolved].tolist()}
+    monetised = an.ev.monetised
     numbers = an.outcome_no
-    for i, o in enumerate(an.ev.monetised):
-        for key in DEDUCTIONS:
-            if key == "dropoff" and o.duration < 2:
-                continue
-            base = first[key][i]
-            if base is None:
-                continue  # the outcome falls outside the horizon
-            place, ratios, npvs = solved.get(key, _NONE_SOLVED)
-            k = place.get(i)
-            if k is not None:
-                ratio, npv = ratios[k], npvs[k]
-            else:
-                ratio, npv = _deduction_switch(an, i, key, base, stakeholder, has_inputs)
-            found.append(_switching_value(key, o.name, o.stakeholder, numbers[i], base, None,
-                                          None, True, ratio, npv))
-    return found
+    count = len(head)
 
+    def make(start: int, stop: int) -> list[SwitchingValue]:
+        chunk = slots[max(start, count) - count:max(stop, count) - count]
+        outcomes, kinds = chunk >> 2, chunk & 3
+        ratio: list[Solution | None] = [None] * chunk.size
+        npv: list[Solution | None] = [None] * chunk.size
+        for k, (place, ratios, npvs) in enumerate(solved):
+            at = place[outcomes]
+            mine = np.flatnonzero((kinds == k) & (at >= 0))
+            for n, solution in zip(mine.tolist(), ratios.many(at[mine]), strict=True):
+                ratio[n] = solution
+            if npvs is not None:
+                for n, solution in zip(mine.tolist(), npvs.many(at[mine]), strict=True):
+                    npv[n] = solution
+        rows = head[start:stop]
+        for n, slot in enumerate(chunk.tolist()):
+            i, key = slot >> 2, DEDUCTIONS[slot & 3]
+            if slot in alone:
+                ratio[n], npv[n] = alone[slot]
+            o = monetised[i]
+            rows.append(_switching_value(key, o.name, o.stakeholder, numbers[i], first[key][i],
+                                         None, None, True, ratio[n], npv[n]))
+        return rows
 
-_NONE_SOLVED: tuple[dict[int, int], list, list] = ({}, [], [])
+    return make
 
 
 def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder: str | None,
@@ -1535,21 +1725,20 @@ def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder:
     return ratio, npv
 
 
-def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: bool,
-                         first: dict[str, list[float | None]]
-                         ) -> dict[str, tuple[dict[int, int], list[Solution],
-                                              list[Solution | None]]]:
+def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: bool
+                         ) -> list[tuple[np.ndarray, _Solutions, _Solutions | None]]:
     """The deductions of every outcome whose fields are the same each year, solved together:
-    ``_switch_rows`` over the closed-form NPV of each outcome's deduction. By deduction:
-    (outcome -> its place in the lists, ratio-1 solutions, stakeholder NPV-0 solutions)."""
-    solved: dict[str, tuple[dict[int, int], list[Solution], list[Solution | None]]] = {}
+    ``_switch_rows`` over the closed-form NPV of each outcome's deduction. By deduction (in
+    DEDUCTIONS' order): (outcome -> its place in the solutions, -1 for none; ratio-1
+    solutions; stakeholder NPV-0 solutions)."""
+    solved: list[tuple[np.ndarray, _Solutions, _Solutions | None]] = []
     value, inputs = an.sums
     for key in DEDUCTIONS:
-        rows = np.array([i for i in _deduction_rows(an, key)
-                         if an.quick[i] and first[key][i] is not None], dtype=np.int64)
-        if not rows.size:
-            continue
-        x0 = np.array([first[key][i] for i in rows.tolist()], dtype=float)
+        rows = _quick_rows(an, key)
+        rows = rows[an.inside[rows]]
+        place = np.full(len(an.ev.monetised), -1, dtype=np.int64)
+        place[rows] = np.arange(rows.size)
+        x0 = an.field[key][rows]  # the first year's, as the fields are the same every year
 
         def target(sub, x, rows=rows, key=key, who=None):
             idx = rows[sub]
@@ -1560,21 +1749,18 @@ def _deduction_switching(an: _Analysis, stakeholder: str | None, has_inputs: boo
         if has_inputs:
             ratios = _switch_rows(target, x0, 0.0, 1.0, an.tol, True, True)
         else:
-            ratios = [Solution(None, _NO_INPUTS)] * rows.size
-        npvs: list[Solution | None] = [None] * rows.size
+            ratios = _Solutions(rows.size, 0.0, 1.0, True, True, _NO_INPUTS_CODE)
+        npvs = None
         if stakeholder is not None:
             own = np.array([k for k, i in enumerate(rows.tolist())
                             if an.ev.monetised[i].stakeholder == stakeholder], dtype=np.int64)
-            npvs = [Solution(None, _OTHER_STAKEHOLDER)] * rows.size
+            npvs = _Solutions(rows.size, 0.0, 1.0, True, False, _OTHER_STAKEHOLDER_CODE)
             if own.size:
                 def own_target(sub, x, own=own, target=target):
                     return target(own[sub], x, who=stakeholder)
 
-                for k, solution in zip(own.tolist(),
-                                       _switch_rows(own_target, x0[own], 0.0, 1.0, an.tol,
-                                                    True, False), strict=True):
-                    npvs[k] = solution
-        solved[key] = ({i: k for k, i in enumerate(rows.tolist())}, ratios, npvs)
+                npvs.put(own, _switch_rows(own_target, x0[own], 0.0, 1.0, an.tol, True, False))
+        solved.append((place, ratios, npvs))
     return solved
 
 
@@ -1715,9 +1901,62 @@ def _bracket(g, x0, lo, hi, tol, percent, ratio_target, independent) -> Solution
     return Solution(float(root), None, "bracketing")
 
 
+# What a row of _Solutions holds: its Solution, made from these and its columns a and b.
+(_NONE_CODE, _LINEAR_CODE, _BRACKETING_CODE, _INDEPENDENT_CODE, _NO_INPUTS_CODE,
+ _OTHER_STAKEHOLDER_CODE, _OUTSIDE_CODE, _NOT_REACHED_CODE, _GIVEN_CODE) = range(9)
+
+
+class _Solutions:
+    """The solutions of many problems over one range and for one target, as columns: made into
+    Solution objects (and their reasons into texts) only when a row is asked for."""
+
+    def __init__(self, size: int, lo: float, hi: float, percent: bool, ratio_target: bool,
+                 code: int = _NONE_CODE):
+        self.code = np.full(size, code, dtype=np.int8)
+        self.a = np.zeros(size)  # the value found, the root outside, or the lowest target
+        self.b = np.zeros(size)  # the highest target (not reached)
+        self.given: dict[int, Solution] = {}  # rows solved one at a time, by _switch
+        self.range = (lo, hi, percent, ratio_target)
+
+    def put(self, rows: np.ndarray, other: _Solutions) -> None:
+        """Take the rows of ``other`` (of the same range) as these ``rows``."""
+        self.code[rows], self.a[rows], self.b[rows] = other.code, other.a, other.b
+        self.given.update((int(rows[k]), found) for k, found in other.given.items())
+
+    def many(self, rows: np.ndarray) -> list[Solution]:
+        """The Solution of each of ``rows``."""
+        lo, hi, percent, ratio_target = self.range
+        codes = self.code[rows].tolist()
+        a, b = self.a[rows].tolist(), self.b[rows].tolist()
+        outside = iter(_outside_many([x for code, x in zip(codes, a, strict=True)
+                                      if code == _OUTSIDE_CODE], lo, hi, percent, ratio_target))
+        independent = _INDEPENDENT if ratio_target else _INDEPENDENT_NPV
+        found: list[Solution] = []
+        for k, code, x, y in zip(rows.tolist(), codes, a, b, strict=True):
+            if code == _LINEAR_CODE:
+                found.append(_solution(x, None, "linear"))
+            elif code == _BRACKETING_CODE:
+                found.append(_solution(x, None, "bracketing"))
+            elif code == _OUTSIDE_CODE:
+                found.append(_solution(None, next(outside), ""))
+            elif code == _NOT_REACHED_CODE:
+                found.append(_solution(None, _not_reached(lo, hi, x, y, percent, ratio_target),
+                                       ""))
+            elif code == _GIVEN_CODE:
+                found.append(self.given[k])
+            else:
+                found.append(_solution(None, independent if code == _INDEPENDENT_CODE
+                                       else _REASONS[code], ""))
+        return found
+
+
+_REASONS = {_NONE_CODE: None, _NO_INPUTS_CODE: _NO_INPUTS,
+            _OTHER_STAKEHOLDER_CODE: _OTHER_STAKEHOLDER}
+
+
 def _switch_rows(target: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
                  x0: np.ndarray, lo: float, hi: float, tol: float, percent: bool,
-                 ratio_target: bool) -> list[Solution]:
+                 ratio_target: bool) -> _Solutions:
     """``_switch`` for many problems at once, each row its own function of x.
 
     ``target(rows, x)`` gives the NPV and the overall PV inputs of the problems ``rows`` (an
@@ -1728,10 +1967,9 @@ def _switch_rows(target: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np
     compute) goes to _switch itself, with ``target`` restricted to that row.
     """
     m = int(x0.size)
-    out: list[Solution | None] = [None] * m
+    out = _Solutions(m, lo, hi, percent, ratio_target)
     if not m:
-        return []
-    independent = _INDEPENDENT if ratio_target else _INDEPENDENT_NPV
+        return out
     x0 = np.asarray(x0, dtype=float)
     rows = np.arange(m)
     left: list[int] = []  # for _switch itself
@@ -1764,8 +2002,7 @@ def _switch_rows(target: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np
             with np.errstate(all="ignore"):
                 fg, ig = target(flat_rows, grid)
             still = _flat_rows(fg, ig, tol, ratio_target)
-            for k in flat_rows[still].tolist():
-                out[k] = Solution(None, independent)
+            out.code[flat_rows[still]] = _INDEPENDENT_CODE
             bracket += flat_rows[~still].tolist()
         moving = live[~flat]
         f0, f1, f2 = f[moving, 0], f[moving, 1], f[moving, 2]
@@ -1786,32 +2023,31 @@ def _switch_rows(target: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np
             good = np.isfinite(check) & (np.abs(check) <= tol)
             if ratio_target:
                 good &= check_inputs > 0
-            for k, x, lin, ok in zip(check_rows.tolist(), root[within].tolist(),
-                                     linear[within].tolist(), good.tolist(), strict=True):
-                if ok:
-                    out[k] = _solution(float(x), None, "linear" if lin else "bracketing")
-                else:
-                    bracket.append(k)
+            found = check_rows[good]
+            out.code[found] = np.where(linear[within][good], _LINEAR_CODE, _BRACKETING_CODE)
+            out.a[found] = root[within][good]
+            bracket += check_rows[~good].tolist()
         outside = ~within & linear & np.isfinite(root)
-        for k, text in zip(moving[outside].tolist(), _outside_many(
-                root[outside].tolist(), lo, hi, percent, ratio_target), strict=True):
-            out[k] = _solution(None, text, "")
+        out.code[moving[outside]] = _OUTSIDE_CODE
+        out.a[moving[outside]] = root[outside]
         bracket += moving[~within & ~outside].tolist()
-    if bracket:
-        left += _bracket_rows(target, np.array(sorted(bracket), dtype=np.int64), x0, lo, hi,
-                              tol, percent, ratio_target, independent, out)
+    bracket_rows = np.array(sorted(bracket), dtype=np.int64)
+    step = max(1, _BLOCK // (_GRID + 1))  # rows at a time: each row's grid is its own
+    for r0 in range(0, bracket_rows.size, step):
+        left += _bracket_rows(target, bracket_rows[r0:r0 + step], x0, lo, hi, tol,
+                              ratio_target, out)
     for k in sorted(left):
         def g(xs, k=k):
             f_k, i_k = target(np.array([k]), np.asarray(xs, dtype=float).reshape(1, -1))
             return np.stack([f_k[0], i_k[0]])
 
-        out[k] = _switch(g, float(x0[k]), lo, hi, tol, percent, ratio_target)
-    return [s if s is not None else Solution(None) for s in out]
+        out.code[k] = _GIVEN_CODE
+        out.given[k] = _switch(g, float(x0[k]), lo, hi, tol, percent, ratio_target)
+    return out
 
 
 def _bracket_rows(target, rows: np.ndarray, x0: np.ndarray, lo: float, hi: float, tol: float,
-                  percent: bool, ratio_target: bool, independent: Text,
-                  out: list[Solution | None]) -> list[int]:
+                  ratio_target: bool, out: _Solutions) -> list[int]:
     """_bracket's grid for many rows: fills ``out`` where the grid settles it (flat, or no
     bracket) and returns the rows with a bracket to refine."""
     lin = np.linspace(lo, hi, _GRID)
@@ -1831,21 +2067,17 @@ def _bracket_rows(target, rows: np.ndarray, x0: np.ndarray, lo: float, hi: float
         zero = (ok & (np.abs(f) <= tol)).any(axis=1)
         change = (ok[:, :-1] & ok[:, 1:] & (f[:, :-1] * f[:, 1:] < 0)).any(axis=1)
         shown = 1 + f / inputs if ratio_target else f
-        lowest = np.where(ok, shown, np.inf).min(axis=1).tolist()
-        highest = np.where(ok, shown, -np.inf).max(axis=1).tolist()
-    some = ok.any(axis=1).tolist()
-    refine: list[int] = []
-    for n, k in enumerate(rows.tolist()):
-        if flat[n]:
-            out[k] = Solution(None, independent)
-        elif zero[n] or change[n]:
-            refine.append(k)
-        elif not some[n]:
-            out[k] = Solution(None, _NO_INPUTS)
-        else:
-            out[k] = Solution(None, _not_reached(lo, hi, lowest[n], highest[n], percent,
-                                                 ratio_target))
-    return refine
+        lowest = np.where(ok, shown, np.inf).min(axis=1)
+        highest = np.where(ok, shown, -np.inf).max(axis=1)
+    some = ok.any(axis=1)
+    settled = ~(zero | change)
+    out.code[rows[flat]] = _INDEPENDENT_CODE
+    short = ~flat & settled
+    out.code[rows[short & ~some]] = _NO_INPUTS_CODE
+    reached = rows[short & some]
+    out.code[reached] = _NOT_REACHED_CODE
+    out.a[reached], out.b[reached] = lowest[short & some], highest[short & some]
+    return rows[~flat & ~settled].tolist()
 
 
 def _flat_rows(f: np.ndarray, inputs: np.ndarray, tol: float, ratio_target: bool) -> np.ndarray:
@@ -1923,10 +2155,9 @@ def _whole_deduction_names(an: _Analysis) -> set[str]:
     """Assumptions used as a whole deduction somewhere, e.g. deadweight =DW."""
     found: set[str] = set()
     for o in an.ev.monetised:
-        for field_name in DEDUCTIONS:
-            node = getattr(o, field_name).node
-            if isinstance(node, formula.Name):
-                found.add(node.name.casefold())
+        for amount in _field_amounts(o)[2:]:  # the deductions
+            if isinstance(amount.node, formula.Name):
+                found.add(amount.node.name.casefold())
     return found
 
 
@@ -2164,7 +2395,7 @@ def _analyse(model: Model, scenario: str | None, draws: int | None, seed: int | 
         return Uncertainty(None, None, 0.0, step, scenario_comparison(model),
                            notes=tuple(notes))
     scenarios = scenario_comparison(model, {an.ev.scenario: (an.ev, an.base)})
-    sensitivity: list[SensitivityItem] = []
+    sensitivity: Sequence[SensitivityItem] = ()
     omitted = 0
     if an.ratio is None:
         notes.append(Text("Gevoeligheid: geen inbreng, dus geen ratio om te vergelijken",
@@ -2183,7 +2414,7 @@ def _analyse(model: Model, scenario: str | None, draws: int | None, seed: int | 
         except SroiError as exc:
             notes.append(_failed(Text("Monte Carlo", "Monte Carlo"), exc))
     return Uncertainty(an.ev.scenario or None, an.ratio, an.npv, step, scenarios,
-                       tuple(sensitivity), omitted, tuple(switching), stakeholder, mc,
+                       sensitivity, omitted, switching, stakeholder, mc,
                        tuple(notes))
 
 

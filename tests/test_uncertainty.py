@@ -864,3 +864,35 @@ def test_items_made_in_bulk_equal_those_made_one_by_one():
         assert type(quick) is type(slow) and quick == slow and hash(quick) == hash(slow)
         assert list(vars(quick)) == [f.name for f in fields(slow)] == list(vars(slow))
         assert repr(quick) == repr(slow)
+
+
+def test_rows_behave_as_the_tuple_of_their_rows():
+    import pickle
+
+    asked = []
+
+    def squares(start, stop):
+        asked.append((start, stop))
+        return [k * k for k in range(start, stop)]
+
+    rows = uncertainty.Rows(5, squares)
+    assert len(rows) == 5 and asked == []  # nothing is made until a row is asked for
+    assert rows[2] == 4 and rows[-1] == 16 and asked == [(2, 3), (4, 5)]
+    assert rows[1:3] == (1, 4) and rows[::2] == (0, 4, 16) and rows[5:] == () == rows[3:1]
+    squared = (0, 1, 4, 9, 16)
+    assert list(rows) == list(squared) and tuple(rows) == squared
+    assert rows == squared and squared == rows and rows == uncertainty.Rows(5, squares)
+    assert rows != squared[:3] and rows != list(squared)
+    assert hash(rows) == hash(squared) and repr(rows) == "(0, 1, 4, 9, 16)"
+    assert 9 in rows and 2 not in rows and rows.index(9) == 3 and rows.count(4) == 1
+    assert pickle.loads(pickle.dumps(rows)) == squared
+    for outside in (5, -6):
+        with pytest.raises(IndexError):
+            rows[outside]
+    # once all have been made, they are kept: nothing is made again
+    fresh = uncertainty.Rows(5, squares)
+    asked.clear()
+    assert fresh[1:3] == (1, 4) and list(fresh) == list(squared)
+    assert asked == [(1, 3), (0, 5)]
+    assert tuple(fresh) == squared and fresh[3] == 9 and fresh[::-1] == squared[::-1]
+    assert asked == [(1, 3), (0, 5)]
