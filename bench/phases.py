@@ -32,6 +32,7 @@ def main() -> None:
     from sroi_excel import api, packager, reader, render, uncertainty
     from sroi_excel.check import validate
     from sroi_excel.engine import compute
+    from sroi_excel.model import collector_paused
     read = reader.read
 
     data = args.workbook.read_bytes()
@@ -44,7 +45,7 @@ def main() -> None:
         return result
 
     for _ in range(args.repeat):
-        with reader.cycle_collector_paused():  # as fill runs them
+        with collector_paused():  # as fill runs them
             reading = timed("read", read, data, args.workbook.name)
             timed("check", validate, reading.model)
             results = timed("engine", compute, reading.model)

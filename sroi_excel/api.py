@@ -14,6 +14,7 @@ from . import __version__, packager, reader, render, safefile, uncertainty
 from .check import validate
 from .engine import Results, compute
 from .exceptions import Problem, SroiError, ValidationError, WriteRefusedError
+from .model import collector_paused
 from .template import build_template
 
 FINGERPRINT_PROPERTY = "sroi-excel-inputs"
@@ -147,7 +148,7 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     snapshot = safefile.read_snapshot(source)
     # Refuse early (open in Excel, read-only) before spending time on the computation.
     safefile.check_writable(target, source=snapshot if _same(source, target) else None)
-    with reader.cycle_collector_paused():
+    with collector_paused():
         reading, problems = _analyse(snapshot.data, source.name, scenario)
         if reading.model is None or any(p.severity == "error" for p in problems):
             raise ValidationError(problems)

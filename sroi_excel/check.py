@@ -23,8 +23,7 @@ from collections.abc import Iterable, Iterator
 from . import formula
 from .engine import AssumptionValues, evaluate_amount, evaluate_percent, scenario_overrides
 from .exceptions import FormulaError, Problem, WorkbookError
-from .model import Amount, Model
-from .uncertainty import collector_paused
+from .model import Amount, Model, collector_paused
 
 _PERCENT_FIELDS = (("deadweight", "deadweight"), ("attribution", "attribution"),
                    ("displacement", "displacement"), ("dropoff", "drop-off"))

@@ -8,14 +8,12 @@ names: references to assumption cells become names, any other referenced cell is
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import difflib
-import gc
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from . import formula, opc, prices, schema, sheetxml
@@ -35,6 +33,7 @@ from .model import (
     Scenario,
     Settings,
     Stakeholder,
+    collector_paused,
 )
 from .sheetxml import ArrayFormula, DataTableFormula
 
@@ -138,30 +137,10 @@ def read(source: str | os.PathLike | bytes, name: str | None = None) -> Reading:
             f"{name} could not be opened as an Excel workbook ({exc.__class__.__name__}: "
             f"{exc}); open it in Excel or LibreOffice and save it again as .xlsx") from None
     try:
-        with cycle_collector_paused():
+        with collector_paused():
             return _Reader(book).run()
     except FileFormatError as exc:  # a sheet found damaged while reading it
         raise FileFormatError(f"{name}: {exc}") from None
-
-
-@contextlib.contextmanager
-def cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector (reading here; the whole of a fill in api), then restore
-    it as it was.
-
-    A model of 10,000 outcomes is some 200,000 objects that all live on, and the results and
-    rendered rows made from it many more: the collector walked them again and again as they
-    were made (a fifth of the reading, ~12% of a fill) and could free none of them. Reference
-    counting still frees everything else as it goes.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class _Reader:

@@ -39,9 +39,7 @@ Conventions chosen here (and stated on the sensitivity sheets):
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -60,7 +58,7 @@ from .engine import (
     scenario_overrides,
 )
 from .exceptions import FormulaError, SroiError, WorkbookError
-from .model import Amount, Assumption, Model, Outcome
+from .model import Amount, Assumption, Model, Outcome, collector_paused
 from .schema import Text
 
 Value = float | np.ndarray
@@ -2360,25 +2358,6 @@ def analyse(model: Model, scenario: str | None = None, *, draws: int | None = No
     """All four analyses; a part that cannot be computed is left out with a note saying why."""
     with collector_paused():
         return _analyse(model, scenario, draws, seed, progress)
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Pause Python's cyclic garbage collector, and restore it as it was (also check.validate).
-
-    The analysis makes a few small objects for every outcome and deduction (items, solutions,
-    texts) and no reference cycles to speak of, while a large model holds hundreds of
-    thousands of objects: each full collection the allocations trigger walks all of them, which
-    cost a third of the time at 10,000 outcomes. Reference counting still frees everything as
-    usual; only the cycle search waits until the analysis is done.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _analyse(model: Model, scenario: str | None, draws: int | None, seed: int | None,
