@@ -78,6 +78,13 @@ class Headline:
     scenario: str | None
 
 
+@functools.lru_cache(maxsize=256)
+def _record_type(columns: tuple[str, ...]) -> type:
+    # One class per shape of table, not one per table: a class is a reference cycle, left for
+    # the cycle collector with everything the table held.
+    return namedtuple("Record", columns)  # noqa: PYI024
+
+
 class Rows:
     """A result table: column names and row tuples; a pandas DataFrame only when asked for."""
 
@@ -86,7 +93,7 @@ class Rows:
     def __init__(self, columns: tuple[str, ...] | list[str], rows: list[tuple]):
         self.columns = tuple(columns)
         self.rows = rows
-        self._record = namedtuple("Record", self.columns)  # noqa: PYI024
+        self._record = _record_type(self.columns)
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -615,6 +615,22 @@ class _Reader:
                 f"({low:g} - {high:g}); Monte Carlo draws it uniformly between low and high"))
         return chosen
 
+    def _visit(self, key: str, path: list[str], deps: dict[str, set[str]],
+               by_key: dict[str, Assumption], state: dict[str, int]) -> None:
+        """Depth-first from ``key`` (a method, not a nested function: a recursive closure is a
+        reference cycle that kept the reader's rows alive until the cycle collector ran)."""
+        state[key] = 1
+        for dep in deps.get(key, ()):
+            if state.get(dep) == 1:
+                cycle = path[path.index(dep):] + [dep] if dep in path else [key, dep]
+                a = by_key[key]
+                self.error(a.value.at.sheet, a.value.at.ref, (
+                    "circular assumptions: " + " -> ".join(by_key[k].name for k in cycle)
+                    + "; one of them must be a number"))
+            elif dep in deps and state.get(dep) is None:
+                self._visit(dep, path + [dep], deps, by_key, state)
+        state[key] = 2
+
     def check_cycles(self, assumptions: list[Assumption]) -> None:
         deps = {a.name.casefold(): {n.name.casefold() for n in _names(a.value.node)}
                 for a in assumptions}
@@ -622,24 +638,10 @@ class _Reader:
         if self.chain_too_long(deps, by_key):
             return
         state: dict[str, int] = {}
-
-        def visit(key: str, path: list[str]) -> None:
-            state[key] = 1
-            for dep in deps.get(key, ()):
-                if state.get(dep) == 1:
-                    cycle = path[path.index(dep):] + [dep] if dep in path else [key, dep]
-                    a = by_key[key]
-                    self.error(a.value.at.sheet, a.value.at.ref, (
-                        "circular assumptions: " + " -> ".join(by_key[k].name for k in cycle)
-                        + "; one of them must be a number"))
-                elif dep in deps and state.get(dep) is None:
-                    visit(dep, path + [dep])
-            state[key] = 2
-
         try:
             for key in deps:
                 if key not in state:
-                    visit(key, [key])
+                    self._visit(key, [key], deps, by_key, state)
         except RecursionError:  # a cycle through hundreds of assumptions
             a = by_key[key]
             self.error(a.value.at.sheet, a.value.at.ref, (

@@ -198,16 +198,17 @@ def _render(results: Results, lang: str | None, today: dt.date | None, uncertain
     lang = lang or results.model.language
     today = today or _today()
     out = io.BytesIO()
+    late_rows: dict = {}
     book = xlsx.ResultBook(out, {"in_memory": True, "strings_to_formulas": False,
                                  "strings_to_urls": False, "strings_to_numbers": False},
-                           late=late)
+                           late_rows=late_rows if late else None)
     book.set_properties({"created": dt.datetime(today.year, today.month, today.day)})
     ctx = Context.create(book, results, lang, today)
     for write in writers():
         write(ctx)
     render_uncertainty.write_sheets(book, ctx.fmt, results, uncertainty, lang, today)
     book.close()
-    return Rendered(charts.straighten(out.getvalue()), book.late_rows)
+    return Rendered(charts.straighten(out.getvalue()), late_rows)
 
 
 def writers() -> list[Callable[[Context], None]]:

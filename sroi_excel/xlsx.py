@@ -91,7 +91,7 @@ class ResultSheet(Worksheet):
         return data.replace('"', "&quot;") if isinstance(data, str) else data
 
     def _write_empty_row(self, row, spans, row_info=None):
-        block = self._blocks.get(row)
+        block = self._blocks.pop(row, None)  # taken out once written: see ResultBook.close
         if block is None:
             super()._write_empty_row(row, spans, row_info)
         elif isinstance(block, str):
@@ -118,22 +118,30 @@ class ResultBook(xlsxwriter.Workbook):
     """An xlsxwriter workbook whose sheets are :class:`ResultSheet`, zipped without
     compression: the packager unzips it at once and compresses the merged workbook.
 
-    With ``late`` its blocks of rows are left as markers, made by ``late_rows[key]`` when the
-    packager writes the merged workbook.
+    Given ``late_rows`` its sheets leave their blocks of rows as markers and the rows' makers
+    in that mapping, for the packager to call when it writes the merged workbook.
     """
 
     worksheet_class = ResultSheet
 
-    def __init__(self, filename, options: dict | None = None, late: bool = False) -> None:
+    def __init__(self, filename, options: dict | None = None,
+                 late_rows: dict[str, Callable[[Sequence[int]], Iterable[str]]] | None = None
+                 ) -> None:
         super().__init__(filename, options)
-        self.late_rows: dict[str, Callable[[Sequence[int]], Iterable[str]]] = {}
-        self.late = late
+        self.late_rows = late_rows
 
     def add_worksheet(self, name: str | None = None, worksheet_class=None) -> ResultSheet:
         ws = super().add_worksheet(name, worksheet_class)
-        if self.late:
-            ws.late = self.late_rows
+        ws.late = self.late_rows
         return ws
+
+    def close(self) -> None:
+        super().close()
+        # The makers refer back (through what made the rows) to this workbook: a reference
+        # cycle that kept all of it for the cycle collector. They are the caller's now.
+        self.late_rows = None
+        for ws in self.worksheets():
+            ws.late = None
 
     def _store_workbook(self) -> None:
         # xlsxwriter has no option for this; its module constant is swapped for the call.

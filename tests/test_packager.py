@@ -898,7 +898,8 @@ def _late_book(late: bool) -> Rendered:
     from sroi_excel import xlsx
 
     buffer = io.BytesIO()
-    book = xlsx.ResultBook(buffer, {"in_memory": True}, late=late)
+    late_rows: dict = {}
+    book = xlsx.ResultBook(buffer, {"in_memory": True}, late_rows=late_rows if late else None)
     ws = book.add_worksheet("Resultaten")
     money = book.add_format({"num_format": '#,##0.00 "EUR"'})
     pct = book.add_format({"num_format": "0.0%"})
@@ -913,7 +914,7 @@ def _late_book(late: bool) -> Rendered:
     ws.write_block(1, 3, 1, xlsx.Block(rows, {"money": money, "pct": pct}))
     ws.write_formula(4, 0, "=SUM(A2:A4)", money, 9.0)
     book.close()
-    return Rendered(buffer.getvalue(), book.late_rows)
+    return Rendered(buffer.getvalue(), late_rows)
 
 
 def test_late_rows_merge_as_rows_written_at_once(tmp_path):
