@@ -22,9 +22,7 @@ from .uncertainty import (
     DEDUCTION_LABELS,
     MonteCarlo,
     ScenarioFigures,
-    SensitivityItem,
     Solution,
-    SwitchingValue,
     Uncertainty,
 )
 
@@ -309,7 +307,9 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> N
             (_swing_cell(item, rows.row), fmt["ratio"]),
             (item.error, fmt["warning"])])
     if len(u.sensitivity) > MAX_ROWS:
-        rows.note(_more_sensitivity(u.sensitivity[MAX_ROWS:], lang), fmt["note"], 8, 150)
+        rows.note(_more_sensitivity(_column(u.sensitivity, "swing")[MAX_ROWS:],
+                                    _column(u.sensitivity, "error")[MAX_ROWS:], lang),
+                  fmt["note"], 8, 150)
     if u.omitted:
         rows.line([(T(f"{u.omitted} aftrekpost(en) veranderen de ratio niet en staan hier niet.",
                       f"{u.omitted} deduction(s) do not change the ratio and are not listed.")(
@@ -376,13 +376,18 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
         rows.line([(T("Geen aannames of aftrekposten.", "No assumptions or deductions.")(lang),
                     fmt["text"])])
         return
-    shown, rest = list(u.switching), []
-    if len(shown) > MAX_ROWS:  # the most fragile first, and the reader is told so
-        ranked = heapq.nsmallest(MAX_ROWS, enumerate(shown),
-                                 key=lambda pair: (_fragility_key(pair[1]), pair[0]))
-        chosen = {k for k, _ in ranked}
-        rest = [s for k, s in enumerate(shown) if k not in chosen]
-        shown = [s for _, s in ranked]
+    rest: list[float | None] = []
+    if len(u.switching) <= MAX_ROWS:
+        shown = list(u.switching)
+    else:  # the most fragile first, and the reader is told so
+        # Ranked by distance alone: making tens of thousands of rows to rank them cost more
+        # than the rest of the sheet.
+        distances = _column(u.switching, "distance")
+        ranked = heapq.nsmallest(MAX_ROWS, range(len(distances)),
+                                 key=lambda k: (_distance_key(distances[k]), k))
+        chosen = set(ranked)
+        rest = [d for k, d in enumerate(distances) if k not in chosen]
+        shown = [u.switching[k] for k in ranked]
         rows.note(ORDER_FRAGILE(lang).format(shown=_count(MAX_ROWS, lang),
                                              total=_count(len(u.switching), lang)),
                   fmt["note"], 9, 165)
@@ -439,12 +444,11 @@ def _two_digits(x: float, up: bool) -> str:
     return f"{bound:,.{decimals}f}"
 
 
-def _more_sensitivity(rest: tuple[SensitivityItem, ...] | list[SensitivityItem],
-                      lang: str) -> str:
-    """The line under the tornado table for the rows it leaves out."""
-    n = _count(len(rest), lang)
-    failed = sum(1 for i in rest if i.error is not None)
-    swings = [i.swing for i in rest if i.error is None]
+def _more_sensitivity(swing: list[float], error: list[str | None], lang: str) -> str:
+    """The line under the tornado table for the rows it leaves out (their swings and errors)."""
+    n = _count(len(swing), lang)
+    failed = sum(1 for e in error if e is not None)
+    swings = [x for x, e in zip(swing, error, strict=True) if e is None]
     if not swings:
         text = T(f"Nog {n} rijen die niet te berekenen waren; {{json}}.",
                  f"{n} more rows that could not be computed; {{json}}.")
@@ -458,27 +462,18 @@ def _more_sensitivity(rest: tuple[SensitivityItem, ...] | list[SensitivityItem],
     return text(lang).format(json=JSON_LISTS(lang))
 
 
-def _fragility(s: SwitchingValue) -> float | None:
-    """How far the switching value (ratio 1) lies from the value: percentage points for a
-    percentage, else a share of the value; None where there is no switching value."""
-    if s.ratio.value is None or s.base is None:
-        return None
-    distance = abs(s.ratio.value - s.base)
-    if s.percent:
-        return distance
-    scale = abs(s.base) or max(abs(s.low or 0.0), abs(s.high or 0.0)) or 1.0
-    return distance / scale
+def _column(rows, name: str) -> list:
+    """An attribute of every row: from the analysis's columns when it keeps them."""
+    return rows.column(name) if hasattr(rows, "column") else [getattr(r, name) for r in rows]
 
 
-def _fragility_key(s: SwitchingValue) -> tuple[int, float]:
-    found = _fragility(s)
-    return (1, 0.0) if found is None else (0, found)
+def _distance_key(distance: float | None) -> tuple[int, float]:
+    return (1, 0.0) if distance is None else (0, distance)
 
 
-def _more_switching(rest: list[SwitchingValue], lang: str) -> str:
-    """The line under the switching values for the rows they leave out."""
-    n = _count(len(rest), lang)
-    distances = [_fragility(s) for s in rest]
+def _more_switching(distances: list[float | None], lang: str) -> str:
+    """The line under the switching values for the rows they leave out (their distances)."""
+    n = _count(len(distances), lang)
     known = [d for d in distances if d is not None]
     if not known:
         text = T(f"Nog {n} rijen, geen ervan met een omslagpunt binnen het toegestane bereik; "

@@ -93,13 +93,21 @@ class Rows(Sequence):
     long slice), they are kept, so that the next (the sheets, then --json) reads them again.
     """
 
-    __slots__ = ("_size", "_make", "_made")
+    __slots__ = ("_size", "_make", "_made", "_columns")
     _CHUNK = 4096
 
-    def __init__(self, size: int, make: Callable[[int, int], list]):
+    def __init__(self, size: int, make: Callable[[int, int], list],
+                 columns: dict[str, Callable[[], list]] | None = None):
         self._size = size
         self._make = make  # (start, stop) -> the rows start..stop-1, made together
         self._made: tuple | None = None  # every row, once all have been made
+        self._columns = columns or {}  # attribute -> its value for every row, without rows
+
+    def column(self, name: str) -> list:
+        """The attribute ``name`` of every row, without making the rows where it can."""
+        if self._made is None and name in self._columns:
+            return self._columns[name]()
+        return [getattr(row, name) for row in self]
 
     def __len__(self) -> int:
         return self._size
@@ -222,6 +230,26 @@ class SwitchingValue:
         if self.ratio.value is None or self.low is None or self.high is None:
             return None
         return self.low <= self.ratio.value <= self.high
+
+    @property
+    def distance(self) -> float | None:
+        """How far the switching value (ratio 1) lies from the value: percentage points for a
+        percentage, else a share of the value; None where there is no switching value. The
+        sensitivity sheet lists the smallest first, as the most fragile."""
+        return switching_distance(self.ratio.value, self.base, self.percent, self.low,
+                                  self.high)
+
+
+def switching_distance(value: float | None, base: float | None, percent: bool,
+                       low: float | None, high: float | None) -> float | None:
+    """:attr:`SwitchingValue.distance` from its parts."""
+    if value is None or base is None:
+        return None
+    distance = abs(value - base)
+    if percent:
+        return distance
+    scale = abs(base) or max(abs(low or 0.0), abs(high or 0.0)) or 1.0
+    return distance / scale
 
 
 @dataclass(frozen=True)
@@ -1539,8 +1567,20 @@ def one_at_a_time(an: _Analysis, step: float) -> tuple[Rows, int]:
     deduction = order >= len(items)
     slot_by_rank = np.full(order.size, -1, dtype=np.int64)
     slot_by_rank[deduction] = listed[order[deduction] - len(items)]
-    return Rows(len(order), _ranked_deductions(an, step, items, order, slot_by_rank, errors,
-                                               ratio_low, ratio_high, swing)), omitted
+
+    # The two columns the sheet sums up the rows after its first 200 with, without the rows.
+    def swings() -> list[float]:
+        values = swing[np.maximum(slot_by_rank, 0)].tolist()
+        return [items[n].swing if slot < 0 else x for n, slot, x in
+                zip(order.tolist(), slot_by_rank.tolist(), values, strict=True)]
+
+    def row_errors() -> list[str | None]:
+        return [items[n].error if slot < 0 else errors.get(slot) for n, slot in
+                zip(order.tolist(), slot_by_rank.tolist(), strict=True)]
+
+    make = _ranked_deductions(an, step, items, order, slot_by_rank, errors, ratio_low,
+                              ratio_high, swing)
+    return Rows(len(order), make, {"swing": swings, "error": row_errors}), omitted
 
 
 def _ranked_deductions(an: _Analysis, step: float, items: list[SensitivityItem],
@@ -1658,15 +1698,17 @@ def switching_values(an: _Analysis, stakeholder: str | None) -> Rows:
     listed[3::4] = an.lasting
     listed &= np.repeat(an.inside, 4)
     slots = np.flatnonzero(listed)
-    return Rows(len(found) + len(slots), _deduction_switching_values(
-        an, stakeholder, has_inputs, found, slots))
+    make, distances = _deduction_switching_values(an, stakeholder, has_inputs, found, slots)
+    return Rows(len(found) + len(slots), make, {"distance": distances})
 
 
-def _deduction_switching_values(an: _Analysis, stakeholder: str | None, has_inputs: bool,
-                                head: list[SwitchingValue], slots: np.ndarray
-                                ) -> Callable[[int, int], list[SwitchingValue]]:
+def _deduction_switching_values(
+        an: _Analysis, stakeholder: str | None, has_inputs: bool, head: list[SwitchingValue],
+        slots: np.ndarray
+) -> tuple[Callable[[int, int], list[SwitchingValue]], Callable[[], list[float | None]]]:
     """Solve every outcome's deductions (``slots``, outcome i and DEDUCTIONS[k] at 4 i + k)
-    and return the maker of the switching rows start..stop-1 (``head`` first), for Rows."""
+    and return, for Rows, the maker of the switching rows start..stop-1 (``head`` first) and
+    that of every row's distance (the sheet ranks them all and shows 200)."""
     first = _first_values(an)
     solved = _deduction_switching(an, stakeholder, has_inputs)
     # Outcomes whose fields change by year, one by one, now: only making the rows waits.
@@ -1702,7 +1744,23 @@ def _deduction_switching_values(an: _Analysis, stakeholder: str | None, has_inpu
                                          None, None, True, ratio[n], npv[n]))
         return rows
 
-    return make
+    def distances() -> list[float | None]:
+        # As make's rows would give them: a deduction is a percentage without low and high.
+        outcomes, kinds = slots >> 2, slots & 3
+        value: list[float | None] = [None] * slots.size
+        for k, (place, ratios, _) in enumerate(solved):
+            at = place[outcomes]
+            mine = np.flatnonzero((kinds == k) & (at >= 0))
+            for n, x in zip(mine.tolist(), ratios.values(at[mine]), strict=True):
+                value[n] = x
+        found = [s.distance for s in head]
+        for n, slot in enumerate(slots.tolist()):
+            x = alone[slot][0].value if slot in alone else value[n]
+            found.append(switching_distance(x, first[DEDUCTIONS[slot & 3]][slot >> 2], True,
+                                            None, None))
+        return found
+
+    return make, distances
 
 
 def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder: str | None,
@@ -1920,6 +1978,13 @@ class _Solutions:
         """Take the rows of ``other`` (of the same range) as these ``rows``."""
         self.code[rows], self.a[rows], self.b[rows] = other.code, other.a, other.b
         self.given.update((int(rows[k]), found) for k, found in other.given.items())
+
+    def values(self, rows: np.ndarray) -> list[float | None]:
+        """The ``value`` of each of ``rows``' Solution, as :meth:`many` makes them."""
+        codes, a = self.code[rows].tolist(), self.a[rows].tolist()
+        return [x if code in (_LINEAR_CODE, _BRACKETING_CODE)
+                else self.given[k].value if code == _GIVEN_CODE else None
+                for k, code, x in zip(rows.tolist(), codes, a, strict=True)]
 
     def many(self, rows: np.ndarray) -> list[Solution]:
         """The Solution of each of ``rows``."""

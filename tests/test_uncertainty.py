@@ -896,3 +896,37 @@ def test_rows_behave_as_the_tuple_of_their_rows():
     assert asked == [(1, 3), (0, 5)]
     assert tuple(fresh) == squared and fresh[3] == 9 and fresh[::-1] == squared[::-1]
     assert asked == [(1, 3), (0, 5)]
+
+
+def test_switching_distance_by_hand():
+    # A percentage: percentage points. Else a share of the value; of the range when the value
+    # is 0; none without a switching value.
+    def sv(value, base, percent, low=None, high=None):
+        return uncertainty.SwitchingValue("assumption", "X", base=base, low=low, high=high,
+                                          percent=percent, ratio=uncertainty.Solution(value))
+
+    assert sv(0.35, 0.2, True).distance == pytest.approx(0.15)
+    assert sv(40.0, 50.0, False).distance == pytest.approx(0.2)
+    assert sv(3.0, 0.0, False, -2.0, 6.0).distance == pytest.approx(0.5)
+    assert sv(None, 0.2, True).distance is None
+
+
+def test_the_columns_the_sheet_ranks_by_are_those_of_the_rows():
+    # Every kind of row: assumptions with a range (a share of the value), deductions of
+    # outcomes solved together and of one that changes by year (solved alone), and an
+    # outcome that breaks at one end of the range (an error row).
+    m = model([outcome("A", "=Q", 10, dw=0.2, recurring=True, name="h"),
+               outcome("A", 100, 1, recurring=True, name="k"),
+               outcome("A", "=2*X", 10, name="two"),
+               outcome("B", 1, "=100/(X-5)", dw=0.1, name="fragile")],
+              [money("B", 600)], [assume("Q", 10, per_year=((2, 20),)), assume("X", 10, 5, 20)],
+              years=2)
+    u = uncertainty.analyse(m, draws=0)
+    # Read before the rows are made: from the analysis's own columns.
+    distance = u.switching.column("distance")
+    swing, error = u.sensitivity.column("swing"), u.sensitivity.column("error")
+    assert distance == [s.distance for s in u.switching]
+    assert swing == [i.swing for i in u.sensitivity]
+    assert error == [i.error for i in u.sensitivity]
+    assert any(e is not None for e in error) and None in distance
+    assert any(d is not None and d > 0 for d in distance)
