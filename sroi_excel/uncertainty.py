@@ -42,7 +42,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -1723,16 +1723,13 @@ def _deduction_switching_values(
 
     def make(start: int, stop: int) -> list[SwitchingValue]:
         chunk = slots[max(start, count) - count:max(stop, count) - count]
-        outcomes, kinds = chunk >> 2, chunk & 3
         ratio: list[Solution | None] = [None] * chunk.size
         npv: list[Solution | None] = [None] * chunk.size
-        for k, (place, ratios, npvs) in enumerate(solved):
-            at = place[outcomes]
-            mine = np.flatnonzero((kinds == k) & (at >= 0))
-            for n, solution in zip(mine.tolist(), ratios.many(at[mine]), strict=True):
+        for mine, at, ratios, npvs in _solved_together(solved, chunk):
+            for n, solution in zip(mine, ratios.many(at), strict=True):
                 ratio[n] = solution
             if npvs is not None:
-                for n, solution in zip(mine.tolist(), npvs.many(at[mine]), strict=True):
+                for n, solution in zip(mine, npvs.many(at), strict=True):
                     npv[n] = solution
         rows = head[start:stop]
         for n, slot in enumerate(chunk.tolist()):
@@ -1746,12 +1743,9 @@ def _deduction_switching_values(
 
     def distances() -> list[float | None]:
         # As make's rows would give them: a deduction is a percentage without low and high.
-        outcomes, kinds = slots >> 2, slots & 3
         value: list[float | None] = [None] * slots.size
-        for k, (place, ratios, _) in enumerate(solved):
-            at = place[outcomes]
-            mine = np.flatnonzero((kinds == k) & (at >= 0))
-            for n, x in zip(mine.tolist(), ratios.values(at[mine]), strict=True):
+        for mine, at, ratios, _ in _solved_together(solved, slots):
+            for n, x in zip(mine, ratios.values(at), strict=True):
                 value[n] = x
         found = [s.distance for s in head]
         for n, slot in enumerate(slots.tolist()):
@@ -1761,6 +1755,18 @@ def _deduction_switching_values(
         return found
 
     return make, distances
+
+
+def _solved_together(solved: list[tuple[np.ndarray, _Solutions, _Solutions | None]],
+                     slots: np.ndarray) -> Iterator[tuple[list[int], np.ndarray, _Solutions,
+                                                          _Solutions | None]]:
+    """Per deduction of ``solved``: the positions in ``slots`` it solved, their rows in its
+    solutions, and those solutions (ratio 1, stakeholder NPV 0)."""
+    outcomes, kinds = slots >> 2, slots & 3
+    for k, (place, ratios, npvs) in enumerate(solved):
+        at = place[outcomes]
+        mine = np.flatnonzero((kinds == k) & (at >= 0))
+        yield mine.tolist(), at[mine], ratios, npvs
 
 
 def _deduction_switch(an: _Analysis, i: int, key: str, base: float, stakeholder: str | None,
