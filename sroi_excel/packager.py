@@ -938,9 +938,11 @@ class _Merge:
 
     def _rewrite_sheet(self, part: str, data: bytes, worksheet: bool, selected: bool,
                        xf_map: list[int], dxf_map: list[int]) -> bytes | Streamed:
-        # The cell data of our own (xlsxwriter) sheets can hold millions of cells; a tree walk
-        # over them dominated fill time, so cells and rows are restyled with one regex pass
-        # and the tree walk sees only the small rest of the sheet.
+        # The cell data of our own (xlsxwriter) sheets can be large; a tree walk over it
+        # dominated fill time, so cells and rows are restyled with one regex pass and the tree
+        # walk sees only the small rest of the sheet. The large tables' rows are not in it at
+        # all: markers stand for them, and they are made with the final style numbers as the
+        # part is zipped (see Rendered).
         body = ""
         if worksheet:
             start = data.find(b"<sheetData>")
