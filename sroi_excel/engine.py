@@ -120,6 +120,15 @@ class Rows:
         return pd.DataFrame(self.rows, columns=list(self.columns))
 
 
+def _table_frame(key: str) -> functools.cached_property:
+    """A Results property: ``tables[key]`` as a pandas DataFrame, made once when asked for."""
+    def frame(self: Results) -> pd.DataFrame:
+        return self.tables[key].frame()
+
+    frame.__doc__ = f"The {key} table as a pandas DataFrame."
+    return functools.cached_property(frame)
+
+
 @dataclass(frozen=True)
 class Results:
     """Everything fill writes. ``tables`` holds the tables fill writes (as Rows); the
@@ -137,25 +146,11 @@ class Results:
         factors = self.tables["years"].column("discount_factor_value")
         return _expand(self.tables["cohorts"], factors).frame()
 
-    @functools.cached_property
-    def outcomes(self) -> pd.DataFrame:
-        return self.tables["outcomes"].frame()
-
-    @functools.cached_property
-    def inputs(self) -> pd.DataFrame:
-        return self.tables["inputs"].frame()
-
-    @functools.cached_property
-    def stakeholders(self) -> pd.DataFrame:
-        return self.tables["stakeholders"].frame()
-
-    @functools.cached_property
-    def years(self) -> pd.DataFrame:
-        return self.tables["years"].frame()
-
-    @functools.cached_property
-    def qualitative(self) -> pd.DataFrame:
-        return self.tables["qualitative"].frame()
+    outcomes = _table_frame("outcomes")
+    inputs = _table_frame("inputs")
+    stakeholders = _table_frame("stakeholders")
+    years = _table_frame("years")
+    qualitative = _table_frame("qualitative")
 
 
 def _expand(cohorts: Rows, factors: list[float]) -> Rows:
@@ -324,9 +319,14 @@ def last_counted_year(model: Model) -> int:
 
 def discount_factors(settings: Settings, last_year: int) -> tuple[list[float], list[float]]:
     """Discount factors of years 0..last_year for outcomes and for inputs."""
-    in_rate = settings.input_rate if settings.discount_inputs else 0.0
+    in_rate = input_rate(settings)
     return ([discount_factor(settings.discount_rate, t) for t in range(last_year + 1)],
             [discount_factor(in_rate, t) for t in range(last_year + 1)])
+
+
+def input_rate(settings: Settings) -> float:
+    """The rate inputs are discounted at: none when the settings say they are not."""
+    return settings.input_rate if settings.discount_inputs else 0.0
 
 
 def _too_large(amount: Amount | None, what: str, check: str) -> None:
@@ -346,7 +346,6 @@ def compute(model: Model, scenario: str | None = None) -> Results:
     last_year = last_counted_year(model)
     values_by_year = assumption_values(model, overrides, last_year)
     df_value, df_inputs = discount_factors(settings, last_year)
-    in_rate = settings.input_rate if settings.discount_inputs else 0.0
 
     cohort_rows: list[tuple] = []
     outcome_rows: list[tuple] = []
@@ -374,10 +373,9 @@ def compute(model: Model, scenario: str | None = None) -> Results:
             if not math.isfinite(gross):
                 _too_large(o.quantity, f"the outcome '{o.name}' in year {t}: quantity "
                            f"{quantity:,.6g} x proxy {proxy:,.6g}", "quantity and proxy")
-            runs.append([t, t, values, (quantity, proxy, dw, dp, at, do)])
-        for first, last, _, (quantity, proxy, dw, dp, at, do) in runs:
+            runs.append([t, t, values, (quantity, proxy, gross, dw, dp, at, do)])
+        for first, last, _, (quantity, proxy, gross, dw, dp, at, do) in runs:
             claim = (1 - dw) * (1 - dp) * (1 - at)
-            gross = quantity * proxy
             impact = gross * claim
             if percentages is None:
                 percentages = (dw, at, dp, do)
@@ -481,7 +479,7 @@ def compute(model: Model, scenario: str | None = None) -> Results:
         pv_value=pv_value, pv_inputs=pv_inputs, npv=npv, ratio=ratio, net_ratio=net_ratio,
         payback_years=payback_period(cum_inputs, cum_values),
         value_nominal=sum(value_by_year), inputs_nominal=sum(inputs_by_year),
-        discount_rate=settings.discount_rate, input_rate=in_rate,
+        discount_rate=settings.discount_rate, input_rate=input_rate(settings),
         discount_inputs=settings.discount_inputs, years=horizon, last_year=last_year,
         scenario=chosen or None)
     if not math.isfinite(pv_value) or not math.isfinite(pv_inputs):

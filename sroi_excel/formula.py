@@ -917,6 +917,16 @@ def references(node: Node) -> tuple[Name | Ref | RangeRef, ...]:
     return tuple(found)
 
 
+NO_NAMES: frozenset[str] = frozenset()
+
+
+def name_keys(node: Node) -> frozenset[str]:
+    """The names (assumptions) the formula refers to, case-folded."""
+    if type(node) is Number:
+        return NO_NAMES
+    return frozenset(n.name.casefold() for n in references(node) if isinstance(n, Name))
+
+
 def to_text(node: Node) -> str:
     """Canonical formula text without ``=``; ``parse(to_text(n)) == n`` for parsed trees."""
     return _text(node)[0]

@@ -49,9 +49,8 @@ class Linker:
     def names(self, node: formula.Node) -> frozenset[str]:
         """Assumption names (folded) the formula depends on, through the assumptions' cells."""
         found: set[str] = set()
-        for ref in formula.references(node):
-            if isinstance(ref, formula.Name):
-                found |= self._name_closure(ref.name.casefold(), frozenset())
+        for key in formula.name_keys(node):
+            found |= self._name_closure(key, frozenset())
         return frozenset(found)
 
     def _name_closure(self, key: str, busy: frozenset[str]) -> frozenset[str]:
@@ -61,9 +60,8 @@ class Linker:
         assumption = self.assumptions.get(key)
         # The value cell is what Excel computes when a formula refers to the assumption.
         if assumption is not None and key not in busy:
-            for ref in formula.references(assumption.value.node):
-                if isinstance(ref, formula.Name):
-                    found |= self._name_closure(ref.name.casefold(), busy | {key})
+            for name in formula.name_keys(assumption.value.node):
+                found |= self._name_closure(name, busy | {key})
         result = frozenset(found)
         self._closure[key] = result
         return result

@@ -74,11 +74,11 @@ class _RowCells:
     spent on a row, and most are only ever needed to name the cell in a message.
     """
 
-    __slots__ = ("title", "r", "values", "letters", "blank")
+    __slots__ = ("title", "r", "values", "columns", "blank")
 
-    def __init__(self, title: str, r: int, values: dict[str, object], letters: dict[str, str],
+    def __init__(self, title: str, r: int, values: dict[str, object], columns: dict[str, int],
                  blank: bool):
-        self.title, self.r, self.values, self.letters, self.blank = (title, r, values, letters,
+        self.title, self.r, self.values, self.columns, self.blank = (title, r, values, columns,
                                                                      blank)
 
     def __contains__(self, key: str) -> bool:
@@ -92,10 +92,10 @@ class _RowCells:
 
     def get(self, key: str, default: tuple | None = None) -> tuple | None:
         """(value, cell) of a column; ``default`` where the table has no such column."""
-        letter = self.letters.get(key)
-        if letter is None:
+        c = self.columns.get(key)
+        if c is None:
             return default
-        return self.values[key], Cell(self.title, f"{letter}{self.r}")
+        return self.values[key], Cell(self.title, f"{get_column_letter(c + 1)}{self.r}")
 
     def value(self, key: str) -> object:
         """The value in a column; None where it is empty or the table has no such column."""
@@ -150,7 +150,6 @@ class _Reader:
         self.read_rows: dict[str, list[tuple[int, list]]] = {}  # title -> rows with cells
         self.tables: dict[str, tuple[list, bytes]] = {}  # title -> (rows(), their hash input)
         self.cells: dict[str, dict[str, object]] = {}  # sheet title -> {"B5": value}
-        self._letters: dict[int, tuple[dict, dict]] = {}  # id(columns) -> (columns, letters)
         self.parsed: dict[str, formula.Node] = {}  # formula text -> its syntax tree
         # Formula text -> its resolved tree, for formulas whose tree does not depend on the
         # cell they are in (see _independent): rows copied down share them.
@@ -485,12 +484,6 @@ class _Reader:
 
     def cells_of(self, title, columns, row, r) -> _RowCells:
         """The cells of one table row by column key; blank text reads as None."""
-        # The letters of a table's columns, worked out once per table rather than per row; the
-        # dict is kept with them, so its id cannot be reused by another table's.
-        known = self._letters.get(id(columns))
-        if known is None or known[0] is not columns:
-            known = self._letters[id(columns)] = (columns, {
-                key: get_column_letter(c + 1) for key, c in columns.items()})
         values = {}
         width = len(row)
         blank = True
@@ -501,7 +494,7 @@ class _Reader:
             elif value is not None:
                 blank = False
             values[key] = value
-        return _RowCells(title, r, values, known[1], blank)
+        return _RowCells(title, r, values, columns, blank)
 
     def read_stakeholders(self, title: str) -> list[Stakeholder]:
         columns, rows, header = self.table(title, schema.STAKEHOLDERS)

@@ -19,6 +19,7 @@ from . import schema
 from .engine import Results
 from .schema import RESULT_SHEETS, Text
 from .uncertainty import (
+    _NL_DIGITS,
     DEDUCTION_LABELS,
     MonteCarlo,
     ScenarioFigures,
@@ -430,8 +431,6 @@ def _local(en: str, lang: str) -> str:
     return en.translate(_NL_DIGITS) if lang == "nl" else en
 
 
-_NL_DIGITS = str.maketrans({",": ".", ".": ","})
-
 
 def _two_digits(x: float, up: bool) -> str:
     """x to two significant digits, rounded up (a bound "at most") or down ("at least"),
@@ -529,7 +528,7 @@ def _monte_carlo_sheet(book, fmt, results, u: Uncertainty | None, lang, today) -
 
 
 def _monte_carlo_method(rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
-    count = f"{mc.draws:,}".replace(",", "." if lang == "nl" else ",")
+    count = _count(mc.draws, lang)
     rows.skip()
     rows.note(T(
         f"Methode: {count} trekkingen met startgetal {mc.seed} (hetzelfde startgetal geeft "

@@ -419,12 +419,10 @@ class _Evaluator:
     # -- what refers to what ----------------------------------------------------------------
     def names(self, node) -> frozenset[str]:
         if type(node) is formula.Number:
-            return _NO_NAMES
+            return formula.NO_NAMES
         found = self._direct.get(id(node))
         if found is None:
-            found = frozenset(n.name.casefold() for n in formula.references(node)
-                              if isinstance(n, formula.Name))
-            self._direct[id(node)] = found
+            found = self._direct[id(node)] = formula.name_keys(node)
         return found
 
     def _assumption_deps(self, key: str) -> set[str]:
@@ -456,7 +454,7 @@ class _Evaluator:
         return seen
 
     def _amount_keys(self, amounts: Sequence[Amount | None]) -> frozenset[str]:
-        keys = _NO_NAMES
+        keys = formula.NO_NAMES
         for amount in amounts:
             if amount is not None and type(amount.node) is not formula.Number:
                 names = self.names(amount.node)
@@ -824,7 +822,6 @@ class _Evaluator:
         return value_by_year.tolist(), outcome_pv.tolist()
 
 
-_NO_NAMES: frozenset[str] = frozenset()
 # Numbers in one working block of _sum_terms and _switch_rows: each block goes on from the
 # sums of the one before, or has rows of its own, so its size changes no figure, only the
 # memory in use (a few MB at this size).
@@ -1135,7 +1132,7 @@ class _Analysis:
         with np.errstate(all="ignore"):  # NaN rows stay NaN
             self.gross = quantity * proxy
             self.claim_array = (1 - dw) * (1 - dp) * (1 - at)
-            self.impact = quantity * proxy * self.claim_array
+            self.impact = self.gross * self.claim_array
         self.claim = self.claim_array.tolist()
         ages: list[list[float]] = []  # the distinct lists of weights by age
         place: dict[int, int] = {}  # id of such a list (age_weights caches them) -> its place
@@ -1225,10 +1222,7 @@ class _Analysis:
             found = {}
             o = self.ev.monetised[i]
             for n, (name, _) in enumerate(_FIELDS):
-                node = getattr(o, name).node
-                if type(node) is formula.Number:
-                    continue
-                names = self.ev.names(node)
+                names = self.ev.names(getattr(o, name).node)
                 if not names:
                     continue
                 for key in self.ev._close(names):
@@ -1567,10 +1561,13 @@ def one_at_a_time(an: _Analysis, step: float) -> tuple[Rows, int]:
     deduction = order >= len(items)
     slot_by_rank = np.full(order.size, -1, dtype=np.int64)
     slot_by_rank[deduction] = listed[order[deduction] - len(items)]
+    # Slot -1 (an assumption's item, which has its own figures) reads this last element.
+    ratio_low, ratio_high, swing = (np.append(column, np.nan)
+                                    for column in (ratio_low, ratio_high, swing))
 
     # The two columns the sheet sums up the rows after its first 200 with, without the rows.
     def swings() -> list[float]:
-        values = swing[np.maximum(slot_by_rank, 0)].tolist()
+        values = swing[slot_by_rank].tolist()
         return [items[n].swing if slot < 0 else x for n, slot, x in
                 zip(order.tolist(), slot_by_rank.tolist(), values, strict=True)]
 
@@ -1587,7 +1584,8 @@ def _ranked_deductions(an: _Analysis, step: float, items: list[SensitivityItem],
                        order: np.ndarray, slot_by_rank: np.ndarray, errors: dict[int, str],
                        ratio_low: np.ndarray, ratio_high: np.ndarray, swing: np.ndarray
                        ) -> Callable[[int, int], list[SensitivityItem]]:
-    """The maker of the sensitivity rows ranked start..stop-1, for Rows."""
+    """The maker of the sensitivity rows ranked start..stop-1, for Rows. The columns end with
+    the element slot -1 reads."""
     first = _first_values(an)
     steps: dict[float, tuple[float, float]] = {}  # base -> (low, high), as the table shows them
     monetised = an.ev.monetised
@@ -1596,9 +1594,6 @@ def _ranked_deductions(an: _Analysis, step: float, items: list[SensitivityItem],
     owners = [o.stakeholder for o in monetised]
     bases = [first[key] for key in DEDUCTIONS]
     isfinite = math.isfinite
-    # slot -1 reads this last element
-    ratio_low, ratio_high, swing = (np.append(column, np.nan)
-                                    for column in (ratio_low, ratio_high, swing))
 
     def make(start: int, stop: int) -> list[SensitivityItem]:
         ranked: list[SensitivityItem] = []
