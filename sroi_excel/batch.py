@@ -171,7 +171,8 @@ def _run_pool(paths: list[str], options: dict, processes: int,
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     context = multiprocessing.get_context(START_METHOD)
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context,
+                               initializer=_one_process_each)
     try:
         with _workers_ignore_ctrl_c():  # the first submit starts them
             pending = {pool.submit(fill_one, path, **options): (index, path)
@@ -188,6 +189,13 @@ def _run_pool(paths: list[str], options: dict, processes: int,
     finally:
         # On Ctrl-C or an error in on_done: do not start the workbooks still waiting.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _one_process_each() -> None:
+    """A worker writes its workbook without a helper process: the pool keeps the cores busy."""
+    from . import opc
+
+    opc.parallel = False
 
 
 @contextmanager

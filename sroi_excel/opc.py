@@ -8,8 +8,11 @@ itself is metered, and XML is parsed with entity and DTD processing forbidden.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import re
+import signal
+import sys
 import zipfile
 import zlib
 from collections import deque
@@ -234,10 +237,12 @@ FAST_COMPRESSION_BYTES = 4 * 1024 * 1024
 
 class Streamed:
     """A part made while it is zipped, from ready bytes and text made on the way, so the whole
-    part (tens of megabytes for a large result sheet) is never in memory at once."""
+    part (tens of megabytes for a large result sheet) is never in memory at once. ``rows``
+    says how many rows the text makes: what decides whether a second process makes it."""
 
-    def __init__(self, pieces: list[bytes | Iterable[str]]) -> None:
+    def __init__(self, pieces: list[bytes | Iterable[str]], rows: int = 0) -> None:
         self.pieces = pieces
+        self.rows = rows
 
     def chunks(self, rows_per_chunk: int = 2000) -> Iterator[bytes]:
         for piece in self.pieces:
@@ -254,31 +259,119 @@ class Streamed:
                 yield "".join(batch).encode("utf-8")
 
 
+# Whether write_package may have a second process make a large part (see _Helper). The batch
+# command's workers turn it off: its pool already keeps every core busy.
+parallel = True
+# Below this many rows on either side, starting the process costs more than sharing the work
+# saves (measured in bench/README.md).
+PARALLEL_ROWS = 2000
+
+
 def write_package(parts: Mapping[str, bytes | Streamed]) -> bytes:
     """Zip ``parts`` deterministically: same parts in, same bytes out."""
     buffer = io.BytesIO()
     ordered = [CONTENT_TYPES] if CONTENT_TYPES in parts else []
     ordered += [part for part in parts if part != CONTENT_TYPES]
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for part in ordered:
-            info = zipfile.ZipInfo(part, date_time=_FIXED_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            # Fixed so the bytes do not depend on the platform that wrote them.
-            info.create_system = 0
-            info.external_attr = 0
-            data = parts[part]
-            if isinstance(data, Streamed):
-                # Streamed parts are the large result sheets: level 1 compresses them 3-4 times
-                # faster than the default, ~20% bigger. ZipInfo has no public setter for it
-                # (Python 3.13 names it compress_level).
-                setattr(info, "compress_level" if hasattr(info, "compress_level")
-                        else "_compresslevel", 1)
-                with archive.open(info, "w") as out:
-                    _write_alongside(out, data.chunks())
-                continue
-            level = 1 if len(data) > FAST_COMPRESSION_BYTES else 6
-            archive.writestr(info, data, compresslevel=level)
+    helpers = _hand_off(parts, ordered)
+    try:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for part in ordered:
+                info = zipfile.ZipInfo(part, date_time=_FIXED_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                # Fixed so the bytes do not depend on the platform that wrote them.
+                info.create_system = 0
+                info.external_attr = 0
+                data = parts[part]
+                if isinstance(data, Streamed):
+                    # Streamed parts are the large result sheets: level 1 compresses them 3-4
+                    # times faster than the default, ~20% bigger. ZipInfo has no public setter
+                    # for it (Python 3.13 names it compress_level).
+                    setattr(info, "compress_level" if hasattr(info, "compress_level")
+                            else "_compresslevel", 1)
+                    helper = helpers.pop(part, None)
+                    with archive.open(info, "w") as out:
+                        _write_alongside(out, helper.chunks(data) if helper else data.chunks())
+                    continue
+                level = 1 if len(data) > FAST_COMPRESSION_BYTES else 6
+                archive.writestr(info, data, compresslevel=level)
+    finally:
+        for helper in helpers.values():  # only when writing failed or was interrupted
+            helper.stop()
     return buffer.getvalue()
+
+
+def _hand_off(parts: Mapping[str, bytes | Streamed], ordered: list[str]) -> dict[str, _Helper]:
+    """The last large streamed part, for a second process to make while this one writes the
+    parts before it, when those hold enough rows too. The zip is the same either way."""
+    if not (parallel and _can_fork()):
+        return {}
+    streamed = [(part, data.rows) for part in ordered
+                if isinstance(data := parts[part], Streamed)]
+    large = [i for i, (_, rows) in enumerate(streamed) if rows >= PARALLEL_ROWS]
+    if not large or sum(rows for _, rows in streamed[:large[-1]]) < PARALLEL_ROWS:
+        return {}
+    part = streamed[large[-1]][0]
+    return {part: _Helper(parts[part])}  # type: ignore[arg-type]
+
+
+def _can_fork() -> bool:
+    # Linux only: on macOS a forked child of a process that loaded system frameworks (numpy's
+    # Accelerate) may crash, and Windows has no fork. One thread only: a lock another thread
+    # holds would stay locked forever in the child.
+    import threading
+
+    return (sys.platform.startswith("linux") and threading.active_count() == 1
+            and len(os.sched_getaffinity(0)) > 1)
+
+
+class _Helper:
+    """A forked process that makes one streamed part into an unnamed temporary file.
+
+    Forked, not spawned: the child has the rows' makers and everything they read without
+    pickling any of it. It writes text only (this process compresses it, so the zip's bytes
+    are the same as without a helper) and ends with ``os._exit``, so nothing of this
+    process's (buffered output, exit handlers) runs twice.
+    """
+
+    def __init__(self, part: Streamed) -> None:
+        import tempfile
+
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by chunks() or stop()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child
+            status = 1
+            try:
+                for chunk in part.chunks():
+                    self.file.write(chunk)
+                self.file.flush()
+                status = 0
+            except BaseException:  # noqa: BLE001 - reported by its exit status; see chunks()
+                pass
+            finally:
+                os._exit(status)
+
+    def chunks(self, part: Streamed) -> Iterator[bytes]:
+        """The part's bytes, once the child has made them; made here if the child failed, so
+        that any error is raised (and reported) in this process."""
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if os.waitstatus_to_exitcode(status) != 0:
+            self.file.close()
+            yield from part.chunks()
+            return
+        try:
+            self.file.seek(0)
+            while chunk := self.file.read(_CHUNK * 16):
+                yield chunk
+        finally:
+            self.file.close()
+
+    def stop(self) -> None:
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        self.file.close()
 
 
 def _write_alongside(out: IO[bytes], chunks: Iterable[bytes]) -> None:

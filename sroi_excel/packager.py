@@ -95,15 +95,22 @@ def sheet_names(parts: dict[str, bytes]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class LateRows:
+    """Rows of a result sheet made only while the merged workbook is zipped, when the final
+    style numbers are known: ``make(xf_map)`` yields ``count`` rows as XML text, with each of
+    the rendered package's style indices ``i`` written as ``xf_map[i]``."""
+
+    make: Callable[[Sequence[int]], Iterable[str]]
+    count: int
+
+
+@dataclass(frozen=True)
 class Rendered:
     """Result sheets to merge: an xlsx package whose sheet data may hold markers
-    (``<!--rows KEY-->``) for rows made only while the merged workbook is zipped, when the
-    final style numbers are known. ``late_rows[KEY](xf_map)`` yields those rows as XML text
-    with each of the package's style indices ``i`` written as ``xf_map[i]``."""
+    (``<!--rows KEY-->``) for the rows ``late_rows[KEY]`` makes (see :class:`LateRows`)."""
 
     package: bytes
-    late_rows: Mapping[str, Callable[[Sequence[int]], Iterable[str]]] = field(
-        default_factory=dict)
+    late_rows: Mapping[str, LateRows] = field(default_factory=dict)
 
 
 def merge_result_sheets(
@@ -654,7 +661,7 @@ class _Sheet:
 class _Merge:
     def __init__(self, user: dict[str, bytes], ours: dict[str, bytes],
                  properties: dict[str, str], name: str, recalculate: bool = False,
-                 late_rows: Mapping[str, Callable[[Sequence[int]], Iterable[str]]] | None = None):
+                 late_rows: Mapping[str, LateRows] | None = None):
         self.recalculate = recalculate
         self.late_rows = late_rows or {}
         self.user = user
@@ -1003,6 +1010,7 @@ class _Merge:
             return result
         head, tail = result.split(b"<sheetData/>", 1)
         pieces: list[bytes | Iterable[str]] = [head + b"<sheetData>"]
+        count = 0
         # Text and markers alternate: the markers' keys are at the odd positions.
         for i, text in enumerate(_LATE_ROWS.split(body)):
             if i % 2 == 0:
@@ -1011,11 +1019,13 @@ class _Merge:
                 raise ValueError(f"the rendered sheet {part} leaves rows {text} to be made, "
                                  "but nothing makes them")
             else:
-                pieces.append(self.late_rows[text](xf_map))
+                late = self.late_rows[text]
+                pieces.append(late.make(xf_map))
+                count += late.count
         pieces.append(b"</sheetData>" + tail)
         if len(pieces) == 3:  # no rows left to make
             return b"".join(pieces)
-        return Streamed(pieces)
+        return Streamed(pieces, rows=count)
 
     def _vml_offset(self) -> int:
         """How many id blocks to move our VML shapes up, so they do not reuse user ids."""

@@ -12,7 +12,7 @@ import xlsxwriter.workbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .packager import late_marker
+from .packager import LateRows, late_marker
 
 # Functions our own formulas use. xlsxwriter runs ~30 regular expressions over every formula
 # to add "_xlfn." prefixes to newer functions; for formulas made only of these (and of cell
@@ -56,7 +56,7 @@ class ResultSheet(Worksheet):
         self._block_rows: list[range] = []
         # Set by ResultBook: where to leave blocks whose rows are made only when the merged
         # workbook is zipped (None: write them into this sheet).
-        self.late: dict[str, Callable[[Sequence[int]], Iterable[str]]] | None = None
+        self.late: dict[str, LateRows] | None = None
 
     def write_block(self, first_row: int, last_row: int, last_col: int,
                     rows: str | Block) -> None:
@@ -100,7 +100,8 @@ class ResultSheet(Worksheet):
             # The packager makes these rows with the merged workbook's style numbers while it
             # zips it; see packager.Rendered.
             key = str(len(self.late))
-            self.late[key] = block.xml
+            count = next(len(rows) for rows in self._block_rows if rows.start == row)
+            self.late[key] = LateRows(block.xml, count)
             self.fh.write(late_marker(key))
         else:
             for xml in block.xml():
@@ -125,7 +126,7 @@ class ResultBook(xlsxwriter.Workbook):
     worksheet_class = ResultSheet
 
     def __init__(self, filename, options: dict | None = None,
-                 late_rows: dict[str, Callable[[Sequence[int]], Iterable[str]]] | None = None
+                 late_rows: dict[str, LateRows] | None = None
                  ) -> None:
         super().__init__(filename, options)
         self.late_rows = late_rows

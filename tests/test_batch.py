@@ -256,3 +256,11 @@ def test_ctrl_c_stops_the_batch_without_tracebacks_or_damage(tmp_path):
     for path in paths:
         # Filled or untouched, never half-written.
         assert digest(path) == before[path] or "Rekenspoor" in result_sheets(path)
+
+
+def test_pool_workers_write_without_a_helper_process(monkeypatch):
+    from sroi_excel import opc
+
+    monkeypatch.setattr(opc, "parallel", True)
+    batch._one_process_each()  # the pool's initializer
+    assert opc.parallel is False

@@ -20,6 +20,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
+from sroi_excel import opc
 from sroi_excel.exceptions import FileFormatError, UnsafeFileError, WorkbookError
 from sroi_excel.opc import Streamed, parse_xml, read_package, write_package
 from sroi_excel.packager import (
@@ -920,6 +921,7 @@ def _late_book(late: bool) -> Rendered:
 def test_late_rows_merge_as_rows_written_at_once(tmp_path):
     late, now = _late_book(True), _late_book(False)
     assert list(late.late_rows) == ["0"] and not now.late_rows
+    assert late.late_rows["0"].count == 3  # rows 2-4
     assert b"<!--rows 0-->" in read_package(late.package)["xl/worksheets/sheet1.xml"]
     user = fixture("rich_libreoffice.xlsx")  # its own styles come first: every index moves
     merged_late = merge_result_sheets(user, late, name="rich_libreoffice.xlsx")
@@ -967,3 +969,121 @@ def test_a_streamed_part_that_fails_stops_the_write():
 
     with pytest.raises(RuntimeError, match="the rows could not be made"):
         write_package({"big.xml": Streamed([b"<a>", rows(), b"</a>"])})
+
+
+# -- a second process makes the last large part ---------------------------------------------
+
+needs_fork = pytest.mark.skipif(not opc._can_fork(),
+                                reason="a helper process is used on Linux with two cores")
+
+
+def _rows(tag: str, made: list[str], n: int = 3000):
+    made.append(tag)  # a list in this process: what another process makes is not recorded
+    for i in range(n):
+        yield f"<row r='{i + 1}'>{tag}{i * 1.25!r}</row>"
+
+
+def _package(made: list[str], last=_rows) -> dict:
+    return {
+        "[Content_Types].xml": b"<Types/>",
+        "first.xml": Streamed([b"<a>", _rows("first", made), b"</a>"], rows=3000),
+        "second.xml": Streamed([b"<a>", last("second", made), b"</a>"], rows=3000),
+        "small.xml": Streamed([b"<a>", _rows("small", made, 10), b"</a>"], rows=10),
+    }
+
+
+def _sequential(monkeypatch, parts: dict) -> bytes:
+    with monkeypatch.context() as m:
+        m.setattr(opc, "parallel", False)
+        return write_package(parts)
+
+
+@needs_fork
+def test_a_second_process_makes_the_last_large_part_into_the_same_zip(monkeypatch):
+    made: list[str] = []
+    expected = _sequential(monkeypatch, _package([]))
+    assert write_package(_package(made)) == expected
+    assert made == ["first", "small"]  # "second" was made in the helper process
+    with zipfile.ZipFile(io.BytesIO(expected)) as archive:
+        assert archive.read("second.xml").startswith(b"<a><row r='1'>second0.0</row>")
+        assert archive.read("second.xml").endswith(b"second3748.75</row></a>")
+
+
+def test_no_second_process_for_few_rows_or_when_turned_off(monkeypatch):
+    made: list[str] = []
+    parts = _package(made)
+    parts["first.xml"].rows = opc.PARALLEL_ROWS - 1  # too little to do meanwhile
+    write_package(parts)
+    assert made == ["first", "second", "small"]
+    made.clear()
+    _sequential(monkeypatch, _package(made))
+    assert made == ["first", "second", "small"]
+
+
+@needs_fork
+def test_a_helper_that_fails_leaves_its_part_to_this_process(monkeypatch):
+    parent = os.getpid()
+
+    def only_here(tag, made):
+        if os.getpid() != parent:
+            raise RuntimeError("out of memory in the helper")
+        yield from _rows(tag, made)
+
+    made: list[str] = []
+    assert write_package(_package(made, only_here)) == _sequential(monkeypatch, _package([]))
+    assert made == ["first", "second", "small"]
+
+
+@needs_fork
+def test_an_error_making_the_helper_part_is_raised_here():
+    def broken(tag, made):
+        yield "<row/>"
+        raise RuntimeError("the rows could not be made")
+
+    with pytest.raises(RuntimeError, match="the rows could not be made"):
+        write_package(_package([], broken))
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the helper was waited for
+
+
+@needs_fork
+def test_a_failed_write_stops_the_helper(monkeypatch):
+    import time
+
+    def slow(tag, made):
+        for i in range(3000):
+            time.sleep(0.01)  # 30 s unless stopped
+            yield f"<row r='{i + 1}'/>"
+
+    running = []
+    stop = opc._Helper.stop
+
+    def stopping(helper):
+        running.append(os.waitpid(helper.pid, os.WNOHANG) == (0, 0))
+        stop(helper)
+
+    monkeypatch.setattr(opc._Helper, "stop", stopping)
+    parts = _package([], slow)
+    parts["first.xml"] = Streamed([b"<a>", iter(["<row/>"] * 3000), 5], rows=3000)  # not text
+    with pytest.raises(TypeError):
+        write_package(parts)
+    assert running == [True]  # stopped while it was still making its rows
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # and waited for: no process left behind
+
+
+@needs_fork
+def test_a_fill_with_a_helper_process_writes_the_same_workbook(tmp_path, monkeypatch):
+    from sroi_excel import api
+
+    example = Path(__file__).parent.parent / "examples" / "youth-mentoring.xlsx"
+    made = []
+    helper = opc._Helper
+    monkeypatch.setattr(opc, "_Helper", lambda part: made.append(part.rows) or helper(part))
+    monkeypatch.setattr(opc, "PARALLEL_ROWS", 3)  # the example's tables are small
+    api.fill(example, tmp_path / "parallel.xlsx", backup=False)
+    assert made and min(made) >= 3
+    monkeypatch.setattr(opc, "parallel", False)
+    api.fill(example, tmp_path / "sequential.xlsx", backup=False)
+    assert ((tmp_path / "parallel.xlsx").read_bytes()
+            == (tmp_path / "sequential.xlsx").read_bytes())
