@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -22,7 +23,21 @@ Exit codes:
      with the reason)"""
 
 
-@click.group(help="Social Return on Investment analyses in Excel.\n\n" + EXIT_CODES,
+class _Program(click.Group):
+    """The group as the ``sroi-excel`` process runs it (CliRunner calls ``main`` instead)."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            # The process ends here. Its last cycle collections would walk every object left
+            # (numpy's, the modules', the results'; ~70 ms of a 50-outcome fill) only for the
+            # OS to free the memory anyway; frozen objects are not walked. Output is written
+            # and flushed as before: only cyclic garbage is left uncollected.
+            gc.freeze()
+
+
+@click.group(cls=_Program, help="Social Return on Investment analyses in Excel.\n\n" + EXIT_CODES,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sroi-excel")
 def main() -> None:
