@@ -128,11 +128,15 @@ def merge_result_sheets(
     for reserved in (RESULT_PROPERTY, RESULT_NAMES_PROPERTY):
         if reserved in extra:
             raise ValueError(f"the custom property {reserved!r} is reserved for the merge")
+    # A Rendered is render_for_merge's xlsxwriter output, made in this process: its parts need
+    # not be proved safe. Bytes may come from anywhere and are checked like the user's parts.
+    trusted = isinstance(rendered, Rendered)
     if isinstance(rendered, bytes):
         rendered = Rendered(rendered)
     user = read_package(package, name)
     ours = read_package(rendered.package, "the rendered result workbook")
-    return write_package(_Merge(user, ours, extra, name, recalculate, rendered.late_rows).run())
+    merge = _Merge(user, ours, extra, name, recalculate, rendered.late_rows, trusted=trusted)
+    return write_package(merge.run())
 
 
 # --------------------------------------------------------------------------------------
@@ -299,10 +303,12 @@ def _parse_tree(text: str) -> _Node:
 
 
 class _Doc:
-    """One XML part: its located tree plus the splices to apply to its text."""
+    """One XML part: its located tree plus the splices to apply to its text. ``trusted``: a
+    part this process made, which needs no safety check."""
 
-    def __init__(self, part: str, data: bytes):
-        parse_xml(data, part)  # refuses DTDs and entities and proves the part well-formed
+    def __init__(self, part: str, data: bytes, trusted: bool = False):
+        if not trusted:
+            parse_xml(data, part)  # refuses DTDs and entities and proves the part well-formed
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -654,8 +660,10 @@ class _Sheet:
 class _Merge:
     def __init__(self, user: dict[str, bytes], ours: dict[str, bytes],
                  properties: dict[str, str], name: str, recalculate: bool = False,
-                 late_rows: Mapping[str, Callable[[Sequence[int]], Iterable[str]]] | None = None):
+                 late_rows: Mapping[str, Callable[[Sequence[int]], Iterable[str]]] | None = None,
+                 trusted: bool = False):
         self.recalculate = recalculate
+        self.trusted = trusted  # our parts: see merge_result_sheets
         self.late_rows = late_rows or {}
         self.user = user
         self.ours = ours
@@ -673,6 +681,10 @@ class _Merge:
         if part not in self.docs:
             self.docs[part] = _Doc(part, self.user[part])
         return self.docs[part]
+
+    def our_doc(self, part: str, data: bytes) -> _Doc:
+        """A part of the rendered workbook (``data``, perhaps edited) as a _Doc."""
+        return _Doc(part, data, trusted=self.trusted)
 
     def find(self, part: str) -> str | None:
         """The user's part name for ``part``, tolerating case and %-escapes as OPC does."""
@@ -756,8 +768,8 @@ class _Merge:
 
     def _load_ours(self) -> None:
         ours = self.ours
-        self.our_wb = _Doc(WORKBOOK, ours[WORKBOOK])
-        self.our_rels = _rels(_Doc(rels_path(WORKBOOK), ours[rels_path(WORKBOOK)]))
+        self.our_wb = self.our_doc(WORKBOOK, ours[WORKBOOK])
+        self.our_rels = _rels(self.our_doc(rels_path(WORKBOOK), ours[rels_path(WORKBOOK)]))
         by_id = {rel.id: rel for rel in self.our_rels}
         self.our_sheets: list[_Sheet] = []
         sheets = self.our_wb.root.kid("sheets")
@@ -774,16 +786,18 @@ class _Merge:
                 raise ValueError(f"the rendered workbook uses a workbook-level part of type "
                                  f"{rel.type!r}, which cannot be merged")
         styles = [rel for rel in self.our_rels if rel.type == REL_STYLES]
-        self.our_styles = _Doc("xl/styles.xml", ours[resolve_target(WORKBOOK, styles[0].target)])
+        self.our_styles = self.our_doc("xl/styles.xml",
+                                       ours[resolve_target(WORKBOOK, styles[0].target)])
         self.shared: list[str] = []
         sst = [rel for rel in self.our_rels if rel.type == REL_SHARED_STRINGS]
         if sst:
-            doc = _Doc("xl/sharedStrings.xml", ours[resolve_target(WORKBOOK, sst[0].target)])
+            doc = self.our_doc("xl/sharedStrings.xml",
+                               ours[resolve_target(WORKBOOK, sst[0].target)])
             # Our sheets become inline strings so the user's sharedStrings part stays as is.
             self.shared = [doc.inner(si) for si in doc.root.kids("si")]
             if doc.root.prefix:
                 raise ValueError("the rendered shared strings use a namespace prefix")
-        ct = _Doc(CONTENT_TYPES, ours[CONTENT_TYPES])
+        ct = self.our_doc(CONTENT_TYPES, ours[CONTENT_TYPES])
         self.our_defaults = {(n.get("Extension") or "").lower(): n.get("ContentType") or ""
                              for n in ct.root.children if n.local == "Default"}
         self.our_overrides = {(n.get("PartName") or "").lstrip("/"): n.get("ContentType") or ""
@@ -903,10 +917,10 @@ class _Merge:
 
     def _our_rels_of(self, source: str) -> list[_Rel]:
         path = rels_path(source)
-        return _rels(_Doc(path, self.ours[path])) if path in self.ours else []
+        return _rels(self.our_doc(path, self.ours[path])) if path in self.ours else []
 
     def _rewrite_rels(self, path: str, source: str, new_source: str, fresh) -> bytes:
-        doc = _Doc(path, self.ours[path])
+        doc = self.our_doc(path, self.ours[path])
         for rel in _rels(doc):
             if rel.external:
                 continue
@@ -951,7 +965,7 @@ class _Merge:
                 body = _restyle_cells(data[start + 11:end].decode("utf-8"), xf_map,
                                       self.shared, part)
                 data = data[:start] + b"<sheetData/>" + data[end + 12:]
-        doc = _Doc(part, data)
+        doc = self.our_doc(part, data)
 
         def mapped(table: list[int], value: str | None, what: str) -> int:
             index = int(value or 0)
@@ -1060,7 +1074,7 @@ class _Merge:
         return {"ids": ids, "names": names}
 
     def _rewrite_table(self, part: str, data: bytes, dxf_map: list[int]) -> bytes:
-        doc = _Doc(part, data)
+        doc = self.our_doc(part, data)
         root = doc.root
         for attr in ("name", "displayName"):
             label = root.get(attr) or ""
@@ -1234,7 +1248,7 @@ class _Merge:
             empty = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                      f'<Properties xmlns="{NS_CUSTOM}" xmlns:vt="{NS_VT}"></Properties>')
             self.created[path] = empty.encode("utf-8")
-            self.docs[path] = _Doc(path, self.created[path])
+            self.docs[path] = _Doc(path, self.created[path], trusted=True)  # made just above
             package_rels = self.doc("_rels/.rels")
             rid = next(_next_rid({rel.id for rel in _rels(package_rels)}))
             rp = f"{package_rels.root.prefix}:" if package_rels.root.prefix else ""
