@@ -268,5 +268,12 @@ def _is_stale(data: bytes, fingerprint: str) -> bool:
     return stored is not None and stored != fingerprint
 
 
-# Several workbooks at once, in a process pool (sroi_excel.batch imports this module lazily).
-from .batch import BatchReport, FileResult, fill_many  # noqa: E402, F401
+def __getattr__(name: str):
+    # Several workbooks at once, in a process pool: sroi_excel.batch, imported only when one of
+    # its names is asked for (it imports this module lazily in turn), as a fill of one
+    # workbook does not need it.
+    if name in ("BatchReport", "FileResult", "fill_many"):
+        from . import batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 
@@ -21,6 +20,12 @@ Exit codes:
   4  the workbook was not written (open in Excel, read-only, changed, disk full)
   5  several workbooks (fill, portfolio): one or more failed or were left out (each named
      with the reason)"""
+
+
+def _json(data) -> str:
+    import json  # here: only --json and a few listings print JSON
+
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def _api():
@@ -92,7 +97,7 @@ def check(path: str, scenario: str | None, as_json: bool, draws: int | None,
     with _errors(as_json, path), _Progress() as progress:
         report = api.check(path, scenario=scenario, draws=draws, seed=seed, progress=progress)
     if as_json:
-        click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+        click.echo(_json(report.summary()))
     else:
         _print_problems(report.problems)
         if report.stale:
@@ -137,7 +142,7 @@ def fill(paths: tuple[str, ...], output: str | None, scenario: str | None, no_ba
         report = api.fill(path, output=output, scenario=scenario, backup=not no_backup,
                           draws=draws, seed=seed, progress=progress)
     if as_json:
-        click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+        click.echo(_json(report.summary()))
         return
     _print_problems(report.problems)
     click.echo(_headline(path, report.results))
@@ -160,7 +165,7 @@ def _fill_many(paths, output, scenario, backup, as_json, draws, seed, jobs) -> N
         report = fill_many(paths, jobs=jobs, scenario=scenario, backup=backup, draws=draws,
                                seed=seed, on_done=progress)
     if as_json:
-        click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+        click.echo(_json(report.summary()))
     else:
         for duplicate in report.duplicates:
             click.echo(f"note: {duplicate} was listed more than once; it was filled once",
@@ -183,7 +188,7 @@ def prices_command(words: tuple[str, ...], lang: str, as_json: bool) -> None:
     word = " ".join(words)
     rows = prices.search(word)
     if as_json:
-        click.echo(json.dumps(prices.as_dicts(rows, lang), indent=2, ensure_ascii=False))
+        click.echo(_json(prices.as_dicts(rows, lang)))
     elif rows:
         click.echo(prices.listing(rows, lang))
     else:
@@ -214,7 +219,7 @@ def portfolio(paths: tuple[str, ...], output: str | None, scenarios: tuple[str, 
         report = api.portfolio(list(paths), output=output, scenarios=list(scenarios),
                                lang=lang)
     if as_json:
-        click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+        click.echo(_json(report.summary()))
     else:
         for failure in report.failures:
             click.echo(f"error: {failure}", err=True)
@@ -375,8 +380,8 @@ class _errors:
                 {"sheet": "", "cell": "", "message": str(exc)}]
             warnings = [{"sheet": p.sheet, "cell": p.cell, "message": p.message}
                         for p in problems if p.severity == "warning"]
-            click.echo(json.dumps({"file": self.path, "ok": False, "errors": errors,
-                                   "warnings": warnings}, indent=2, ensure_ascii=False))
+            click.echo(_json({"file": self.path, "ok": False, "errors": errors,
+                              "warnings": warnings}))
         elif isinstance(exc, ValidationError):
             _print_problems(problems)
             errors = len([p for p in problems if p.severity == "error"])

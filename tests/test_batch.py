@@ -256,3 +256,14 @@ def test_ctrl_c_stops_the_batch_without_tracebacks_or_damage(tmp_path):
     for path in paths:
         # Filled or untouched, never half-written.
         assert digest(path) == before[path] or "Rekenspoor" in result_sheets(path)
+
+
+def test_api_gives_batchs_names_without_importing_it_for_one_fill():
+    code = "import sys, sroi_excel.api; print('sroi_excel.batch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert done.stdout.strip() == "False"
+    assert api.fill_many is batch.fill_many
+    assert api.BatchReport is batch.BatchReport and api.FileResult is batch.FileResult
+    with pytest.raises(AttributeError, match="no_such_name"):
+        api.no_such_name  # noqa: B018
