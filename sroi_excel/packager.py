@@ -187,6 +187,8 @@ def _local(tag: str) -> str:
 
 @dataclass(eq=False)
 class _Attr:
+    """An attribute of a located element, with where it and its value sit."""
+
     qname: str
     value: str
     start: int  # where the attribute's name begins
@@ -196,6 +198,8 @@ class _Attr:
 
 @dataclass(eq=False)
 class _Node:
+    """An element of a located tree: where its tags sit in the part's text."""
+
     qname: str
     start: int
     parent: _Node | None
@@ -409,6 +413,8 @@ class _Doc:
 
 @dataclass(eq=False)
 class _Rel:
+    """A relationship of a part."""
+
     id: str
     type: str
     target: str
@@ -648,6 +654,8 @@ class _Styles:
 
 @dataclass(eq=False)
 class _Sheet:
+    """A sheet of a workbook part, with its relationship."""
+
     name: str
     sheet_id: str
     rid: str
