@@ -348,7 +348,7 @@ class _BatchProgress:
 
 
 def _headline(path: str, results) -> str:
-    from .batch import headline
+    from .api import headline  # imported already by the command that computed results
 
     return headline(path, results)
 

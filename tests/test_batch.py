@@ -258,11 +258,16 @@ def test_ctrl_c_stops_the_batch_without_tracebacks_or_damage(tmp_path):
         assert digest(path) == before[path] or "Rekenspoor" in result_sheets(path)
 
 
-def test_api_gives_batchs_names_without_importing_it_for_one_fill():
-    code = "import sys, sroi_excel.api; print('sroi_excel.batch' in sys.modules)"
+def test_api_gives_batchs_names_without_importing_it_for_one_workbook():
+    example = Path(__file__).parent.parent / "examples" / "youth-mentoring.xlsx"
+    code = ("import sys; from sroi_excel import api, cli; "
+            f"report = api.check({str(example)!r}, draws=0); "
+            "print(cli._headline('a.xlsx', report.results)); "
+            "print('sroi_excel.batch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=120)
-    assert done.stdout.strip() == "False"
+    assert done.stdout.splitlines()[0].startswith("a.xlsx: SROI ratio ")
+    assert done.stdout.splitlines()[1] == "False"
     assert api.fill_many is batch.fill_many
     assert api.BatchReport is batch.BatchReport and api.FileResult is batch.FileResult
     with pytest.raises(AttributeError, match="no_such_name"):
