@@ -21,6 +21,7 @@ from .packager import late_marker
 _PLAIN_FUNCTIONS = frozenset({
     "SUM", "SUMPRODUCT", "SUMIF", "SUMIFS", "MIN", "MAX", "ROUND", "IF", "AND", "OR", "NOT",
     "AVERAGE", "PRODUCT", "ABS", "INDEX", "MATCH", "COUNT", "COUNTIF", "IFERROR", "POWER",
+    "ISNUMBER", "ISBLANK", "FIXED", "NA",
 })
 _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 _FAST_CELLS = frozenset({"Number", "String", "Formula", "Blank"})  # see ResultSheet._write_cell

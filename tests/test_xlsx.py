@@ -162,3 +162,15 @@ def _sheet_xml(cell_writer) -> str:
 
 def test_result_sheet_cells_are_written_as_xlsxwriter_writes_them():
     assert _sheet_xml(xlsx.ResultSheet._write_cell) == _sheet_xml(Worksheet._write_cell)
+
+
+@pytest.mark.parametrize("formula", [
+    '=IF(ISNUMBER(B6),"Elke € 1 "&FIXED(B6,2)&" op.","geen")',
+    '=IF(COUNT($K$6:$K$16)=0,NA(),SUM($K$6:$K$16))',
+    "=SUMPRODUCT(ISNUMBER($K$6:$K$16)*$H$6:$H$16)",
+    "=IF(ISBLANK(Instellingen!B8),Instellingen!B7,Instellingen!B8)",
+    '=IF(A1>0,"FILTER(x)",XLOOKUP(1,A:A,B:B))',  # a newer function: xlsxwriter prefixes it
+])
+def test_formulas_are_prepared_as_xlsxwriter_prepares_them(formula):
+    sheet = xlsx.ResultSheet()
+    assert sheet._prepare_formula(formula) == Worksheet._prepare_formula(sheet, formula)
