@@ -268,5 +268,24 @@ def _is_stale(data: bytes, fingerprint: str) -> bool:
     return stored is not None and stored != fingerprint
 
 
-# Several workbooks at once, in a process pool (sroi_excel.batch imports this module lazily).
-from .batch import BatchReport, FileResult, fill_many  # noqa: E402, F401
+def headline(path: str, results) -> str:
+    """The one-line summary of a computed analysis, as ``fill`` and ``check`` print it."""
+    h = results.headline
+    scenario = f" [{h.scenario}]" if h.scenario else ""
+    if h.ratio is None:
+        return f"{path}{scenario}: PV of outcomes {h.pv_value:,.2f}; no inputs, so no ratio"
+    payback = (f"payback {h.payback_years:.1f} years" if h.payback_years is not None
+               else "no payback within the horizon")
+    return (f"{path}{scenario}: SROI ratio {h.ratio:.2f} (net {h.net_ratio:.2f}) · PV outcomes "
+            f"{h.pv_value:,.2f} · PV inputs {h.pv_inputs:,.2f} · NPV {h.npv:,.2f} · {payback}")
+
+
+def __getattr__(name: str):
+    # Several workbooks at once, in a process pool: sroi_excel.batch, imported only when one of
+    # its names is asked for (it imports this module lazily in turn), as a fill of one
+    # workbook does not need it.
+    if name in ("BatchReport", "FileResult", "fill_many"):
+        from . import batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

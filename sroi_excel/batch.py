@@ -244,7 +244,7 @@ def fill_one(path: str, *, scenario: str | None = None, backup: bool = True,
     except Exception as exc:  # a bug: this file fails, the batch goes on
         return _internal_error(path, exc, time.perf_counter() - start)
     seconds = time.perf_counter() - start
-    return FileResult(path, True, 0, headline=headline(path, report.results),
+    return FileResult(path, True, 0, headline=api.headline(path, report.results),
                       warnings=tuple(str(p) for p in report.warnings), seconds=seconds,
                       summary=report.summary())
 
@@ -262,15 +262,3 @@ def _problem(p) -> dict:
 
 def _message(text: str) -> dict:
     return {"sheet": "", "cell": "", "message": text}
-
-
-def headline(path: str, results) -> str:
-    """The one-line summary of a computed analysis, as ``fill`` and ``check`` print it."""
-    h = results.headline
-    scenario = f" [{h.scenario}]" if h.scenario else ""
-    if h.ratio is None:
-        return f"{path}{scenario}: PV of outcomes {h.pv_value:,.2f}; no inputs, so no ratio"
-    payback = (f"payback {h.payback_years:.1f} years" if h.payback_years is not None
-               else "no payback within the horizon")
-    return (f"{path}{scenario}: SROI ratio {h.ratio:.2f} (net {h.net_ratio:.2f}) · PV outcomes "
-            f"{h.pv_value:,.2f} · PV inputs {h.pv_inputs:,.2f} · NPV {h.npv:,.2f} · {payback}")

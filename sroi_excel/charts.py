@@ -34,6 +34,8 @@ HEIGHT = 270
 
 @dataclass(frozen=True)
 class Labels:
+    """A chart's title and axis titles."""
+
     title: Text
     x: Text
     y: Text

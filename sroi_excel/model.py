@@ -88,6 +88,8 @@ class PriceIndexPoint:
 
 @dataclass(frozen=True)
 class Settings:
+    """The analysis' settings, from the settings sheet."""
+
     name: str = ""
     organisation: str = ""
     analysis_type: str = "forecast"  # forecast or evaluative
@@ -122,6 +124,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class Stakeholder:
+    """A stakeholder, from the stakeholders sheet."""
+
     name: str
     description: str = ""
     at: Cell | None = None
@@ -129,6 +133,8 @@ class Stakeholder:
 
 @dataclass(frozen=True)
 class Assumption:
+    """A named value formulas may use, with its range and Monte Carlo distribution."""
+
     name: str
     value: Amount
     unit: str = ""
@@ -144,6 +150,8 @@ class Assumption:
 
 @dataclass(frozen=True)
 class InputItem:
+    """One row of the inputs sheet: money, hours at a rate, or in kind."""
+
     stakeholder: str
     description: str
     kind: str  # money, hours or in_kind
@@ -159,6 +167,8 @@ class InputItem:
 
 @dataclass(frozen=True)
 class Outcome:
+    """One row of the outcomes sheet: a quantity, its financial proxy and deductions."""
+
     stakeholder: str
     name: str
     quantity: Amount | None
@@ -179,12 +189,16 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Scenario:
+    """A named set of assumption values that replace the base values."""
+
     name: str
     overrides: tuple[tuple[str, Amount], ...]  # assumption name -> value
 
 
 @dataclass(frozen=True)
 class Model:
+    """Everything read from a workbook that the computation uses."""
+
     settings: Settings
     stakeholders: tuple[Stakeholder, ...] = ()
     assumptions: tuple[Assumption, ...] = ()

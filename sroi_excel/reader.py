@@ -9,7 +9,6 @@ names: references to assumption cells become names, any other referenced cell is
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import os
 import re
@@ -476,6 +475,8 @@ class _Reader:
             norm = schema.normalise(value)
             if not norm or norm in labels or len(norm) > 60 or _YEAR_HEADER.match(norm):
                 continue
+            import difflib  # here: only a header the tool does not read needs it
+
             close = difflib.get_close_matches(norm, list(labels), n=1, cutoff=0.8)
             if close and labels[close[0]].key not in columns:
                 self.warn(title, f"{get_column_letter(c + 1)}{r}", (
@@ -1307,6 +1308,8 @@ def _short(text: str, limit: int = 40) -> str:
 def _did_you_mean(name: str, options: list[str]) -> str:
     if len(name) > 200:  # difflib is quadratic; nobody mistypes a name that long
         return ""
+    import difflib  # here: only a mistyped name needs it
+
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if not close:
         lowered = {o.casefold(): o for o in options}

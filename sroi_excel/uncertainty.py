@@ -213,6 +213,8 @@ class Solution:
 
 @dataclass(frozen=True)
 class SwitchingValue:
+    """The value of one assumption or deduction at which the ratio is 1."""
+
     kind: str  # "assumption" or one of DEDUCTIONS
     name: str
     stakeholder: str = ""
@@ -254,6 +256,8 @@ def switching_distance(value: float | None, base: float | None, percent: bool,
 
 @dataclass(frozen=True)
 class Stats:
+    """Mean and percentiles of one Monte Carlo figure over the draws (None: no figure)."""
+
     mean: float | None
     p5: float | None
     p50: float | None
@@ -275,6 +279,8 @@ class Varied:
 
 @dataclass(frozen=True)
 class MonteCarlo:
+    """The Monte Carlo analysis: what was drawn and the figures it gave."""
+
     draws: int
     seed: int
     varied: tuple[Varied, ...]
@@ -371,6 +377,8 @@ class _Values:
 
 @dataclass
 class _Run:
+    """One computation's present values, over numbers or arrays of draws."""
+
     pv_value: Value
     pv_inputs: Value
     outcome_pv: list[Value]  # per monetised outcome, in order (runs over numbers only)

@@ -264,3 +264,19 @@ def test_pool_workers_write_without_a_helper_process(monkeypatch):
     monkeypatch.setattr(opc, "parallel", True)
     batch._one_process_each()  # the pool's initializer
     assert opc.parallel is False
+
+
+def test_api_gives_batchs_names_without_importing_it_for_one_workbook():
+    example = Path(__file__).parent.parent / "examples" / "youth-mentoring.xlsx"
+    code = ("import sys; from sroi_excel import api, cli; "
+            f"report = api.check({str(example)!r}, draws=0); "
+            "print(cli._headline('a.xlsx', report.results)); "
+            "print('sroi_excel.batch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert done.stdout.splitlines()[0].startswith("a.xlsx: SROI ratio ")
+    assert done.stdout.splitlines()[1] == "False"
+    assert api.fill_many is batch.fill_many
+    assert api.BatchReport is batch.BatchReport and api.FileResult is batch.FileResult
+    with pytest.raises(AttributeError, match="no_such_name"):
+        api.no_such_name  # noqa: B018

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -139,3 +142,18 @@ def test_fill_to_output_leaves_source(workbook, tmp_path):
     result = run("fill", path, "-o", out)
     assert result.exit_code == 0, result.output
     assert digest(path) == before and out.exists()
+
+
+def test_the_process_still_exits_with_its_code_and_message(tmp_path):
+    # The process entry point freezes the collector on the way out: output and exit code are
+    # as before.
+    done = subprocess.run([sys.executable, "-m", "sroi_excel", "check", tmp_path / "none.xlsx"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3
+    assert done.stderr == f"error: {tmp_path / 'none.xlsx'}: no such file\n"
+
+
+def test_an_in_process_run_leaves_the_collector_alone(tmp_path):
+    frozen = gc.get_freeze_count()
+    assert run("new", tmp_path / "a.xlsx").exit_code == 0
+    assert gc.get_freeze_count() == frozen

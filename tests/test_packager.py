@@ -699,11 +699,23 @@ def test_strict_open_xml_is_refused():
         merge_result_sheets(user, RENDERED)
 
 
-def test_entities_in_a_user_part_are_refused():
+@pytest.mark.parametrize("rendered", [RENDERED, Rendered(RENDERED)], ids=["bytes", "Rendered"])
+def test_entities_in_a_user_part_are_refused(rendered):
+    # Also when the rendered parts, made in this process, are not checked themselves.
     user = edit_part(fixture("rich_xlsxwriter.xlsx"), "xl/styles.xml",
                      "<styleSheet", '<!DOCTYPE x [<!ENTITY a "aaaa">]><styleSheet')
     with pytest.raises(UnsafeFileError, match="xl/styles.xml"):
-        merge_result_sheets(user, RENDERED)
+        merge_result_sheets(user, rendered)
+
+
+def test_rendered_bytes_are_checked_like_a_users_parts():
+    # Bytes may come from anywhere; a Rendered is render_for_merge's own output.
+    rendered = edit_part(RENDERED, "xl/styles.xml",
+                         "<styleSheet", '<!DOCTYPE x [<!ENTITY a "aaaa">]><styleSheet')
+    with pytest.raises(UnsafeFileError, match="xl/styles.xml"):
+        merge_result_sheets(fixture("rich_xlsxwriter.xlsx"), rendered)
+    assert merge_result_sheets(fixture("rich_xlsxwriter.xlsx"), Rendered(RENDERED)) == \
+        merge_result_sheets(fixture("rich_xlsxwriter.xlsx"), RENDERED)
 
 
 # --------------------------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
+from xlsxwriter.worksheet import Worksheet
 
 from sroi_excel import api, xlsx
 
@@ -120,3 +122,55 @@ def test_a_block_made_on_request_declares_its_styles():
     ws.write_block(1, 1, 0, xlsx.Block(rows, {}))
     with pytest.raises(ValueError, match="uses the style 'money', which it did not declare"):
         book.close()
+
+
+def _sheet_xml(cell_writer) -> str:
+    """A sheet of every kind of cell a result sheet holds, and a few it does not, written with
+    ``cell_writer`` as ResultSheet's cell writer."""
+    saved = xlsx.ResultSheet._write_cell
+    xlsx.ResultSheet._write_cell = cell_writer
+    try:
+        out = io.BytesIO()
+        book = xlsx.ResultBook(out, {"in_memory": True})
+        ws = book.add_worksheet("Cellen")
+        plain, bold = book.add_format(), book.add_format({"bold": True})
+        for r, style in ((0, plain), (10, bold), (20, None)):  # each with its own rows
+            ws.set_row(r + 5, None, bold)
+            ws.write_number(r, 0, 1234.5, style)
+            ws.write_number(r, 1, -2e-7, style)
+            ws.write_string(r + 1, 0, 'a & b < c "d"', style)
+            ws.write_string(r + 1, 1, " leading\x07", style)
+            ws.write_blank(r + 2, 0, None, style or plain)
+            ws.write_formula(r + 3, 0, "=A1*2", style, 2469.0)
+            ws.write_formula(r + 3, 1, "=A2", style, "a & b")
+            ws.write_formula(r + 3, 2, "=1/0", style, "#DIV/0!")
+            ws.write_formula(r + 3, 3, "=A1>0", style, True)
+            ws.write_formula(r + 3, 4, "=A1", style, "")
+            ws.write_formula(r + 3, 5, "=A1", style)
+            ws.write_boolean(r + 4, 0, False, style)
+            ws.write_datetime(r + 4, 1, dt.datetime(2024, 1, 31), style or plain)
+            ws.write_rich_string(r + 4, 2, "a", bold, "b", *([style] if style else []))
+            ws.write_number(r + 5, 0, 1.0, style)  # in a row with a format
+            ws.write_string(r + 6, 6, "x", style)  # in a column with a format
+        ws.set_column(6, 6, None, bold)
+        book.close()
+        with zipfile.ZipFile(out) as archive:
+            return archive.read("xl/worksheets/sheet1.xml").decode()
+    finally:
+        xlsx.ResultSheet._write_cell = saved
+
+
+def test_result_sheet_cells_are_written_as_xlsxwriter_writes_them():
+    assert _sheet_xml(xlsx.ResultSheet._write_cell) == _sheet_xml(Worksheet._write_cell)
+
+
+@pytest.mark.parametrize("formula", [
+    '=IF(ISNUMBER(B6),"Elke € 1 "&FIXED(B6,2)&" op.","geen")',
+    '=IF(COUNT($K$6:$K$16)=0,NA(),SUM($K$6:$K$16))',
+    "=SUMPRODUCT(ISNUMBER($K$6:$K$16)*$H$6:$H$16)",
+    "=IF(ISBLANK(Instellingen!B8),Instellingen!B7,Instellingen!B8)",
+    '=IF(A1>0,"FILTER(x)",XLOOKUP(1,A:A,B:B))',  # a newer function: xlsxwriter prefixes it
+])
+def test_formulas_are_prepared_as_xlsxwriter_prepares_them(formula):
+    sheet = xlsx.ResultSheet()
+    assert sheet._prepare_formula(formula) == Worksheet._prepare_formula(sheet, formula)
