@@ -312,7 +312,10 @@ def _hand_off(parts: Mapping[str, bytes | Streamed], ordered: list[str]) -> dict
     if not large or sum(rows for _, rows in streamed[:large[-1]]) < PARALLEL_ROWS:
         return {}
     part = streamed[large[-1]][0]
-    return {part: _Helper(parts[part])}  # type: ignore[arg-type]
+    try:
+        return {part: _Helper(parts[part])}  # type: ignore[arg-type]
+    except OSError:  # no temporary file or no process to be had: write it all here
+        return {}
 
 
 def _can_fork() -> bool:
@@ -338,7 +341,11 @@ class _Helper:
         import tempfile
 
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by chunks() or stop()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            self.file.close()
+            raise
         if self.pid == 0:  # the child
             status = 1
             try:

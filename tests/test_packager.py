@@ -1118,3 +1118,19 @@ def test_a_fill_with_a_helper_process_writes_the_same_workbook(tmp_path, monkeyp
     api.fill(example, tmp_path / "sequential.xlsx", backup=False)
     assert ((tmp_path / "parallel.xlsx").read_bytes()
             == (tmp_path / "sequential.xlsx").read_bytes())
+
+
+@needs_fork
+@pytest.mark.parametrize("failing", ["fork", "temporary file"])
+def test_without_a_process_or_a_temporary_file_this_process_writes_it_all(monkeypatch, failing):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    expected = _sequential(monkeypatch, _package([]))
+    monkeypatch.setattr(*((os, "fork") if failing == "fork" else (tempfile, "TemporaryFile")),
+                        refuse)
+    made: list[str] = []
+    assert write_package(_package(made)) == expected
+    assert made == ["first", "second", "small"]
