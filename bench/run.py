@@ -99,7 +99,12 @@ def main() -> None:
         print(f"{n:>9} | {med(fill, 0):8.2f} {med(fill, 1):6.0f} | {med(floor, 0):8.2f} "
               f"{med(floor, 1):6.0f} | {med(office, 0):13.2f} {med(office, 1):6.0f} | "
               f"{med(fill, 0) / med(office, 0):7.2f} {med(fill, 0) / med(floor, 0):10.2f}")
-    print(f"medians of {args.repeat} runs; workbooks in {work}")
+    # This machine's speed changes from run to run: the range shows how much.
+    for n, fill, _, office in rows:
+        print(f"{n:>9}   fill {min(s[0] for s in fill):.2f}-{max(s[0] for s in fill):.2f} s"
+              + (f", LibreOffice {min(s[0] for s in office):.2f}-"
+                 f"{max(s[0] for s in office):.2f} s" if office else ""))
+    print(f"medians (and ranges) of {args.repeat} runs; workbooks in {work}")
 
 
 if __name__ == "__main__":
