@@ -40,6 +40,10 @@ class _Program(click.Group):
         # are frozen at the end, so the interpreter's exit does not walk them either; output
         # is written and flushed as before, only cyclic garbage is left to the OS.
         gc.disable()
+        # numpy's OpenBLAS starts a thread per further core at import, which spins for ~0.1 s
+        # of CPU. Nothing here does linear algebra, and a process of one thread may have a
+        # second process make a large sheet (opc._Helper); the batch's workers inherit it.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         try:
             return super().__call__(*args, **kwargs)
         finally:

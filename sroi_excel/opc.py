@@ -320,12 +320,16 @@ def _hand_off(parts: Mapping[str, bytes | Streamed], ordered: list[str]) -> dict
 
 def _can_fork() -> bool:
     # Linux only: on macOS a forked child of a process that loaded system frameworks (numpy's
-    # Accelerate) may crash, and Windows has no fork. One thread only: a lock another thread
-    # holds would stay locked forever in the child.
-    import threading
-
-    return (sys.platform.startswith("linux") and threading.active_count() == 1
-            and len(os.sched_getaffinity(0)) > 1)
+    # Accelerate) may crash, and Windows has no fork. One thread only, counted by the OS (a
+    # library's native threads too, such as OpenBLAS's): a lock another thread holds would
+    # stay locked forever in the child.
+    if not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2:
+        return False
+    try:
+        with open("/proc/self/status", "rb") as status:
+            return any(line.split() == [b"Threads:", b"1"] for line in status)
+    except OSError:
+        return False
 
 
 class _Helper:

@@ -8,12 +8,16 @@ import os
 import shutil
 from pathlib import Path
 
-import openpyxl
-import pytest
-from click.testing import CliRunner
+# As the sroi-excel process does (cli._Program), before anything imports numpy (openpyxl does):
+# OpenBLAS's thread would make this process one the helper process may not be forked from.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from sroi_excel.cli import main
-from sroi_excel.template import build_template
+import openpyxl  # noqa: E402
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from sroi_excel.cli import main  # noqa: E402
+from sroi_excel.template import build_template  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
