@@ -289,14 +289,16 @@ def write_package(parts: Mapping[str, bytes | Streamed]) -> bytes:
                     # for it (Python 3.13 names it compress_level).
                     setattr(info, "compress_level" if hasattr(info, "compress_level")
                             else "_compresslevel", 1)
-                    helper = helpers.pop(part, None)
+                    helper = helpers.get(part)
                     with archive.open(info, "w") as out:
                         _write_alongside(out, helper.chunks(data) if helper else data.chunks())
                     continue
                 level = 1 if len(data) > FAST_COMPRESSION_BYTES else 6
                 archive.writestr(info, data, compresslevel=level)
     finally:
-        for helper in helpers.values():  # only when writing failed or was interrupted
+        # A helper still running here: the write failed or was interrupted (also while this
+        # process waited for it).
+        for helper in helpers.values():
             helper.stop()
     return buffer.getvalue()
 
@@ -379,8 +381,9 @@ class _Helper:
             self.file.close()
 
     def stop(self) -> None:
+        """End the child if it still runs (nothing when its part was written) and wait for it."""
         if self.pid:
-            os.kill(self.pid, signal.SIGKILL)
+            os.kill(self.pid, signal.SIGKILL)  # also fine once it has ended: not waited for yet
             os.waitpid(self.pid, 0)
             self.pid = 0
         self.file.close()

@@ -1153,3 +1153,29 @@ def test_without_a_process_or_a_temporary_file_this_process_writes_it_all(monkey
     made: list[str] = []
     assert write_package(_package(made)) == expected
     assert made == ["first", "second", "small"]
+
+
+@needs_fork
+def test_an_interrupted_wait_for_the_helper_still_ends_it(monkeypatch):
+    import time
+
+    def slow(tag, made):
+        for i in range(3000):
+            time.sleep(0.01)  # 30 s unless stopped
+            yield f"<row r='{i + 1}'/>"
+
+    pids = _helper_pids(monkeypatch)
+    waitpid = os.waitpid
+    calls = []
+
+    def interrupted(pid, options):
+        calls.append(pid)
+        if len(calls) == 1:  # Ctrl-C while this process waits for the helper's part
+            raise KeyboardInterrupt
+        return waitpid(pid, options)
+
+    monkeypatch.setattr(os, "waitpid", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_package(_package([], slow))
+    monkeypatch.setattr(os, "waitpid", waitpid)
+    assert len(pids) == 1 and calls[0] == pids[0] and _reaped(pids[0])
