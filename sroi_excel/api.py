@@ -158,7 +158,7 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
         results = _with_warnings(results, problems)
         rendered = render.render_for_merge(results, uncertainty=unsure)
         merged = packager.merge_result_sheets(
-            snapshot.data, rendered, name=source.name,
+            snapshot.data, rendered, name=source.name, parts=reading.parts,
             properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__})
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)

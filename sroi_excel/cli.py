@@ -101,7 +101,7 @@ def check(path: str, scenario: str | None, as_json: bool, draws: int | None,
             click.echo(f"warning: the result sheets of {path} are stale: the inputs changed "
                        "since the last fill; run sroi-excel fill again")
         if report.results is not None:
-            click.echo(_headline(path, report.results))
+            click.echo(api.headline(path, report.results))
             _echo_uncertainty(report.uncertainty)
         if not report.errors:
             click.echo(f"{path}: no errors, {len(report.warnings)} warning(s)")
@@ -142,7 +142,7 @@ def fill(paths: tuple[str, ...], output: str | None, scenario: str | None, no_ba
         click.echo(_json(report.summary()))
         return
     _print_problems(report.problems)
-    click.echo(_headline(path, report.results))
+    click.echo(api.headline(path, report.results))
     _echo_uncertainty(report.uncertainty)
     backup = f" (previous version kept as {report.backup.name})" if report.backup else ""
     click.echo(f"wrote {', '.join(report.sheets)} to {report.output}{backup}")
@@ -342,12 +342,6 @@ class _BatchProgress:
             self.bar.__exit__(*exc)
             self.bar = None
         return False
-
-
-def _headline(path: str, results) -> str:
-    from .api import headline  # imported already by the command that computed results
-
-    return headline(path, results)
 
 
 def _print_problems(problems) -> None:

@@ -120,6 +120,7 @@ def merge_result_sheets(
     properties: dict[str, str] | None = None,
     name: str = "workbook",
     recalculate: bool = False,
+    parts: Mapping[str, bytes] | None = None,
 ) -> bytes:
     """Return ``package`` with its previous result sheets replaced by those of ``rendered``.
 
@@ -130,6 +131,8 @@ def merge_result_sheets(
     document properties next to ``RESULT_PROPERTY``. ``recalculate`` asks Excel to recompute
     every formula on open (``fullCalcOnLoad``), for user formulas that refer to result sheets
     and so hold stale cached values; it is off because Excel then asks to save on close.
+    ``parts``: ``package`` as :func:`opc.read_package` unpacked it already (the reader's), so
+    that it is not unpacked again.
     """
     extra = dict(properties or {})
     for reserved in (RESULT_PROPERTY, RESULT_NAMES_PROPERTY):
@@ -140,7 +143,7 @@ def merge_result_sheets(
     trusted = isinstance(rendered, Rendered)
     if isinstance(rendered, bytes):
         rendered = Rendered(rendered)
-    user = read_package(package, name)
+    user = parts if parts is not None else read_package(package, name)
     ours = read_package(rendered.package, "the rendered result workbook")
     merge = _Merge(user, ours, extra, name, recalculate, rendered.late_rows, trusted=trusted)
     return write_package(merge.run())

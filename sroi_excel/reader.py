@@ -12,8 +12,8 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from . import formula, opc, prices, schema, sheetxml
 from .exceptions import FileFormatError, FormulaError, PriceIndexError, Problem, ValidationError
@@ -55,6 +55,9 @@ class Reading:
     model: Model | None
     problems: tuple[Problem, ...]
     fingerprint: str  # sha256 over the input sheets' cells, to tell stale results
+    # The package's parts as opc.read_package unpacked them, so that fill's merge does not
+    # unpack (and check) the same workbook again.
+    parts: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -137,7 +140,7 @@ def read(source: str | os.PathLike | bytes, name: str | None = None) -> Reading:
             f"{exc}); open it in Excel or LibreOffice and save it again as .xlsx") from None
     try:
         with collector_paused():
-            return _Reader(book).run()
+            return replace(_Reader(book).run(), parts=parts)
     except FileFormatError as exc:  # a sheet found damaged while reading it
         raise FileFormatError(f"{name}: {exc}") from None
 

@@ -56,7 +56,7 @@ class ResultSheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._blocks: dict[int, str | Block] = {}
-        self._block_rows: list[range] = []
+        self._block_rows: dict[int, range] = {}  # first row -> the rows a block owns
         # Set by ResultBook: where to leave blocks whose rows are made only when the merged
         # workbook is zipped (None: write them into this sheet).
         self.late: dict[str, LateRows] | None = None
@@ -78,10 +78,10 @@ class ResultSheet(Worksheet):
                 # xlsxwriter writes the styles part from the formats used before it closes.
                 style._get_xf_index()
         self._blocks[first_row] = rows
-        self._block_rows.append(range(first_row, last_row + 1))
+        self._block_rows[first_row] = range(first_row, last_row + 1)
 
     def _write_rows(self) -> None:
-        for rows in self._block_rows:
+        for rows in self._block_rows.values():
             if any(self.table.get(row) for row in rows):
                 raise ValueError(f"sheet {self.name}: cells were written into rows "
                                  f"{rows.start + 1}-{rows.stop} that a block of rows owns")
@@ -103,8 +103,7 @@ class ResultSheet(Worksheet):
             # The packager makes these rows with the merged workbook's style numbers while it
             # zips it; see packager.Rendered.
             key = str(len(self.late))
-            count = next(len(rows) for rows in self._block_rows if rows.start == row)
-            self.late[key] = LateRows(block.xml, count)
+            self.late[key] = LateRows(block.xml, len(self._block_rows[row]))
             self.fh.write(late_marker(key))
         else:
             for xml in block.xml():

@@ -270,7 +270,7 @@ def test_api_gives_batchs_names_without_importing_it_for_one_workbook():
     example = Path(__file__).parent.parent / "examples" / "youth-mentoring.xlsx"
     code = ("import sys; from sroi_excel import api, cli; "
             f"report = api.check({str(example)!r}, draws=0); "
-            "print(cli._headline('a.xlsx', report.results)); "
+            "print(api.headline('a.xlsx', report.results)); "
             "print('sroi_excel.batch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=120)

@@ -144,3 +144,22 @@ def test_fill_leaves_the_cycle_collector_as_it_found_it(tmp_path, enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_fill_unpacks_the_workbook_once(tmp_path, monkeypatch):
+    from sroi_excel import opc, packager
+
+    source = tmp_path / "ym.xlsx"
+    shutil.copy(Path(__file__).parent.parent / "examples" / "youth-mentoring.xlsx", source)
+    unpacked = []
+    read_package = opc.read_package
+
+    def counted(data, name="workbook"):
+        unpacked.append(name)
+        return read_package(data, name)
+
+    monkeypatch.setattr(opc, "read_package", counted)  # the reader's
+    monkeypatch.setattr(packager, "read_package", counted)  # the merge's
+    api.fill(source, backup=False)
+    assert unpacked.count("ym.xlsx") == 1  # the reader's parts serve the merge too
+    assert "Calculation trail" in openpyxl.load_workbook(source).sheetnames

@@ -1098,15 +1098,16 @@ def test_an_error_making_the_helper_part_is_raised_here(monkeypatch):
     assert len(pids) == 1 and _reaped(pids[0])
 
 
-@needs_fork
-def test_a_failed_write_stops_the_helper(monkeypatch):
+def _slow(tag, made):
     import time
 
-    def slow(tag, made):
-        for i in range(3000):
-            time.sleep(0.01)  # 30 s unless stopped
-            yield f"<row r='{i + 1}'/>"
+    for i in range(3000):
+        time.sleep(0.01)  # 30 s unless stopped
+        yield f"<row r='{i + 1}'/>"
 
+
+@needs_fork
+def test_a_failed_write_stops_the_helper(monkeypatch):
     running = []
     stop = opc._Helper.stop
 
@@ -1116,7 +1117,7 @@ def test_a_failed_write_stops_the_helper(monkeypatch):
 
     monkeypatch.setattr(opc._Helper, "stop", stopping)
     pids = _helper_pids(monkeypatch)
-    parts = _package([], slow)
+    parts = _package([], _slow)
     parts["first.xml"] = Streamed([b"<a>", iter(["<row/>"] * 3000), 5], rows=3000)  # not text
     with pytest.raises(TypeError):
         write_package(parts)
@@ -1157,13 +1158,6 @@ def test_without_a_process_or_a_temporary_file_this_process_writes_it_all(monkey
 
 @needs_fork
 def test_an_interrupted_wait_for_the_helper_still_ends_it(monkeypatch):
-    import time
-
-    def slow(tag, made):
-        for i in range(3000):
-            time.sleep(0.01)  # 30 s unless stopped
-            yield f"<row r='{i + 1}'/>"
-
     pids = _helper_pids(monkeypatch)
     waitpid = os.waitpid
     calls = []
@@ -1176,6 +1170,6 @@ def test_an_interrupted_wait_for_the_helper_still_ends_it(monkeypatch):
 
     monkeypatch.setattr(os, "waitpid", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        write_package(_package([], slow))
+        write_package(_package([], _slow))
     monkeypatch.setattr(os, "waitpid", waitpid)
     assert len(pids) == 1 and calls[0] == pids[0] and _reaped(pids[0])
