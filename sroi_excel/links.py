@@ -10,6 +10,7 @@ Such figures are written as values and say why.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import formula
 from .engine import scenario_overrides
@@ -28,9 +29,11 @@ class Reason:
     text: bool = False  # the cell holds something other than a number or a formula
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """The cell to refer to, or (cell None) the reasons a value must be written instead."""
+
+    # A named tuple, not a frozen dataclass: fill makes one per figure of every outcome
+    # (60,000 at 10,000 outcomes), and a tuple is made in a fifth of the time.
 
     cell: Cell | None
     reasons: tuple[Reason, ...] = ()
@@ -45,6 +48,7 @@ class Linker:
         self.overridden = set(overrides)
         self.assumptions = {a.name.casefold(): a for a in model.assumptions}
         self._closure: dict[str, frozenset[str]] = {}
+        self._reasons: dict[tuple[int, int], tuple[Reason, ...]] = {}
 
     def names(self, node: formula.Node) -> frozenset[str]:
         """Assumption names (folded) the formula depends on, through the assumptions' cells."""
@@ -69,27 +73,41 @@ class Linker:
     def source(self, amount: Amount | None, year: int) -> Source:
         """Where the value of ``amount`` used in ``year`` can be read in the workbook."""
         if amount is None:
-            return Source(None)
-        if amount.at is None:
-            return Source(None, (Reason("", default=True),))
+            return _NOWHERE
+        at = amount.at
+        if at is None:
+            return _DEFAULT
         price = getattr(amount, "price", None)
         if price is not None:
             return Source(None, (Reason("", price=price.code or price.item),))
         if not _number_or_formula(amount.text):
-            return Source(None, (Reason("", text=True),))
-        if type(amount.node) is formula.Number:  # most amounts: a number, no assumption
-            return Source(amount.at)
+            return _TEXT
+        node = amount.node
+        if type(node) is formula.Number:  # most amounts: a number, no assumption
+            return Source(at)
+        # Rows copied down share one formula tree (see reader._Reader.resolved): its reasons
+        # are found once per year. The model keeps every tree alive, so an id stays its own.
+        key = (id(node), year)
+        reasons = self._reasons.get(key)
+        if reasons is None:
+            reasons = self._reasons[key] = self._reasons_for(node, year)
+        return Source(None, reasons) if reasons else Source(at)
+
+    def _reasons_for(self, node: formula.Node, year: int) -> tuple[Reason, ...]:
         reasons = []
-        for key in sorted(self.names(amount.node)):
+        for key in sorted(self.names(node)):
             assumption = self.assumptions.get(key)
             label = assumption.name if assumption is not None else key
             if key in self.overridden:
                 reasons.append(Reason(label, scenario=self.scenario))
             elif assumption is not None and any(y == year for y, _ in assumption.per_year):
                 reasons.append(Reason(label, year=year))
-        if reasons:
-            return Source(None, tuple(reasons))
-        return Source(amount.at)
+        return tuple(reasons)
+
+
+_NOWHERE = Source(None)
+_DEFAULT = Source(None, (Reason("", default=True),))
+_TEXT = Source(None, (Reason("", text=True),))
 
 
 def _number_or_formula(text: str) -> bool:
