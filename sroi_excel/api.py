@@ -124,14 +124,15 @@ def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | 
     if reading.model is not None and not any(p.severity == "error" for p in problems):
         results = compute(reading.model, scenario)
         problems += list(results.warnings)
-        unsure = _uncertainty(reading.model, scenario, draws, seed, progress, problems)
+        unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
     stale = _is_stale(snapshot.data, reading.fingerprint)
     return Report(Path(path), tuple(problems), results, stale=stale, uncertainty=unsure)
 
 
-def _uncertainty(model, scenario, draws, seed, progress, problems: list[Problem]):
+def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem]):
     """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning."""
-    found = uncertainty.analyse(model, scenario, draws=draws, seed=seed, progress=progress)
+    found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
+                                progress=progress, results=results)
     problems += [Problem("", "", note.en, "warning") for note in found.notes]
     return found
 
@@ -154,7 +155,7 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
             raise ValidationError(problems)
         results = compute(reading.model, scenario)
         problems += list(results.warnings)
-        unsure = _uncertainty(reading.model, scenario, draws, seed, progress, problems)
+        unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
         results = _with_warnings(results, problems)
         rendered = render.render_for_merge(results, uncertainty=unsure)
         merged = packager.merge_result_sheets(

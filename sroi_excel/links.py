@@ -33,7 +33,7 @@ class Source(NamedTuple):
     """The cell to refer to, or (cell None) the reasons a value must be written instead."""
 
     # A named tuple, not a frozen dataclass: fill makes one per figure of every outcome
-    # (60,000 at 10,000 outcomes), and a tuple is made in a fifth of the time.
+    # (60,000 at 10,000 outcomes), and a tuple is made in about half the time.
 
     cell: Cell | None
     reasons: tuple[Reason, ...] = ()
@@ -48,7 +48,7 @@ class Linker:
         self.overridden = set(overrides)
         self.assumptions = {a.name.casefold(): a for a in model.assumptions}
         self._closure: dict[str, frozenset[str]] = {}
-        self._reasons: dict[tuple[int, int], tuple[Reason, ...]] = {}
+        self._reasons: dict[tuple[int, int], tuple[formula.Node, tuple[Reason, ...]]] = {}
 
     def names(self, node: formula.Node) -> frozenset[str]:
         """Assumption names (folded) the formula depends on, through the assumptions' cells."""
@@ -86,11 +86,13 @@ class Linker:
         if type(node) is formula.Number:  # most amounts: a number, no assumption
             return Source(at)
         # Rows copied down share one formula tree (see reader._Reader.resolved): its reasons
-        # are found once per year. The model keeps every tree alive, so an id stays its own.
+        # are found once per year. Kept with the tree, so that a tree's id is never taken for
+        # that of another made after it.
         key = (id(node), year)
-        reasons = self._reasons.get(key)
-        if reasons is None:
-            reasons = self._reasons[key] = self._reasons_for(node, year)
+        found = self._reasons.get(key)
+        if found is None or found[0] is not node:
+            found = self._reasons[key] = (node, self._reasons_for(node, year))
+        reasons = found[1]
         return Source(None, reasons) if reasons else Source(at)
 
     def _reasons_for(self, node: formula.Node, year: int) -> tuple[Reason, ...]:

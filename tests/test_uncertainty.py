@@ -6,6 +6,7 @@ the engine appears, it is to show that the vectorised evaluator follows its conv
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 
@@ -223,6 +224,28 @@ def test_monte_carlo_without_random_assumptions_equals_compute_exactly():
     # and for inputs of another kind: inputs at face value
     m2 = replace(m, settings=replace(m.settings, discount_inputs=False, beyond_horizon=False))
     assert uncertainty.monte_carlo(m2, draws=5, seed=1).npv.mean == compute(m2).headline.npv
+
+
+def test_the_base_run_taken_from_the_engine_is_the_one_computed_to_the_bit():
+    # rich_model without values by year (its other conventions all there), and a scenario
+    m = rich_model()
+    m = replace(m, assumptions=tuple(replace(a, per_year=()) for a in m.assumptions),
+                scenarios=(Scenario("low", (("Price", n(200)),)),))
+    for scenario in (None, "low"):
+        results = compute(m, scenario)
+        ev = uncertainty._Evaluator(m, scenario)
+        taken = ev.base_from(results)
+        assert taken is not None
+        assert repr(taken) == repr(ev.run({}))  # repr: every float to the last bit
+        with_results = uncertainty.analyse(m, scenario, draws=100, seed=3, results=results)
+        alone = uncertainty.analyse(m, scenario, draws=100, seed=3)
+        assert json.dumps(with_results.to_dict()) == json.dumps(alone.to_dict())
+    # Not taken: results of another scenario or model, or values by year (the fields of an
+    # outcome may then differ between years)
+    ev = uncertainty._Evaluator(m, None)
+    assert ev.base_from(compute(m, "low")) is None
+    assert ev.base_from(compute(replace(m, scenarios=()))) is None
+    assert uncertainty._Evaluator(rich_model(), None).base_from(compute(rich_model())) is None
 
 
 def test_each_draw_matches_the_engine_with_those_values():
