@@ -340,7 +340,8 @@ class _Helper:
     Forked, not spawned: the child has the rows' makers and everything they read without
     pickling any of it. It writes text only (this process compresses it, so the zip's bytes
     are the same as without a helper) and ends with ``os._exit``, so nothing of this
-    process's (buffered output, exit handlers) runs twice.
+    process's (buffered output, exit handlers) runs twice. After each piece of text it writes
+    a byte to a pipe, so that this process compresses the text as it comes, not after.
     """
 
     def __init__(self, part: Streamed) -> None:
@@ -348,37 +349,61 @@ class _Helper:
 
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by chunks() or stop()
         try:
+            self.ready, made = os.pipe()
+        except OSError:
+            self.file.close()
+            raise
+        try:
             self.pid = os.fork()
         except OSError:
             self.file.close()
+            os.close(self.ready)
+            os.close(made)
             raise
         if self.pid == 0:  # the child
             status = 1
             try:
+                os.close(self.ready)
                 for chunk in part.chunks():
                     self.file.write(chunk)
-                self.file.flush()
+                    self.file.flush()
+                    os.write(made, b".")
                 status = 0
             except BaseException:  # noqa: BLE001 - reported by its exit status; see chunks()
                 pass
             finally:
                 os._exit(status)
+        os.close(made)  # this process's copy: the pipe ends when the child does
 
     def chunks(self, part: Streamed) -> Iterator[bytes]:
-        """The part's bytes, once the child has made them; made here if the child failed, so
-        that any error is raised (and reported) in this process."""
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        if os.waitstatus_to_exitcode(status) != 0:
-            self.file.close()
-            yield from part.chunks()
-            return
+        """The part's bytes as the child makes them; where the child failed, the rest made
+        here, so that any error is raised (and reported) in this process."""
+        fd, done = self.file.fileno(), 0
         try:
-            self.file.seek(0)
-            while chunk := self.file.read(_CHUNK * 16):
+            while True:
+                # pread: the file's offset is the child's, shared with this process.
+                if chunk := os.pread(fd, _CHUNK * 16, done):
+                    done += len(chunk)
+                    yield chunk
+                elif not os.read(self.ready, 4096):  # waits for more, or the child's end
+                    break
+            while chunk := os.pread(fd, _CHUNK * 16, done):  # written before it ended
+                done += len(chunk)
                 yield chunk
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = 0
+            if os.waitstatus_to_exitcode(status) != 0:
+                # The text is the same each time it is made: what the child wrote is its
+                # start, so this process makes the rest.
+                skip = done
+                for chunk in part.chunks():
+                    if skip >= len(chunk):
+                        skip -= len(chunk)
+                        continue
+                    yield chunk[skip:]
+                    skip = 0
         finally:
-            self.file.close()
+            self._close()
 
     def stop(self) -> None:
         """End the child if it still runs (nothing when its part was written) and wait for it."""
@@ -386,7 +411,13 @@ class _Helper:
             os.kill(self.pid, signal.SIGKILL)  # also fine once it has ended: not waited for yet
             os.waitpid(self.pid, 0)
             self.pid = 0
+        self._close()
+
+    def _close(self) -> None:
         self.file.close()
+        if self.ready != -1:
+            os.close(self.ready)
+            self.ready = -1
 
 
 def _write_alongside(out: IO[bytes], chunks: Iterable[bytes]) -> None:

@@ -1159,17 +1159,72 @@ def test_without_a_process_or_a_temporary_file_this_process_writes_it_all(monkey
 @needs_fork
 def test_an_interrupted_wait_for_the_helper_still_ends_it(monkeypatch):
     pids = _helper_pids(monkeypatch)
-    waitpid = os.waitpid
+    read = os.read
     calls = []
 
-    def interrupted(pid, options):
-        calls.append(pid)
-        if len(calls) == 1:  # Ctrl-C while this process waits for the helper's part
+    def interrupted(fd, size):
+        calls.append(fd)
+        if len(calls) == 1:  # Ctrl-C while this process waits for the helper's rows
             raise KeyboardInterrupt
-        return waitpid(pid, options)
+        return read(fd, size)
 
-    monkeypatch.setattr(os, "waitpid", interrupted)
+    monkeypatch.setattr(os, "read", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_package(_package([], _slow))
-    monkeypatch.setattr(os, "waitpid", waitpid)
-    assert len(pids) == 1 and calls[0] == pids[0] and _reaped(pids[0])
+    monkeypatch.setattr(os, "read", read)
+    assert len(pids) == 1 and len(calls) == 1 and _reaped(pids[0])
+
+
+@needs_fork
+def test_the_helpers_rows_are_zipped_as_they_come(monkeypatch):
+    # The helper's part is read while the helper still makes it: the first text is there
+    # before the helper has ended.
+    import time
+
+    def slowly(tag, made):
+        for i in range(4000):
+            if i == 2000:
+                time.sleep(1.0)  # after the first 2,000 rows (a chunk) are written
+            yield f"<row r='{i + 1}'>{tag}{i * 1.25!r}</row>"
+
+    seen = []
+    helper_chunks = opc._Helper.chunks
+
+    def watched(helper, part):
+        for chunk in helper_chunks(helper, part):
+            seen.append((time.monotonic(), helper.pid))
+            yield chunk
+
+    monkeypatch.setattr(opc._Helper, "chunks", watched)
+    parts = _package([], slowly)
+    parts["second.xml"].rows = 4000
+    expected = _sequential(monkeypatch, _package([], slowly))
+    assert write_package(parts) == expected
+    assert seen[0][1] != 0  # the first chunk came while the helper was still running
+
+
+
+@needs_fork
+def test_a_helper_that_fails_halfway_leaves_the_rest_to_this_process(monkeypatch):
+    parent = os.getpid()
+
+    def fails_late(tag, made):
+        made.append(tag)
+        for i in range(3000):
+            if i == 2500 and os.getpid() != parent:  # after its first chunk (2,000 rows)
+                raise RuntimeError("out of memory in the helper")
+            yield f"<row r='{i + 1}'>{tag}{i * 1.25!r}</row>"
+
+    running = []  # per chunk: whether it came while the helper had not been waited for
+    helper_chunks = opc._Helper.chunks
+
+    def watched(helper, part):
+        for chunk in helper_chunks(helper, part):
+            running.append(helper.pid != 0)
+            yield chunk
+
+    monkeypatch.setattr(opc._Helper, "chunks", watched)
+    made: list[str] = []
+    assert write_package(_package(made, fails_late)) == _sequential(monkeypatch, _package([]))
+    assert made == ["first", "second", "small"]  # "second" made here too, after the helper
+    assert running[0] and not running[-1]  # its first rows from the helper, the rest from here
