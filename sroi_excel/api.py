@@ -105,10 +105,36 @@ def new(path: str | os.PathLike, lang: str = "nl", force: bool = False) -> Path:
 
 def _analyse(data: bytes, name: str, scenario: str | None) -> tuple[reader.Reading, list]:
     reading = reader.read(data, name)
+    return reading, _checked(reading)
+
+
+def _checked(reading: reader.Reading) -> list[Problem]:
     problems = list(reading.problems)
     if reading.model is not None and not reading.errors:
         problems += validate(reading.model)
-    return reading, problems
+    return problems
+
+
+# From this many monetised outcomes on, fill runs the uncertainty analysis in a second process
+# while this one checks the workbook and runs the engine (see uncertainty.Aside). Measured in
+# bench/README.
+ASIDE_OUTCOMES = 1000
+
+
+def _aside(reading: reader.Reading, scenario, draws, seed, progress):
+    """The uncertainty analysis started in a second process, where that is worth it and
+    possible; None: it runs in this one (also when a progress bar is to be shown here)."""
+    from . import opc
+
+    model = reading.model
+    if (model is None or reading.errors or progress is not None or not opc.parallel
+            or sum(o.monetised for o in model.outcomes) < ASIDE_OUTCOMES
+            or not opc._can_fork()):
+        return None
+    try:
+        return uncertainty.Aside(model, scenario, draws, seed)
+    except OSError:  # no process or temporary file to be had
+        return None
 
 
 def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | None = None,
@@ -129,10 +155,13 @@ def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | 
     return Report(Path(path), tuple(problems), results, stale=stale, uncertainty=unsure)
 
 
-def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem]):
+def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem],
+                 aside: uncertainty.Aside | None = None):
     """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning."""
-    found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
-                                progress=progress, results=results)
+    found = aside.result(results) if aside is not None else None
+    if found is None:
+        found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
+                                    progress=progress, results=results)
     problems += [Problem("", "", note.en, "warning") for note in found.notes]
     return found
 
@@ -150,12 +179,18 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     # Refuse early (open in Excel, read-only) before spending time on the computation.
     safefile.check_writable(target, source=snapshot if _same(source, target) else None)
     with collector_paused():
-        reading, problems = _analyse(snapshot.data, source.name, scenario)
-        if reading.model is None or any(p.severity == "error" for p in problems):
-            raise ValidationError(problems)
-        results = compute(reading.model, scenario)
-        problems += list(results.warnings)
-        unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
+        reading = reader.read(snapshot.data, source.name)
+        aside = _aside(reading, scenario, draws, seed, progress)
+        try:
+            problems = _checked(reading)
+            if reading.model is None or any(p.severity == "error" for p in problems):
+                raise ValidationError(problems)
+            results = compute(reading.model, scenario)
+            problems += list(results.warnings)
+            unsure = _uncertainty(results, scenario, draws, seed, progress, problems, aside)
+        finally:
+            if aside is not None:
+                aside.stop()
         results = _with_warnings(results, problems)
         rendered = render.render_for_merge(results, uncertainty=unsure)
         merged = packager.merge_result_sheets(

@@ -136,8 +136,10 @@ def fill(paths: tuple[str, ...], output: str | None, scenario: str | None, no_ba
 
     path = paths[0]
     with _errors(as_json, path), _Progress() as progress:
+        # No bar to show (not a terminal): no callback, so the analysis may run in a second
+        # process (api.ASIDE_OUTCOMES).
         report = api.fill(path, output=output, scenario=scenario, backup=not no_backup,
-                          draws=draws, seed=seed, progress=progress)
+                          draws=draws, seed=seed, progress=progress if progress.show else None)
     if as_json:
         click.echo(_json(report.summary()))
         return

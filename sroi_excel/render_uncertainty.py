@@ -9,7 +9,6 @@ which no cell formula could show; each table says so and when it was made.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
 from dataclasses import dataclass
 
@@ -21,17 +20,20 @@ from .schema import RESULT_SHEETS, Text
 from .uncertainty import (
     _NL_DIGITS,
     DEDUCTION_LABELS,
+    SHOWN_ROWS,
     MonteCarlo,
+    Rows,
     ScenarioFigures,
     Solution,
     Uncertainty,
+    most_fragile,
 )
 
 T = Text
 TORNADO_ITEMS = 15
 # A table lists at most this many rows; a line under it says how many more there are and how
 # large their effect is at most (`fill --json` and uncertainty.analyse keep every row).
-MAX_ROWS = 200
+MAX_ROWS = SHOWN_ROWS
 CHART_ROWS = 18  # rows a chart takes next to its table; a section is at least this tall
 RED, BLUE, GREY = "#C00000", "#1F3864", "#8EA9DB"
 
@@ -386,8 +388,7 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
         # Ranked by distance alone: making tens of thousands of rows to rank them cost more
         # than the rest of the sheet.
         distances = _column(u.switching, "distance")
-        ranked = heapq.nsmallest(MAX_ROWS, range(len(distances)),
-                                 key=lambda k: (_distance_key(distances[k]), k))
+        ranked = most_fragile(distances, MAX_ROWS)
         chosen = set(ranked)
         rest = [d for k, d in enumerate(distances) if k not in chosen]
         shown = _picked(u.switching, ranked)
@@ -412,17 +413,8 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
 
 
 def _picked(rows, indices: list[int]) -> list:
-    """``rows[k]`` for each k of ``indices``. The rows of uncertainty.Rows are made on request,
-    a few together far faster than one by one (~0.1 ms each: 20 ms for a table of 200); where
-    the indices lie close together, as in a table not much longer than the 200 it shows, all
-    rows between the first and the last are made at once."""
-    if not indices:
-        return []
-    low, high = min(indices), max(indices) + 1
-    if high - low > 2 * len(indices):
-        return [rows[k] for k in indices]
-    made = rows[low:high]
-    return [made[k - low] for k in indices]
+    """``rows[k]`` for each k of ``indices`` (see Rows.picked: made together where close)."""
+    return rows.picked(indices) if isinstance(rows, Rows) else [rows[k] for k in indices]
 
 
 # -- the rows left out of a long table ---------------------------------------------------------
@@ -480,10 +472,6 @@ def _more_sensitivity(swing: list[float], error: list[str | None], lang: str) ->
 def _column(rows, name: str) -> list:
     """An attribute of every row: from the analysis's columns when it keeps them."""
     return rows.column(name) if hasattr(rows, "column") else [getattr(r, name) for r in rows]
-
-
-def _distance_key(distance: float | None) -> tuple[int, float]:
-    return (1, 0.0) if distance is None else (0, distance)
 
 
 def _more_switching(distances: list[float | None], lang: str) -> str:

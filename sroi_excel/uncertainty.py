@@ -40,6 +40,7 @@ Conventions chosen here (and stated on the sensitivity sheets):
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -74,6 +75,9 @@ DEDUCTION_LABELS = {
 }
 DISTRIBUTIONS = ("uniform", "triangular", "pert")
 MAX_DRAWS = 1_000_000
+# The sensitivity sheet shows this many rows of each table: the first of the sensitivity rows
+# (largest effect first) and the most fragile switching rows (see most_fragile).
+SHOWN_ROWS = 200
 HISTOGRAM_BINS = 20
 _REL_TOL = 1e-9  # |NPV| below this share of the base figures counts as zero
 _GRID = 129
@@ -158,6 +162,36 @@ class Rows(Sequence):
 
     def __reduce__(self):
         return (tuple, (tuple(self),))
+
+    def picked(self, indices: list[int]) -> list:
+        """``self[k]`` for each k of ``indices``: rows are made a few together far faster than
+        one by one (~0.1 ms each), so where the indices lie close together, as in a table not
+        much longer than the rows it shows, all rows between the first and the last are made
+        at once."""
+        span = _picked_span(indices)
+        if span is None:
+            return [self[k] for k in indices]
+        made = self[span.start:span.stop]
+        return [made[k - span.start] for k in indices]
+
+
+def _picked_span(indices: list[int]) -> range | None:
+    """The rows Rows.picked makes together for ``indices`` (None: each on its own)."""
+    if not indices:
+        return range(0)
+    low, high = min(indices), max(indices) + 1
+    return None if high - low > 2 * len(indices) else range(low, high)
+
+
+def most_fragile(distances: list[float | None], n: int) -> list[int]:
+    """The places of the ``n`` switching rows closest to their value (rows without a switching
+    value last, then in order): the ones the sheet shows when there are more."""
+    return heapq.nsmallest(n, range(len(distances)),
+                           key=lambda k: (_distance_key(distances[k]), k))
+
+
+def _distance_key(distance: float | None) -> tuple[int, float]:
+    return (1, 0.0) if distance is None else (0, distance)
 
 
 @dataclass(frozen=True)
@@ -2512,6 +2546,142 @@ def _analyse(model: Model, scenario: str | None, draws: int | None, seed: int | 
     return Uncertainty(an.ev.scenario or None, an.ratio, an.npv, step, scenarios,
                        sensitivity, omitted, switching, stakeholder, mc,
                        tuple(notes))
+
+
+# --------------------------------------------------------------------------------------------
+# The analysis in a second process
+# --------------------------------------------------------------------------------------------
+
+
+class Aside:
+    """``analyse`` in a forked process while this one goes on (checks, the engine): the
+    analysis needs only the model. The child sends back what the sheets show (see
+    _Shown); a caller who reads the other rows has them made here, the same rows.
+
+    Forked, so the child has the model without pickling it; it ends with ``os._exit``, so
+    nothing of this process's (buffered output, exit handlers) runs twice.
+    """
+
+    def __init__(self, model: Model, scenario: str | None, draws: int | None,
+                 seed: int | None) -> None:
+        import os
+        import tempfile
+
+        self.model, self.scenario = model, scenario
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result() or stop()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            self.file.close()
+            raise
+        if self.pid == 0:  # the child
+            status = 1
+            try:
+                import pickle
+
+                found = analyse(model, scenario, draws=draws, seed=seed)
+                pickle.dump(_sent(found), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+                self.file.flush()
+                status = 0
+            except BaseException:  # noqa: BLE001 - reported by its exit status; see result()
+                pass
+            finally:
+                os._exit(status)
+
+    def result(self, results: Results | None = None) -> Uncertainty | None:
+        """The child's analysis, once it has ended; None when it failed (run analyse here, so
+        that any error is raised in this process). ``results`` as for analyse: for the rows
+        made here if a caller reads more than was sent."""
+        import os
+        import pickle
+
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        try:
+            if os.waitstatus_to_exitcode(status) != 0:
+                return None
+            self.file.seek(0)
+            sent = pickle.load(self.file)
+        finally:
+            self.file.close()
+        again = functools.cache(lambda: analyse(self.model, self.scenario, draws=0,
+                                                results=results))
+        return replace(sent, sensitivity=_received(sent.sensitivity, lambda: again().sensitivity),
+                       switching=_received(sent.switching, lambda: again().switching))
+
+    def stop(self) -> None:
+        """End the child if it still runs and wait for it (nothing once result() has)."""
+        import os
+        import signal
+
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        self.file.close()
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """Rows as the child sends them: how many, those the sheet shows by place, and the
+    columns it ranks them by."""
+
+    size: int
+    known: dict[int, object]
+    columns: dict[str, list]
+
+
+def _sent(u: Uncertainty) -> Uncertainty:
+    """``u`` with only the rows of each table that the sensitivity sheet shows."""
+    return replace(u, sensitivity=_send(u.sensitivity, range(min(len(u.sensitivity),
+                                                                 SHOWN_ROWS))),
+                   switching=_send(u.switching, _shown_switching(u.switching)))
+
+
+def _shown_switching(rows: Sequence[SwitchingValue]) -> Sequence[int]:
+    """The switching rows the sheet shows: all, or the most fragile (made together where
+    close, see Rows.picked)."""
+    if len(rows) <= SHOWN_ROWS or not isinstance(rows, Rows):
+        return range(len(rows))
+    ranked = most_fragile(rows.column("distance"), SHOWN_ROWS)
+    span = _picked_span(ranked)
+    return ranked if span is None else span
+
+
+def _send(rows: Sequence, shown: Sequence[int]) -> Sequence | _Sent:
+    if not isinstance(rows, Rows):
+        return rows  # a plain tuple (nothing computed): sent whole
+    made = rows[shown.start:shown.stop] if isinstance(shown, range) else [rows[k] for k in shown]
+    return _Sent(len(rows), dict(zip(shown, made, strict=True)),
+                 {name: rows.column(name) for name in rows._columns})
+
+
+def _received(sent: Sequence | _Sent, again: Callable[[], Sequence]) -> Sequence:
+    return _Shown(sent, again) if isinstance(sent, _Sent) else sent
+
+
+class _Shown(Rows):
+    """Rows of which the rows the sheet shows, and the columns it ranks by, came from the
+    process that made them; any other row makes them all again here (``again()``)."""
+
+    __slots__ = ("_known", "_again")
+
+    def __init__(self, sent: _Sent, again: Callable[[], Sequence]) -> None:
+        super().__init__(sent.size, self._known_rows,
+                         {name: (lambda values=values: values)
+                          for name, values in sent.columns.items()})
+        self._known = sent.known
+        self._again = again
+
+    def _known_rows(self, start: int, stop: int) -> Sequence:
+        if all(k in self._known for k in range(start, stop)):
+            return [self._known[k] for k in range(start, stop)]
+        return self._again()[start:stop]
+
+    def picked(self, indices: list[int]) -> list:
+        if all(k in self._known for k in indices):
+            return [self._known[k] for k in indices]
+        return super().picked(indices)
 
 
 def _failed(what: Text, exc: Exception) -> Text:

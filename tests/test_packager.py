@@ -10,7 +10,6 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -32,6 +31,8 @@ from sroi_excel.packager import (
     owned_sheets,
     sheet_names,
 )
+
+from .processes import needs_fork, reaped, started_pids
 
 
 def _load_generator():
@@ -988,9 +989,6 @@ def test_a_streamed_part_that_fails_stops_the_write():
 
 # Where the helper may be used at all; there the tests fail (not skip) if a thread in this
 # process keeps it from being used.
-needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux")
-                                or len(os.sched_getaffinity(0)) < 2,
-                                reason="a helper process is used on Linux with two cores")
 
 
 def test_the_helper_needs_a_process_of_one_thread():
@@ -1066,24 +1064,7 @@ def test_a_helper_that_fails_leaves_its_part_to_this_process(monkeypatch):
 
 
 def _helper_pids(monkeypatch) -> list[int]:
-    pids: list[int] = []
-    helper = opc._Helper
-
-    def started(part):
-        made = helper(part)
-        pids.append(made.pid)
-        return made
-
-    monkeypatch.setattr(opc, "_Helper", started)
-    return pids
-
-
-def _reaped(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+    return started_pids(monkeypatch, opc, "_Helper")
 
 
 @needs_fork
@@ -1095,7 +1076,7 @@ def test_an_error_making_the_helper_part_is_raised_here(monkeypatch):
     pids = _helper_pids(monkeypatch)
     with pytest.raises(RuntimeError, match="the rows could not be made"):
         write_package(_package([], broken))
-    assert len(pids) == 1 and _reaped(pids[0])
+    assert len(pids) == 1 and reaped(pids[0])
 
 
 def _slow(tag, made):
@@ -1122,7 +1103,7 @@ def test_a_failed_write_stops_the_helper(monkeypatch):
     with pytest.raises(TypeError):
         write_package(parts)
     assert running == [True]  # stopped while it was still making its rows
-    assert len(pids) == 1 and _reaped(pids[0])  # and waited for: no process left behind
+    assert len(pids) == 1 and reaped(pids[0])  # and waited for: no process left behind
 
 
 @needs_fork
@@ -1172,7 +1153,7 @@ def test_an_interrupted_wait_for_the_helper_still_ends_it(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_package(_package([], _slow))
     monkeypatch.setattr(os, "read", read)
-    assert len(pids) == 1 and len(calls) == 1 and _reaped(pids[0])
+    assert len(pids) == 1 and len(calls) == 1 and reaped(pids[0])
 
 
 @needs_fork
