@@ -116,7 +116,7 @@ def _checked(reading: reader.Reading) -> list[Problem]:
 
 
 # From this many monetised outcomes on, fill runs the uncertainty analysis in a second process
-# while this one checks the workbook and runs the engine (see uncertainty.Aside). Measured in
+# while this one checks the workbook and runs the engine (see aside.py). Measured in
 # bench/README.
 ASIDE_OUTCOMES = 1000
 
@@ -124,7 +124,7 @@ ASIDE_OUTCOMES = 1000
 def _aside(reading: reader.Reading, scenario, draws, seed, progress):
     """The uncertainty analysis started in a second process, where that is worth it and
     possible; None: it runs in this one (also when a progress bar is to be shown here)."""
-    from . import opc
+    from . import aside, opc
 
     model = reading.model
     if (model is None or reading.errors or progress is not None or not opc.parallel
@@ -132,7 +132,7 @@ def _aside(reading: reader.Reading, scenario, draws, seed, progress):
             or not opc._can_fork()):
         return None
     try:
-        return uncertainty.Aside(model, scenario, draws, seed)
+        return aside.Aside(model, scenario, draws, seed)
     except OSError:  # no process or temporary file to be had
         return None
 
@@ -156,9 +156,10 @@ def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | 
 
 
 def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem],
-                 aside: uncertainty.Aside | None = None):
-    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning."""
-    found = aside.result(results) if aside is not None else None
+                 pending=None):
+    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning.
+    ``pending``: the analysis already running in a second process (aside.Aside), if any."""
+    found = pending.result(results) if pending is not None else None
     if found is None:
         found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
                                     progress=progress, results=results)
@@ -180,17 +181,17 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     safefile.check_writable(target, source=snapshot if _same(source, target) else None)
     with collector_paused():
         reading = reader.read(snapshot.data, source.name)
-        aside = _aside(reading, scenario, draws, seed, progress)
+        pending = _aside(reading, scenario, draws, seed, progress)
         try:
             problems = _checked(reading)
             if reading.model is None or any(p.severity == "error" for p in problems):
                 raise ValidationError(problems)
             results = compute(reading.model, scenario)
             problems += list(results.warnings)
-            unsure = _uncertainty(results, scenario, draws, seed, progress, problems, aside)
+            unsure = _uncertainty(results, scenario, draws, seed, progress, problems, pending)
         finally:
-            if aside is not None:
-                aside.stop()
+            if pending is not None:
+                pending.stop()
         results = _with_warnings(results, problems)
         rendered = render.render_for_merge(results, uncertainty=unsure)
         merged = packager.merge_result_sheets(

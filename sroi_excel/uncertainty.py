@@ -2549,76 +2549,8 @@ def _analyse(model: Model, scenario: str | None, draws: int | None, seed: int | 
 
 
 # --------------------------------------------------------------------------------------------
-# The analysis in a second process
+# The analysis sent from a second process (aside.py)
 # --------------------------------------------------------------------------------------------
-
-
-class Aside:
-    """``analyse`` in a forked process while this one goes on (checks, the engine): the
-    analysis needs only the model. The child sends back what the sheets show (see
-    _Shown); a caller who reads the other rows has them made here, the same rows.
-
-    Forked, so the child has the model without pickling it; it ends with ``os._exit``, so
-    nothing of this process's (buffered output, exit handlers) runs twice.
-    """
-
-    def __init__(self, model: Model, scenario: str | None, draws: int | None,
-                 seed: int | None) -> None:
-        import os
-        import tempfile
-
-        self.model, self.scenario = model, scenario
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result() or stop()
-        try:
-            self.pid = os.fork()
-        except OSError:
-            self.file.close()
-            raise
-        if self.pid == 0:  # the child
-            status = 1
-            try:
-                import pickle
-
-                found = analyse(model, scenario, draws=draws, seed=seed)
-                pickle.dump(_sent(found), self.file, protocol=pickle.HIGHEST_PROTOCOL)
-                self.file.flush()
-                status = 0
-            except BaseException:  # noqa: BLE001 - reported by its exit status; see result()
-                pass
-            finally:
-                os._exit(status)
-
-    def result(self, results: Results | None = None) -> Uncertainty | None:
-        """The child's analysis, once it has ended; None when it failed (run analyse here, so
-        that any error is raised in this process). ``results`` as for analyse: for the rows
-        made here if a caller reads more than was sent."""
-        import os
-        import pickle
-
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        try:
-            if os.waitstatus_to_exitcode(status) != 0:
-                return None
-            self.file.seek(0)
-            sent = pickle.load(self.file)
-        finally:
-            self.file.close()
-        again = functools.cache(lambda: analyse(self.model, self.scenario, draws=0,
-                                                results=results))
-        return replace(sent, sensitivity=_received(sent.sensitivity, lambda: again().sensitivity),
-                       switching=_received(sent.switching, lambda: again().switching))
-
-    def stop(self) -> None:
-        """End the child if it still runs and wait for it (nothing once result() has)."""
-        import os
-        import signal
-
-        if self.pid:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            self.pid = 0
-        self.file.close()
 
 
 @dataclass(frozen=True)
@@ -2631,8 +2563,9 @@ class _Sent:
     columns: dict[str, list]
 
 
-def _sent(u: Uncertainty) -> Uncertainty:
-    """``u`` with only the rows of each table that the sensitivity sheet shows."""
+def sent(u: Uncertainty) -> Uncertainty:
+    """``u`` with only the rows of each table that the sensitivity sheet shows, to send from
+    another process (see aside.py); ``received`` makes it whole again there."""
     return replace(u, sensitivity=_send(u.sensitivity, range(min(len(u.sensitivity),
                                                                  SHOWN_ROWS))),
                    switching=_send(u.switching, _shown_switching(u.switching)))
@@ -2656,8 +2589,16 @@ def _send(rows: Sequence, shown: Sequence[int]) -> Sequence | _Sent:
                  {name: rows.column(name) for name in rows._columns})
 
 
-def _received(sent: Sequence | _Sent, again: Callable[[], Sequence]) -> Sequence:
-    return _Shown(sent, again) if isinstance(sent, _Sent) else sent
+def received(u: Uncertainty, again: Callable[[], Uncertainty]) -> Uncertainty:
+    """``u`` as ``sent`` made it, with rows that make the rest when they are read: all of
+    ``again()``'s (the same analysis, run here)."""
+    once = functools.cache(again)
+    return replace(u, sensitivity=_received(u.sensitivity, lambda: once().sensitivity),
+                   switching=_received(u.switching, lambda: once().switching))
+
+
+def _received(rows: Sequence | _Sent, again: Callable[[], Sequence]) -> Sequence:
+    return _Shown(rows, again) if isinstance(rows, _Sent) else rows
 
 
 class _Shown(Rows):

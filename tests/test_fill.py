@@ -170,9 +170,9 @@ def test_fill_unpacks_the_workbook_once(tmp_path, monkeypatch):
 
 def _asides(monkeypatch) -> list[int]:
     """The processes fill starts for the uncertainty analysis (their pids)."""
-    from sroi_excel import uncertainty
+    from sroi_excel import aside
 
-    return started_pids(monkeypatch, uncertainty, "Aside")
+    return started_pids(monkeypatch, aside, "Aside")
 
 
 @needs_fork
@@ -209,14 +209,14 @@ def test_a_failed_analysis_in_the_second_process_is_run_again_here(tmp_path, mon
 
     source = ROOT / "examples" / "youth-mentoring.xlsx"
     parent = os.getpid()
-    sent = uncertainty._sent
+    sent = uncertainty.sent
 
     def failing(u):
         if os.getpid() != parent:
             raise MemoryError("the child ran out of memory")
         return sent(u)
 
-    monkeypatch.setattr(uncertainty, "_sent", failing)
+    monkeypatch.setattr(uncertainty, "sent", failing)
     monkeypatch.setattr(api, "ASIDE_OUTCOMES", 1)
     pids = _asides(monkeypatch)
     report = api.fill(source, tmp_path / "out.xlsx", backup=False)

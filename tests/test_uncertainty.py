@@ -965,7 +965,9 @@ def test_the_second_process_sends_the_rows_the_sheet_shows(monkeypatch):
     alone = uncertainty.analyse(m)
     assert len(alone.switching) > uncertainty.SHOWN_ROWS
     assert len(alone.sensitivity) > uncertainty.SHOWN_ROWS
-    got = uncertainty.Aside(m, None, None, None).result()
+    from sroi_excel.aside import Aside
+
+    got = Aside(m, None, None, None).result()
     again = []
     analyse = uncertainty.analyse
 

@@ -1,0 +1,74 @@
+"""The uncertainty analysis in a second process, while this one checks and computes.
+
+The analysis needs only the model, and at 10,000 outcomes it takes about as long as check and
+the engine together; on two cores both can run at once. Fill starts it here (see
+api.ASIDE_OUTCOMES); the analysis itself stays in uncertainty.py, pure.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+
+from . import uncertainty
+from .engine import Results
+from .model import Model
+
+
+class Aside:
+    """``uncertainty.analyse`` in a forked process. The child sends back what the sheets show
+    (``uncertainty.sent``); a caller who reads any other row has them all made in this
+    process, the same rows (``uncertainty.received``).
+
+    Forked, so the child has the model without pickling it; it ends with ``os._exit``, so
+    nothing of this process's (buffered output, exit handlers) runs twice.
+    """
+
+    def __init__(self, model: Model, scenario: str | None, draws: int | None,
+                 seed: int | None) -> None:
+        import tempfile
+
+        self.model, self.scenario = model, scenario
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result() or stop()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            self.file.close()
+            raise
+        if self.pid == 0:  # the child
+            status = 1
+            try:
+                found = uncertainty.analyse(model, scenario, draws=draws, seed=seed)
+                pickle.dump(uncertainty.sent(found), self.file,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+                self.file.flush()
+                status = 0
+            except BaseException:  # noqa: BLE001 - reported by its exit status; see result()
+                pass
+            finally:
+                os._exit(status)
+
+    def result(self, results: Results | None = None) -> uncertainty.Uncertainty | None:
+        """The child's analysis, once it has ended; None when it failed (then run the analysis
+        in this process, so that any error is raised here). ``results`` as for analyse: for
+        the rows made here if a caller reads more than was sent."""
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        try:
+            if os.waitstatus_to_exitcode(status) != 0:
+                return None
+            self.file.seek(0)
+            found = pickle.load(self.file)
+        finally:
+            self.file.close()
+        return uncertainty.received(found, lambda: uncertainty.analyse(
+            self.model, self.scenario, draws=0, results=results))
+
+    def stop(self) -> None:
+        """End the child if it still runs and wait for it (nothing once result() has)."""
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        self.file.close()
