@@ -172,7 +172,9 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
          seed: int | None = None, progress: uncertainty.Progress | None = None) -> Report:
     """Compute the analysis and write the result sheets into the workbook (or into output).
 
-    ``draws``, ``seed`` and ``progress`` as for :func:`check`.
+    ``draws``, ``seed`` and ``progress`` as for :func:`check`. Without ``progress``, a
+    workbook of ASIDE_OUTCOMES monetised outcomes or more has its uncertainty analysis run in
+    a second process meanwhile, on Linux (see aside.py): the same results.
     """
     source = Path(path)
     target = Path(output) if output is not None else source

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
 
 from . import uncertainty
 from .engine import Results
 from .model import Model
+from .opc import end, ended_well
 
 
 class Aside:
@@ -53,10 +53,10 @@ class Aside:
         """The child's analysis, once it has ended; None when it failed (then run the analysis
         in this process, so that any error is raised here). ``results`` as for analyse: for
         the rows made here if a caller reads more than was sent."""
-        _, status = os.waitpid(self.pid, 0)
+        ended = ended_well(self.pid)
         self.pid = 0
         try:
-            if os.waitstatus_to_exitcode(status) != 0:
+            if not ended:
                 return None
             self.file.seek(0)
             found = pickle.load(self.file)
@@ -68,7 +68,6 @@ class Aside:
     def stop(self) -> None:
         """End the child if it still runs and wait for it (nothing once result() has)."""
         if self.pid:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            end(self.pid)
             self.pid = 0
         self.file.close()

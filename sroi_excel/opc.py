@@ -334,6 +334,26 @@ def _can_fork() -> bool:
         return False
 
 
+def ended_well(pid: int) -> bool:
+    """Wait for a child process; whether it ended with status 0. False too when the program
+    this runs in had it waited for already (SIGCHLD ignored, a handler of its own): its
+    status is then unknown, and its work is redone here."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return False
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def end(pid: int) -> None:
+    """End a child process that may still run, and wait for it."""
+    try:
+        os.kill(pid, signal.SIGKILL)  # also fine once it has ended: not waited for yet
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):  # already waited for elsewhere
+        pass
+
+
 class _Helper:
     """A forked process that makes one streamed part into an unnamed temporary file.
 
@@ -390,9 +410,9 @@ class _Helper:
             while chunk := os.pread(fd, _CHUNK * 16, done):  # written before it ended
                 done += len(chunk)
                 yield chunk
-            _, status = os.waitpid(self.pid, 0)
+            ended = ended_well(self.pid)
             self.pid = 0
-            if os.waitstatus_to_exitcode(status) != 0:
+            if not ended:
                 # The text is the same each time it is made: what the child wrote is its
                 # start, so this process makes the rest.
                 skip = done
@@ -408,8 +428,7 @@ class _Helper:
     def stop(self) -> None:
         """End the child if it still runs (nothing when its part was written) and wait for it."""
         if self.pid:
-            os.kill(self.pid, signal.SIGKILL)  # also fine once it has ended: not waited for yet
-            os.waitpid(self.pid, 0)
+            end(self.pid)
             self.pid = 0
         self._close()
 

@@ -241,3 +241,20 @@ def test_a_fill_refused_by_check_ends_the_second_process(tmp_path, monkeypatch):
         api.fill(path, backup=False)
     assert len(pids) == 1 and reaped(pids[0])
     assert path.read_bytes() == before
+
+
+@needs_fork
+def test_a_program_that_reaps_its_children_itself_gets_the_same_fill(tmp_path, monkeypatch):
+    import signal
+
+    source = ROOT / "examples" / "youth-mentoring.xlsx"
+    monkeypatch.setattr(api, "ASIDE_OUTCOMES", 1)
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the system
+    try:
+        aside = api.fill(source, tmp_path / "aside.xlsx", backup=False)
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    monkeypatch.setattr(api, "ASIDE_OUTCOMES", 10**9)
+    here = api.fill(source, tmp_path / "here.xlsx", backup=False)
+    assert (tmp_path / "aside.xlsx").read_bytes() == (tmp_path / "here.xlsx").read_bytes()
+    assert aside.uncertainty.to_dict() == here.uncertainty.to_dict()

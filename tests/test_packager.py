@@ -1209,3 +1209,19 @@ def test_a_helper_that_fails_halfway_leaves_the_rest_to_this_process(monkeypatch
     assert write_package(_package(made, fails_late)) == _sequential(monkeypatch, _package([]))
     assert made == ["first", "second", "small"]  # "second" made here too, after the helper
     assert running[0] and not running[-1]  # its first rows from the helper, the rest from here
+
+
+@needs_fork
+def test_a_program_that_reaps_its_children_itself_gets_the_same_zip(monkeypatch):
+    # SIGCHLD ignored: the system reaps the helper, and waiting for it finds no child. Its
+    # status unknown, this process makes the part again.
+    import signal
+
+    expected = _sequential(monkeypatch, _package([]))
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        made: list[str] = []
+        assert write_package(_package(made)) == expected
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert made == ["first", "second", "small"]
