@@ -124,12 +124,12 @@ ASIDE_OUTCOMES = 1000
 def _aside(reading: reader.Reading, scenario, draws, seed, progress):
     """The uncertainty analysis started in a second process, where that is worth it and
     possible; None: it runs in this one (also when a progress bar is to be shown here)."""
-    from . import aside, opc
+    from . import aside, forking
 
     model = reading.model
-    if (model is None or reading.errors or progress is not None or not opc.parallel
+    if (model is None or reading.errors or progress is not None
             or sum(o.monetised for o in model.outcomes) < ASIDE_OUTCOMES
-            or not opc._can_fork()):
+            or not forking.can_fork()):
         return None
     try:
         return aside.Aside(model, scenario, draws, seed)

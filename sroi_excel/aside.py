@@ -7,13 +7,11 @@ api.ASIDE_OUTCOMES); the analysis itself stays in uncertainty.py, pure.
 
 from __future__ import annotations
 
-import os
 import pickle
 
-from . import uncertainty
+from . import forking, uncertainty
 from .engine import Results
 from .model import Model
-from .opc import end, ended_well
 
 
 class Aside:
@@ -21,8 +19,7 @@ class Aside:
     (``uncertainty.sent``); a caller who reads any other row has them all made in this
     process, the same rows (``uncertainty.received``).
 
-    Forked, so the child has the model without pickling it; it ends with ``os._exit``, so
-    nothing of this process's (buffered output, exit handlers) runs twice.
+    Forked, so the child has the model without pickling it.
     """
 
     def __init__(self, model: Model, scenario: str | None, draws: int | None,
@@ -31,29 +28,23 @@ class Aside:
 
         self.model, self.scenario = model, scenario
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result() or stop()
+
+        def analyse() -> None:  # in the child; a failure is its exit status, see result()
+            found = uncertainty.analyse(model, scenario, draws=draws, seed=seed)
+            pickle.dump(uncertainty.sent(found), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.file.flush()
+
         try:
-            self.pid = os.fork()
+            self.pid = forking.fork(analyse)
         except OSError:
             self.file.close()
             raise
-        if self.pid == 0:  # the child
-            status = 1
-            try:
-                found = uncertainty.analyse(model, scenario, draws=draws, seed=seed)
-                pickle.dump(uncertainty.sent(found), self.file,
-                            protocol=pickle.HIGHEST_PROTOCOL)
-                self.file.flush()
-                status = 0
-            except BaseException:  # noqa: BLE001 - reported by its exit status; see result()
-                pass
-            finally:
-                os._exit(status)
 
     def result(self, results: Results | None = None) -> uncertainty.Uncertainty | None:
         """The child's analysis, once it has ended; None when it failed (then run the analysis
         in this process, so that any error is raised here). ``results`` as for analyse: for
         the rows made here if a caller reads more than was sent."""
-        ended = ended_well(self.pid)
+        ended = forking.ended_well(self.pid)
         self.pid = 0
         try:
             if not ended:
@@ -68,6 +59,6 @@ class Aside:
     def stop(self) -> None:
         """End the child if it still runs and wait for it (nothing once result() has)."""
         if self.pid:
-            end(self.pid)
+            forking.end(self.pid)
             self.pid = 0
         self.file.close()

@@ -192,10 +192,10 @@ def _run_pool(paths: list[str], options: dict, processes: int,
 
 
 def _one_process_each() -> None:
-    """A worker writes its workbook without a helper process: the pool keeps the cores busy."""
-    from . import opc
+    """A worker fills its workbook without second processes: the pool keeps the cores busy."""
+    from . import forking
 
-    opc.parallel = False
+    forking.parallel = False
 
 
 @contextmanager

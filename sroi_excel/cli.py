@@ -42,7 +42,7 @@ class _Program(click.Group):
         gc.disable()
         # numpy's OpenBLAS starts a thread per further core at import, which spins for ~0.1 s
         # of CPU. Nothing here does linear algebra, and a process of one thread may have a
-        # second process make a large sheet (opc._Helper); the batch's workers inherit it.
+        # second process (forking.py); the batch's workers inherit it.
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         try:
             return super().__call__(*args, **kwargs)

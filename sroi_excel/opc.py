@@ -11,8 +11,6 @@ import io
 import os
 import posixpath
 import re
-import signal
-import sys
 import zipfile
 import zlib
 from collections import deque
@@ -23,6 +21,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
+from sroi_excel import forking
 from sroi_excel.exceptions import FileFormatError, UnsafeFileError
 
 MAX_ENTRIES = 10_000
@@ -259,9 +258,6 @@ class Streamed:
                 yield "".join(batch).encode("utf-8")
 
 
-# Whether write_package may have a second process make a large part (see _Helper). The batch
-# command's workers turn it off: its pool already keeps every core busy.
-parallel = True
 # Below this many rows on either side the helper is not worth starting. Measured, writing the
 # merged workbook with and without it: 300 outcomes 0.123 against 0.139 s, 1,000 outcomes
 # 0.17 against 0.21 s, 10,000 outcomes 1.1-1.3 against 1.7-2.1 s.
@@ -306,7 +302,7 @@ def write_package(parts: Mapping[str, bytes | Streamed]) -> bytes:
 def _hand_off(parts: Mapping[str, bytes | Streamed], ordered: list[str]) -> dict[str, _Helper]:
     """The last large streamed part, for a second process to make while this one writes the
     parts before it, when those hold enough rows too. The zip is the same either way."""
-    if not (parallel and _can_fork()):
+    if not forking.can_fork():
         return {}
     streamed = [(part, data.rows) for part in ordered
                 if isinstance(data := parts[part], Streamed)]
@@ -320,48 +316,13 @@ def _hand_off(parts: Mapping[str, bytes | Streamed], ordered: list[str]) -> dict
         return {}
 
 
-def _can_fork() -> bool:
-    # Linux only: on macOS a forked child of a process that loaded system frameworks (numpy's
-    # Accelerate) may crash, and Windows has no fork. One thread only, counted by the OS (a
-    # library's native threads too, such as OpenBLAS's): a lock another thread holds would
-    # stay locked forever in the child.
-    if not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2:
-        return False
-    try:
-        with open("/proc/self/status", "rb") as status:
-            return any(line.split() == [b"Threads:", b"1"] for line in status)
-    except OSError:
-        return False
-
-
-def ended_well(pid: int) -> bool:
-    """Wait for a child process; whether it ended with status 0. False too when the program
-    this runs in had it waited for already (SIGCHLD ignored, a handler of its own): its
-    status is then unknown, and its work is redone here."""
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return False
-    return os.waitstatus_to_exitcode(status) == 0
-
-
-def end(pid: int) -> None:
-    """End a child process that may still run, and wait for it."""
-    try:
-        os.kill(pid, signal.SIGKILL)  # also fine once it has ended: not waited for yet
-        os.waitpid(pid, 0)
-    except (ProcessLookupError, ChildProcessError):  # already waited for elsewhere
-        pass
-
-
 class _Helper:
     """A forked process that makes one streamed part into an unnamed temporary file.
 
     Forked, not spawned: the child has the rows' makers and everything they read without
     pickling any of it. It writes text only (this process compresses it, so the zip's bytes
-    are the same as without a helper) and ends with ``os._exit``, so nothing of this
-    process's (buffered output, exit handlers) runs twice. After each piece of text it writes
-    a byte to a pipe, so that this process compresses the text as it comes, not after.
+    are the same as without a helper). After each piece of text it writes a byte to a pipe,
+    so that this process compresses the text as it comes, not after.
     """
 
     def __init__(self, part: Streamed) -> None:
@@ -373,26 +334,21 @@ class _Helper:
         except OSError:
             self.file.close()
             raise
+
+        def make() -> None:  # in the child; a failure is its exit status, see chunks()
+            os.close(self.ready)
+            for chunk in part.chunks():
+                self.file.write(chunk)
+                self.file.flush()
+                os.write(made, b".")
+
         try:
-            self.pid = os.fork()
+            self.pid = forking.fork(make)
         except OSError:
             self.file.close()
             os.close(self.ready)
             os.close(made)
             raise
-        if self.pid == 0:  # the child
-            status = 1
-            try:
-                os.close(self.ready)
-                for chunk in part.chunks():
-                    self.file.write(chunk)
-                    self.file.flush()
-                    os.write(made, b".")
-                status = 0
-            except BaseException:  # noqa: BLE001 - reported by its exit status; see chunks()
-                pass
-            finally:
-                os._exit(status)
         os.close(made)  # this process's copy: the pipe ends when the child does
 
     def chunks(self, part: Streamed) -> Iterator[bytes]:
@@ -410,7 +366,7 @@ class _Helper:
             while chunk := os.pread(fd, _CHUNK * 16, done):  # written before it ended
                 done += len(chunk)
                 yield chunk
-            ended = ended_well(self.pid)
+            ended = forking.ended_well(self.pid)
             self.pid = 0
             if not ended:
                 # The text is the same each time it is made: what the child wrote is its
@@ -428,7 +384,7 @@ class _Helper:
     def stop(self) -> None:
         """End the child if it still runs (nothing when its part was written) and wait for it."""
         if self.pid:
-            end(self.pid)
+            forking.end(self.pid)
             self.pid = 0
         self._close()
 

@@ -168,19 +168,13 @@ class Rows(Sequence):
         one by one (~0.1 ms each), so where the indices lie close together, as in a table not
         much longer than the rows it shows, all rows between the first and the last are made
         at once."""
-        span = _picked_span(indices)
-        if span is None:
+        if not indices:
+            return []
+        low, high = min(indices), max(indices) + 1
+        if high - low > 2 * len(indices):
             return [self[k] for k in indices]
-        made = self[span.start:span.stop]
-        return [made[k - span.start] for k in indices]
-
-
-def _picked_span(indices: list[int]) -> range | None:
-    """The rows Rows.picked makes together for ``indices`` (None: each on its own)."""
-    if not indices:
-        return range(0)
-    low, high = min(indices), max(indices) + 1
-    return None if high - low > 2 * len(indices) else range(low, high)
+        made = self[low:high]
+        return [made[k - low] for k in indices]
 
 
 def most_fragile(distances: list[float | None], n: int) -> list[int]:
@@ -2564,28 +2558,21 @@ class _Sent:
 
 
 def sent(u: Uncertainty) -> Uncertainty:
-    """``u`` with only the rows of each table that the sensitivity sheet shows, to send from
-    another process (see aside.py); ``received`` makes it whole again there."""
-    return replace(u, sensitivity=_send(u.sensitivity, range(min(len(u.sensitivity),
-                                                                 SHOWN_ROWS))),
-                   switching=_send(u.switching, _shown_switching(u.switching)))
+    """``u`` with only the rows of each table that the sensitivity sheet shows (the first
+    sensitivity rows, the most fragile switching rows), to send from another process (see
+    aside.py); ``received`` makes it whole again there."""
+    first = list(range(min(len(u.sensitivity), SHOWN_ROWS)))
+    fragile = (most_fragile(u.switching.column("distance"), SHOWN_ROWS)
+               if isinstance(u.switching, Rows) and len(u.switching) > SHOWN_ROWS
+               else list(range(len(u.switching))))
+    return replace(u, sensitivity=_send(u.sensitivity, first),
+                   switching=_send(u.switching, fragile))
 
 
-def _shown_switching(rows: Sequence[SwitchingValue]) -> Sequence[int]:
-    """The switching rows the sheet shows: all, or the most fragile (made together where
-    close, see Rows.picked)."""
-    if len(rows) <= SHOWN_ROWS or not isinstance(rows, Rows):
-        return range(len(rows))
-    ranked = most_fragile(rows.column("distance"), SHOWN_ROWS)
-    span = _picked_span(ranked)
-    return ranked if span is None else span
-
-
-def _send(rows: Sequence, shown: Sequence[int]) -> Sequence | _Sent:
+def _send(rows: Sequence, shown: list[int]) -> Sequence | _Sent:
     if not isinstance(rows, Rows):
         return rows  # a plain tuple (nothing computed): sent whole
-    made = rows[shown.start:shown.stop] if isinstance(shown, range) else [rows[k] for k in shown]
-    return _Sent(len(rows), dict(zip(shown, made, strict=True)),
+    return _Sent(len(rows), dict(zip(shown, rows.picked(shown), strict=True)),
                  {name: rows.column(name) for name in rows._columns})
 
 

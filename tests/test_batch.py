@@ -259,11 +259,11 @@ def test_ctrl_c_stops_the_batch_without_tracebacks_or_damage(tmp_path):
 
 
 def test_pool_workers_write_without_a_helper_process(monkeypatch):
-    from sroi_excel import opc
+    from sroi_excel import forking
 
-    monkeypatch.setattr(opc, "parallel", True)
+    monkeypatch.setattr(forking, "parallel", True)
     batch._one_process_each()  # the pool's initializer
-    assert opc.parallel is False
+    assert forking.parallel is False
 
 
 def test_api_gives_batchs_names_without_importing_it_for_one_workbook():

@@ -20,7 +20,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from sroi_excel import opc
+from sroi_excel import forking, opc
 from sroi_excel.exceptions import FileFormatError, UnsafeFileError, WorkbookError
 from sroi_excel.opc import Streamed, parse_xml, read_package, write_package
 from sroi_excel.packager import (
@@ -995,12 +995,12 @@ def test_the_helper_needs_a_process_of_one_thread():
     import threading
 
     if not needs_fork.args[0]:
-        assert opc._can_fork()  # the test process itself: one thread (see conftest.py)
+        assert forking.can_fork()  # the test process itself: one thread (see conftest.py)
     release = threading.Event()
     waiting = threading.Thread(target=release.wait)
     waiting.start()
     try:
-        assert not opc._can_fork()
+        assert not forking.can_fork()
     finally:
         release.set()
         waiting.join()
@@ -1023,7 +1023,7 @@ def _package(made: list[str], last=_rows) -> dict:
 
 def _sequential(monkeypatch, parts: dict) -> bytes:
     with monkeypatch.context() as m:
-        m.setattr(opc, "parallel", False)
+        m.setattr(forking, "parallel", False)
         return write_package(parts)
 
 
@@ -1115,7 +1115,7 @@ def test_a_fill_with_a_helper_process_writes_the_same_workbook(tmp_path, monkeyp
     monkeypatch.setattr(opc, "PARALLEL_ROWS", 3)  # the example's tables are small
     api.fill(example, tmp_path / "parallel.xlsx", backup=False)
     assert len(pids) == 1
-    monkeypatch.setattr(opc, "parallel", False)
+    monkeypatch.setattr(forking, "parallel", False)
     api.fill(example, tmp_path / "sequential.xlsx", backup=False)
     assert ((tmp_path / "parallel.xlsx").read_bytes()
             == (tmp_path / "sequential.xlsx").read_bytes())
