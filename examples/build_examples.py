@@ -23,7 +23,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from sroi_excel import __version__, engine, reader, schema, template
+from sroi_excel import __version__, core, reader, schema, template
 from sroi_excel.schema import STYLES
 
 HERE = Path(__file__).resolve().parent
@@ -871,7 +871,7 @@ def formula_values(data: bytes) -> dict[tuple[str, str], float]:
     if reading.errors:
         raise SystemExit("the example has errors:\n" + "\n".join(map(str, reading.errors)))
     model = reading.model
-    values = engine.AssumptionValues(model, {}, 1)
+    values = core.Frame(model, None).years()[1]
     amounts = [a.value for a in model.assumptions]
     for item in model.inputs:
         amounts += [x for x in (item.amount, item.hours, item.rate) if x is not None]
@@ -880,7 +880,7 @@ def formula_values(data: bytes) -> dict[tuple[str, str], float]:
                                 o.displacement, o.dropoff) if x is not None]
     for s in model.scenarios:
         amounts += [amount for _, amount in s.overrides]
-    return {(a.at.sheet, a.at.ref): engine.evaluate_amount(a, values)
+    return {(a.at.sheet, a.at.ref): core.evaluate_amount(a, values)
             for a in amounts if a.is_formula and a.at is not None}
 
 

@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable, Iterator
 
 from . import formula
-from .engine import AssumptionValues, evaluate_amount, evaluate_percent, scenario_overrides
+from .core import Frame, Values, evaluate_amount, evaluate_percent
 from .exceptions import FormulaError, Problem, WorkbookError
 from .model import Amount, Model, collector_paused
 
@@ -53,13 +53,14 @@ def _validate(model: Model) -> list[Problem]:
     yearly = {a.name.casefold() for a in model.assumptions if a.per_year}
     base: list[_Raw] | None = None  # year 1 of the base values, per check
     for scenario in [None, *(s.name for s in model.scenarios)]:
-        _, overrides = scenario_overrides(model, scenario)
+        frame = Frame(model, scenario or "")
+        overrides = frame.overrides
         suffix = f" (scenario '{scenario}')" if scenario else ""
         varying = _reaching(deps, yearly - overrides.keys())
         replaced = _reaching(deps, set(overrides)) if scenario else set()
         again = [k for k in range(len(checks)) if uses(k, varying)] if varying else []
         for year in range(0, model.settings.years + 1):
-            values = AssumptionValues(model, overrides, year)
+            values = Values(frame, year, {}, {}, True)
             for a in model.assumptions:
                 for problem in _try(lambda a=a, v=values: v.name(a.name), a.value.at, suffix):
                     found.setdefault((problem.sheet, problem.cell, problem.message), problem)
@@ -99,7 +100,7 @@ def _checks(model: Model) -> list[_Check]:
     return found
 
 
-def _run(check: _Check, values: AssumptionValues) -> _Raw:
+def _run(check: _Check, values: Values) -> _Raw:
     """The problems of one amount in one year and scenario, without the scenario's name."""
     amount, kind, label = check
     node = amount.node

@@ -15,11 +15,11 @@ import math
 from collections import namedtuple
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import formula, prices
-from .exceptions import FormulaError, PriceIndexError, Problem, ScenarioError, WorkbookError
-from .model import Amount, InputItem, Model, Outcome, ReferencePrice, Settings
+from .core import Frame, evaluate_amount, input_rate
+from .exceptions import Problem, WorkbookError
+from .model import Amount, Model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +46,7 @@ OUTCOME_COLUMNS = (
 )
 INPUT_COLUMNS = (
     "input_no", "stakeholder", "description", "kind", "year", "amount", "discount_factor",
-    "present_value",
+    "present_value", "hours", "rate",
 )
 # net_ratio = net / inputs: a municipal business case's "net savings per euro" for one party.
 STAKEHOLDER_COLUMNS = ("stakeholder", "inputs", "value", "net", "ratio", "net_ratio")
@@ -166,8 +166,8 @@ def _expand(cohorts: Rows, factors: list[float]) -> Rows:
     rows = []
     for rec, row in zip(cohorts.records(), cohorts.rows, strict=True):
         priced = tuple(row[i] for i in prices_at)
-        for t, age, year in cohort_years(rec.occurs_from, rec.occurs_to, rec.duration,
-                                         len(factors) - 1):
+        for t, age, year in _counted(rec.occurs_from, rec.occurs_to, rec.duration,
+                                     len(factors) - 1):
             persistence = (1 - rec.dropoff) ** age
             value = rec.impact * persistence
             rows.append([rec.outcome_no, rec.stakeholder, rec.outcome, t, year, age,
@@ -178,89 +178,12 @@ def _expand(cohorts: Rows, factors: list[float]) -> Rows:
     return Rows(columns, [tuple(r) for r in rows])
 
 
-class AssumptionValues:
-    """Assumption values for one year under one scenario, evaluated lazily and memoised."""
-
-    def __init__(self, model: Model, overrides: dict[str, Amount], year: int):
-        self._amounts: dict[str, Amount] = {}
-        self._cells: dict[str, str] = {}
-        for a in model.assumptions:
-            key = a.name.casefold()
-            per_year = dict(a.per_year)
-            self._amounts[key] = overrides.get(key) or per_year.get(year) or a.value
-            self._cells[key] = str(a.at) if a.at else a.name
-        self._memo: dict[str, float] = {}
-        self._busy: set[str] = set()
-        self._model = model
-        self._prices: dict[ReferencePrice, prices.Indexation] = {}
-
-    def price(self, amount: Amount) -> prices.Indexation:
-        """The reference price a cell names, indexed to the analysis price year."""
-        ref = amount.price
-        if ref not in self._prices:
-            self._prices[ref] = index_amount(amount, self._model)
-        return self._prices[ref]
-
-    def name(self, name: str) -> float:
-        key = name.casefold()
-        if key in self._memo:
-            return self._memo[key]
-        amount = self._amounts.get(key)
-        if amount is None:
-            raise FormulaError(f"the name '{name}' is not an assumption on the assumptions sheet")
-        if key in self._busy:
-            raise FormulaError(f"the assumption '{name}' depends on itself (a circular formula)")
-        self._busy.add(key)
-        try:
-            value = evaluate_amount(amount, self)
-        finally:
-            self._busy.discard(key)
-        self._memo[key] = value
-        return value
-
-    def ref(self, sheet: str | None, cell: str) -> float:
-        raise FormulaError(f"the cell reference {cell} was not resolved by the reader")
-
-    def range(self, sheet: str | None, start: str, end: str) -> list[float]:
-        raise FormulaError(f"the range {start}:{end} was not resolved by the reader")
-
-
-def index_amount(amount: Amount, model: Model) -> prices.Indexation:
-    """Index the reference price an amount names; a missing year is an error at its cell."""
-    try:
-        return prices.index_reference(amount.price, model.price_index,
-                                      model.settings.price_year)
-    except PriceIndexError as exc:
-        where = (amount.at.sheet, amount.at.ref) if amount.at else ("", "")
-        raise WorkbookError(str(exc), *where) from None
-
-
-def evaluate_amount(amount: Amount, values: AssumptionValues) -> float:
-    node = amount.node
-    if type(node) is formula.Number and amount.price is None and math.isfinite(node.value):
-        return float(node.value)  # what evaluate gives for it; most amounts are plain numbers
-    if amount.price is not None and isinstance(values, AssumptionValues):
-        return values.price(amount).value
-    try:
-        return float(formula.evaluate(amount.node, values))
-    except FormulaError as exc:
-        if amount.at is None:
-            raise
-        raise WorkbookError(f"{amount.text}: {exc}", amount.at.sheet, amount.at.ref) from None
-
-
-def evaluate_percent(amount: Amount, values: AssumptionValues, label: str) -> float:
-    value = evaluate_amount(amount, values)
-    if not 0.0 <= value <= 1.0:
-        where = (amount.at.sheet, amount.at.ref) if amount.at else ("", "")
-        raise WorkbookError(
-            f"{label} is {value:.0%}; it must be between 0% and 100%", *where)
-    return value
-
-
-def discount_factor(rate: float, year: int) -> float:
-    """1 / (1 + rate)^year; year 0 and earlier are not discounted."""
-    return 1.0 if year <= 0 else (1.0 + rate) ** -year
+def _counted(first: int, last: int, duration: int, last_year: int
+             ) -> Iterator[tuple[int, int, int]]:
+    """(year of occurrence, age, year counted) for the cohorts of a run, cohort by cohort."""
+    for t in range(first, last + 1):
+        for age in range(min(duration, last_year - t + 1)):
+            yield t, age, t + age
 
 
 def payback_period(inputs_cum: list[float], value_cum: list[float]) -> float | None:
@@ -285,260 +208,234 @@ def payback_period(inputs_cum: list[float], value_cum: list[float]) -> float | N
     return None
 
 
-def scenario_overrides(model: Model, name: str | None) -> tuple[str | None, dict[str, Amount]]:
-    """The scenario's proper name and its assumption values by folded name; base: (None, {})."""
-    if not name:
-        return None, {}
-    found = model.scenario(name)
-    if found is None:
-        names = ", ".join(s.name for s in model.scenarios) or "none"
-        raise ScenarioError(f"there is no scenario named '{name}' (scenarios: {names})")
-    return found.name, {key.casefold(): amount for key, amount in found.overrides}
+class CohortRow(NamedTuple):
+    """A row of the compact trail (COHORT_COLUMNS)."""
+
+    outcome_no: int
+    stakeholder: str
+    outcome: str
+    occurs_from: int
+    occurs_to: int
+    quantity: float
+    proxy: float
+    gross: float
+    deadweight: float
+    displacement: float
+    attribution: float
+    claim: float
+    impact: float
+    dropoff: float
+    duration: int
+    values: tuple[float, ...]
+    value: float
+    present_value: float
 
 
-def outcome_years(o: Outcome, horizon: int) -> list[int]:
-    """The years within the horizon in which an outcome occurs (each year, or once)."""
-    occurs = range(o.first_year, horizon + 1) if o.recurring else (o.first_year,)
-    return [t for t in occurs if 1 <= t <= horizon]
+class OutcomeRow(NamedTuple):
+    """A row of the outcomes table (OUTCOME_COLUMNS): the figures of its first year counted,
+    and its totals over all years."""
+
+    outcome_no: int
+    stakeholder: str
+    outcome: str
+    indicator: str
+    quantity: float
+    proxy: float
+    proxy_source: str
+    deadweight: float
+    attribution: float
+    displacement: float
+    dropoff: float
+    claim: float
+    duration: int
+    first_year: int
+    recurring: bool
+    gross: float
+    value: float
+    present_value: float
+    share: float
 
 
-def input_years(item: InputItem, horizon: int) -> list[int]:
-    """The years (0 = the start) in which an input is put in."""
-    span = range(max(item.year, 0), horizon + 1) if item.recurring else (item.year,)
-    return [t for t in span if t <= horizon]
+class InputRow(NamedTuple):
+    """A row of the inputs table (INPUT_COLUMNS): one input in one year."""
+
+    input_no: int
+    stakeholder: str
+    description: str
+    kind: str
+    year: int
+    amount: float
+    discount_factor: float
+    present_value: float
+    hours: float | None
+    rate: float | None
 
 
-def last_counted_year(model: Model) -> int:
-    """The horizon, or the last year an outcome lasts into when those years count."""
-    settings = model.settings
-    last = settings.years
-    if settings.beyond_horizon:
-        for o in model.outcomes:
-            if o.monetised:
-                start_last = settings.years if o.recurring else o.first_year
-                last = max(last, start_last + o.duration - 1)
-    return last
+@dataclass
+class _Outcomes:
+    """The outcomes' part of a computation."""
+
+    cohorts: list[CohortRow]
+    rows: list[OutcomeRow]
+    value_by_year: list[float]
+    value_by_stakeholder: dict[str, float]
+    warnings: list[Problem]
 
 
-def discount_factors(settings: Settings, last_year: int) -> tuple[list[float], list[float]]:
-    """Discount factors of years 0..last_year for outcomes and for inputs."""
-    in_rate = input_rate(settings)
-    return ([discount_factor(settings.discount_rate, t) for t in range(last_year + 1)],
-            [discount_factor(in_rate, t) for t in range(last_year + 1)])
+@dataclass
+class _Inputs:
+    """The inputs' part of a computation."""
 
-
-def input_rate(settings: Settings) -> float:
-    """The rate inputs are discounted at: none when the settings say they are not."""
-    return settings.input_rate if settings.discount_inputs else 0.0
-
-
-def _too_large(amount: Amount | None, what: str, check: str) -> None:
-    at = amount.at if amount is not None else None
-    raise WorkbookError(f"{what} is too large to compute; check the {check} for a typing "
-                        "error", sheet=at.sheet if at else "", cell=at.ref if at else "")
+    rows: list[InputRow]
+    by_year: list[float]
+    by_stakeholder: dict[str, float]
 
 
 def compute(model: Model, scenario: str | None = None) -> Results:
     """Compute every figure of the analysis for the base values or a named scenario."""
-    settings = model.settings
-    chosen, overrides = scenario_overrides(
-        model, scenario if scenario is not None else settings.scenario)
+    frame = Frame(model, scenario if scenario is not None else model.settings.scenario)
+    years = frame.years()
+    outcomes = _outcomes(frame, years)
+    inputs = _inputs(frame, years)
+    year_rows = _years(frame, outcomes.value_by_year, inputs.by_year)
+    headline = _headline(frame, year_rows)
+    total = headline.pv_value
+    outcome_rows = [row._replace(share=row.present_value / total) for row in outcomes.rows] \
+        if total else outcomes.rows
+    proxies = {row.outcome_no: model.outcomes[row.outcome_no - 1].proxy for row in outcome_rows}
+    rates = {n: i.rate if i.kind == "hours" else i.amount for n, i in enumerate(model.inputs, 1)}
+    tables = {
+        "cohorts": _with_prices(Rows(COHORT_COLUMNS, outcomes.cohorts), "outcome_no", "proxy",
+                                proxies, frame, model.language),
+        "outcomes": Rows(OUTCOME_COLUMNS, outcome_rows),
+        "inputs": _with_prices(Rows(INPUT_COLUMNS, inputs.rows), "input_no", "amount", rates,
+                               frame, model.language),
+        "stakeholders": Rows(STAKEHOLDER_COLUMNS, _stakeholders(
+            model, outcomes.value_by_stakeholder, inputs.by_stakeholder)),
+        "years": Rows(YEAR_COLUMNS, year_rows),
+        "qualitative": Rows(QUALITATIVE_COLUMNS, [
+            (o.stakeholder, o.name, o.indicator, o.proxy_source)
+            for o in model.outcomes if not o.monetised]),
+    }
+    return Results(model=model, scenario=frame.scenario, headline=headline, tables=tables,
+                   warnings=tuple(outcomes.warnings))
 
-    horizon = settings.years
-    monetised = [(i, o) for i, o in enumerate(model.outcomes, 1) if o.monetised]
-    last_year = last_counted_year(model)
-    values_by_year = assumption_values(model, overrides, last_year)
-    df_value, df_inputs = discount_factors(settings, last_year)
 
-    cohort_rows: list[tuple] = []
-    outcome_rows: list[tuple] = []
-    value_by_year = [0.0] * (last_year + 1)
-    value_by_stakeholder: dict[str, float] = {}
-    warnings: list[Problem] = []
-    for number, o in monetised:
-        gross_total = impact_total = pv_total = 0.0
-        first_quantity = first_proxy = float("nan")
-        claim_first = float("nan")
-        percentages = None
-        runs: list[list] = []  # [first year, last year, values object, figures]
-        for t in outcome_years(o, horizon):
-            values = values_by_year[t]
-            if runs and runs[-1][2] is values and runs[-1][1] == t - 1:
-                runs[-1][1] = t  # the same figures as last year: one more year in the run
-                continue
-            quantity = evaluate_amount(o.quantity, values)
-            proxy = evaluate_amount(o.proxy, values)
-            dw = evaluate_percent(o.deadweight, values, "deadweight")
-            at = evaluate_percent(o.attribution, values, "attribution")
-            dp = evaluate_percent(o.displacement, values, "displacement")
-            do = evaluate_percent(o.dropoff, values, "drop-off")
-            gross = quantity * proxy
-            if not math.isfinite(gross):
-                _too_large(o.quantity, f"the outcome '{o.name}' in year {t}: quantity "
-                           f"{quantity:,.6g} x proxy {proxy:,.6g}", "quantity and proxy")
-            runs.append([t, t, values, (quantity, proxy, gross, dw, dp, at, do)])
-        for first, last, _, (quantity, proxy, gross, dw, dp, at, do) in runs:
-            claim = (1 - dw) * (1 - dp) * (1 - at)
-            impact = gross * claim
-            if percentages is None:
-                percentages = (dw, at, dp, do)
-                first_quantity, first_proxy, claim_first = quantity, proxy, claim
-            gross_total += gross * (last - first + 1)
-            # Totals summed cohort by cohort, year by year: the order the uncertainty
-            # evaluator follows, so both agree to the last bit.
-            row_value = row_pv = 0.0
-            # What is left after each year of drop-off, computed once per run (the same
-            # power as in every cohort's formula).
-            duration = o.duration
-            left = [(1 - do) ** age for age in range(max(duration, 1))]
-            # cohort_years and counted_ages written out: this loop runs for every outcome,
-            # year and age (~235,000 times at 10,000 outcomes), and the calls were half of it.
-            for t in range(first, last + 1):
-                for age in range(min(duration, last_year - t + 1)):
-                    value = impact * left[age]
-                    year = t + age
-                    pv = value * df_value[year]
-                    value_by_year[year] += value
-                    impact_total += value
-                    pv_total += pv
-                    row_value += value
-                    row_pv += pv
-            # The value each year as the trail's formula computes it.
-            counted = [0.0] * (last_year + 1)
-            for year in range(first, min(last + duration - 1, last_year) + 1):
-                counted[year] = impact * sum(left[max(0, year - last):
-                                                  min(year - first, duration - 1) + 1])
-            cohort_rows.append((
-                number, o.stakeholder, o.name, first, last, quantity, proxy, gross, dw, dp, at,
-                claim, impact, do, o.duration, tuple(counted), row_value, row_pv))
-        if percentages is None:
-            warnings.append(Problem(
+def _outcomes(frame: Frame, years: list) -> _Outcomes:
+    """Each monetised outcome's cohorts and totals, and the value per year and stakeholder."""
+    last_year = frame.last_year
+    done = _Outcomes([], [], [0.0] * (last_year + 1), {}, [])
+    for number, o in enumerate(frame.model.outcomes, 1):
+        if not o.monetised:
+            continue
+        cohorts = frame.cohorts(o, years)
+        if not cohorts:
+            done.warnings.append(Problem(
                 o.at.sheet if o.at else "", o.at.ref if o.at else "",
                 f"the outcome '{o.name}' starts in year {o.first_year}, outside the horizon of "
-                f"{horizon} years, so it adds nothing", "warning"))
-            percentages = (float("nan"),) * 4
-        value_by_stakeholder[o.stakeholder] = (
-            value_by_stakeholder.get(o.stakeholder, 0.0) + pv_total)
-        dw, at, dp, do = percentages
-        outcome_rows.append((
-            number, o.stakeholder, o.name, o.indicator, first_quantity, first_proxy,
-            o.proxy_source, dw, at, dp, do, claim_first, o.duration, o.first_year, o.recurring,
-            gross_total, impact_total, pv_total, 0.0))
+                f"{frame.horizon} years, so it adds nothing", "warning"))
+        gross = value = pv = 0.0
+        for c in cohorts:
+            impact = c.impact
+            counted = [0.0] * (last_year + 1)
+            for year, share in frame.shares(c, o.duration):
+                counted[year] = impact * share
+                done.value_by_year[year] += counted[year]
+            row = CohortRow(number, o.stakeholder, o.name, c.first, c.last, c.quantity, c.proxy,
+                            c.gross, c.deadweight, c.displacement, c.attribution, c.claim, impact,
+                            c.dropoff, o.duration, tuple(counted), sum(counted),
+                            frame.present_value(c, o.duration))
+            done.cohorts.append(row)
+            gross += row.gross * (c.last - c.first + 1)
+            value += row.value
+            pv += row.present_value
+        first = done.cohorts[-len(cohorts)] if cohorts else None
+        nan = float("nan")
+        done.rows.append(OutcomeRow(
+            number, o.stakeholder, o.name, o.indicator, first.quantity if first else nan,
+            first.proxy if first else nan, o.proxy_source,
+            first.deadweight if first else nan, first.attribution if first else nan,
+            first.displacement if first else nan, first.dropoff if first else nan,
+            first.claim if first else nan, o.duration, o.first_year, o.recurring, gross, value,
+            pv, 0.0))
+        done.value_by_stakeholder[o.stakeholder] = (
+            done.value_by_stakeholder.get(o.stakeholder, 0.0) + pv)
+    return done
 
-    input_rows: list[tuple] = []
-    inputs_by_year = [0.0] * (last_year + 1)
-    inputs_by_stakeholder: dict[str, float] = {}
-    for number, item in enumerate(model.inputs, 1):
-        for t in input_years(item, horizon):
-            values = values_by_year[max(t, 0)]
+
+def _inputs(frame: Frame, years: list) -> _Inputs:
+    """Each input per year it is put in, and the inputs per year and stakeholder."""
+    done = _Inputs([], [0.0] * (frame.last_year + 1), {})
+    for number, item in enumerate(frame.model.inputs, 1):
+        for t, amount in frame.input_amounts(item, years):
+            factor = frame.df_inputs[t]
+            hours = rate = None
             if item.kind == "hours":
-                amount = evaluate_amount(item.hours, values) * evaluate_amount(item.rate, values)
-            else:
-                amount = evaluate_amount(item.amount, values)
-            if not math.isfinite(amount):
-                _too_large(item.amount if item.kind != "hours" else item.hours,
-                           f"the input '{item.description}' in year {t}: {amount:,.6g}",
-                           "amount" if item.kind != "hours" else "hours and hourly rate")
-            pv = amount * df_inputs[t]
-            inputs_by_year[t] += amount
-            inputs_by_stakeholder[item.stakeholder] = (
-                inputs_by_stakeholder.get(item.stakeholder, 0.0) + pv)
-            input_rows.append((number, item.stakeholder, item.description, item.kind, t, amount,
-                               df_inputs[t], pv))
+                values = years[max(t, 0)]
+                hours = evaluate_amount(item.hours, values)
+                rate = evaluate_amount(item.rate, values)
+            done.rows.append(InputRow(number, item.stakeholder, item.description, item.kind, t,
+                                      amount, factor, amount * factor, hours, rate))
+            done.by_year[t] += amount
+            done.by_stakeholder[item.stakeholder] = (
+                done.by_stakeholder.get(item.stakeholder, 0.0) + amount * factor)
+    return done
 
-    pv_value = sum(v * f for v, f in zip(value_by_year, df_value, strict=True))
-    pv_inputs = sum(v * f for v, f in zip(inputs_by_year, df_inputs, strict=True))
-    npv = pv_value - pv_inputs
-    ratio = pv_value / pv_inputs if pv_inputs else None
-    net_ratio = npv / pv_inputs if pv_inputs else None
 
-    year_rows = []
+def _years(frame: Frame, value_by_year: list[float], inputs_by_year: list[float]
+           ) -> list[tuple]:
+    """Per year: inputs and value, discounted, and cumulated."""
+    first_year = frame.model.settings.first_year
+    rows = []
     cum_in = cum_val = 0.0
-    cum_inputs: list[float] = []
-    cum_values: list[float] = []
-    for t in range(last_year + 1):
-        pv_in = inputs_by_year[t] * df_inputs[t]
-        pv_val = value_by_year[t] * df_value[t]
+    for t in range(frame.last_year + 1):
+        pv_in = inputs_by_year[t] * frame.df_inputs[t]
+        pv_val = value_by_year[t] * frame.df_value[t]
         cum_in += pv_in
         cum_val += pv_val
-        cum_inputs.append(cum_in)
-        cum_values.append(cum_val)
-        calendar = settings.first_year + t - 1 if settings.first_year and t > 0 else None
-        year_rows.append((t, calendar, inputs_by_year[t], value_by_year[t], df_inputs[t],
-                          df_value[t], pv_in, pv_val, cum_in, cum_val, cum_val - cum_in))
+        calendar = first_year + t - 1 if first_year and t > 0 else None
+        rows.append((t, calendar, inputs_by_year[t], value_by_year[t], frame.df_inputs[t],
+                     frame.df_value[t], pv_in, pv_val, cum_in, cum_val, cum_val - cum_in))
+    return rows
 
-    names = [s.name for s in model.stakeholders]
-    for extra in (*value_by_stakeholder, *inputs_by_stakeholder):
-        if extra not in names:
-            names.append(extra)
-    stakeholder_rows = []
-    for name in names:
-        inp = inputs_by_stakeholder.get(name, 0.0)
-        val = value_by_stakeholder.get(name, 0.0)
-        stakeholder_rows.append((name, inp, val, val - inp, val / inp if inp else None,
-                                 (val - inp) / inp if inp else None))
 
-    if pv_value:
-        outcome_rows = [(*row[:-1], row[-2] / pv_value) for row in outcome_rows]
-    qualitative = [(o.stakeholder, o.name, o.indicator, o.proxy_source)
-                   for o in model.outcomes if not o.monetised]
-
-    headline = Headline(
-        pv_value=pv_value, pv_inputs=pv_inputs, npv=npv, ratio=ratio, net_ratio=net_ratio,
-        payback_years=payback_period(cum_inputs, cum_values),
-        value_nominal=sum(value_by_year), inputs_nominal=sum(inputs_by_year),
-        discount_rate=settings.discount_rate, input_rate=input_rate(settings),
-        discount_inputs=settings.discount_inputs, years=horizon, last_year=last_year,
-        scenario=chosen or None)
+def _headline(frame: Frame, year_rows: list[tuple]) -> Headline:
+    years = Rows(YEAR_COLUMNS, year_rows)
+    pv_value = sum(years.column("pv_value"))
+    pv_inputs = sum(years.column("pv_inputs"))
     if not math.isfinite(pv_value) or not math.isfinite(pv_inputs):
-        # Each figure is finite (checked above) but their sum is not.
+        # Each figure is finite (the core checks) but their sum is not.
         raise WorkbookError("the figures add up to more than a spreadsheet can hold "
                             f"(outcomes {pv_value:,.6g}, inputs {pv_inputs:,.6g}); check the "
                             "quantities and proxies for a typing error")
-    proxies = {n: o.proxy for n, o in monetised}
-    rates = {n: i.rate if i.kind == "hours" else i.amount for n, i in enumerate(model.inputs, 1)}
-    tables = {
-        "cohorts": _with_prices(Rows(COHORT_COLUMNS, cohort_rows), "outcome_no", "proxy",
-                                proxies, values_by_year[0], model.language),
-        "outcomes": Rows(OUTCOME_COLUMNS, outcome_rows),
-        "inputs": _with_prices(Rows(INPUT_COLUMNS, input_rows), "input_no", "amount", rates,
-                               values_by_year[0], model.language),
-        "stakeholders": Rows(STAKEHOLDER_COLUMNS, stakeholder_rows),
-        "years": Rows(YEAR_COLUMNS, year_rows),
-        "qualitative": Rows(QUALITATIVE_COLUMNS, qualitative),
-    }
-    return Results(model=model, scenario=chosen or None, headline=headline, tables=tables,
-                   warnings=tuple(warnings))
+    npv = pv_value - pv_inputs
+    settings = frame.model.settings
+    return Headline(
+        pv_value=pv_value, pv_inputs=pv_inputs, npv=npv,
+        ratio=pv_value / pv_inputs if pv_inputs else None,
+        net_ratio=npv / pv_inputs if pv_inputs else None,
+        payback_years=payback_period(years.column("cumulative_pv_inputs"),
+                                     years.column("cumulative_pv_value")),
+        value_nominal=sum(years.column("value")), inputs_nominal=sum(years.column("inputs")),
+        discount_rate=settings.discount_rate, input_rate=input_rate(settings),
+        discount_inputs=settings.discount_inputs, years=frame.horizon,
+        last_year=frame.last_year, scenario=frame.scenario)
 
 
-def cohort_years(first: int, last: int, duration: int,
-                 last_year: int) -> Iterator[tuple[int, int, int]]:
-    """(year of occurrence, age, year counted) for the cohorts of a run that occur in years
-    first..last, cohort by cohort: the order the totals are summed in."""
-    for t in range(first, last + 1):
-        for age in range(min(duration, last_year - t + 1)):
-            yield t, age, t + age
-
-
-def counted_ages(first: int, last: int, duration: int, year: int) -> range:
-    """The ages of a run's cohorts (occurring first..last) still counting in ``year``,
-    youngest first; empty when none does."""
-    return range(max(0, year - last), min(year - first, duration - 1) + 1)
-
-
-def assumption_values(model: Model, overrides: dict[str, Amount],
-                      last_year: int) -> dict[int, AssumptionValues]:
-    """Assumption values for years 0..last_year; years with the same values share one object,
-    so an outcome is evaluated once for all the years its figures are the same."""
-    shared: dict[tuple[int, ...], AssumptionValues] = {}
-    by_year = {}
-    for t in range(last_year + 1):
-        chosen = tuple(id(overrides.get(a.name.casefold()) or dict(a.per_year).get(t) or a.value)
-                       for a in model.assumptions)
-        if chosen not in shared:
-            shared[chosen] = AssumptionValues(model, overrides, t)
-        by_year[t] = shared[chosen]
-    return by_year
+def _stakeholders(model: Model, value: dict[str, float], inputs: dict[str, float]
+                  ) -> list[tuple]:
+    """Who pays and who gains: the stakeholders sheet's order, then any others."""
+    names = [s.name for s in model.stakeholders]
+    for extra in (*value, *inputs):
+        if extra not in names:
+            names.append(extra)
+    rows = []
+    for name in names:
+        inp = inputs.get(name, 0.0)
+        val = value.get(name, 0.0)
+        rows.append((name, inp, val, val - inp, val / inp if inp else None,
+                     (val - inp) / inp if inp else None))
+    return rows
 
 
 # Added to the trail (and the inputs table) only where a proxy or rate names a reference price:
@@ -547,9 +444,9 @@ PRICE_COLUMNS = ("price_item", "base_price", "base_year", "index_base", "index_p
 
 
 def _with_prices(table: Rows, key: str, before: str, amounts: dict[int, Amount | None],
-                 values: AssumptionValues, lang: str) -> Rows:
+                 frame: Frame, lang: str) -> Rows:
     """``table`` with the reference-price columns before ``before`` and a note at the end."""
-    details = {n: values.price(a) for n, a in amounts.items()
+    details = {n: frame.price(a) for n, a in amounts.items()
                if a is not None and a.price is not None}
     if not details:
         return table

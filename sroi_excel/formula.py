@@ -34,7 +34,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .exceptions import FormulaError
 
@@ -126,6 +126,8 @@ class Call:
 
 
 Node = Number | Name | Ref | RangeRef | Unary | Binary | Percent | Call
+# A value: a number, or a numpy array of numbers (one per draw or trial point).
+Value = Any
 
 # --------------------------------------------------------------------------------------------
 # What is supported, and how we say so
@@ -749,14 +751,21 @@ def _sheet_key(sheet: str | None) -> str | None:
     return None if sheet is None else sheet.casefold()
 
 
-def evaluate(node: Node, resolve: Resolver) -> float:
-    """Compute the value of a parsed formula, asking ``resolve`` for names and cells."""
+def evaluate(node: Node, resolve: Resolver) -> Value:
+    """Compute the value of a parsed formula, asking ``resolve`` for names and cells.
+
+    A resolver may give numpy arrays for names (one value per Monte Carlo draw or trial point):
+    the result is then an array, computed element by element with the same operations, and an
+    element that has no value in Excel (division by zero, 0^0, ...) is NaN instead of an error.
+    """
     try:
         result = _eval(node, resolve)
     except FormulaError as exc:
         if exc.formula:
             raise
         raise FormulaError(str(exc), to_text(node)) from exc
+    if _is_array(result):
+        return result
     if not math.isfinite(result):
         raise FormulaError(
             "the result is too large to calculate (it overflows); check the numbers and units "
@@ -766,7 +775,11 @@ def evaluate(node: Node, resolve: Resolver) -> float:
     return result
 
 
-def _eval(node: Node, resolve: Resolver) -> float:
+def _is_array(x) -> bool:
+    return not isinstance(x, float | int)
+
+
+def _eval(node: Node, resolve: Resolver) -> Value:
     kind = type(node)
     if kind is Binary:
         left = node.left
@@ -802,19 +815,35 @@ def _eval(node: Node, resolve: Resolver) -> float:
     raise FormulaError(f"cannot evaluate {node!r}; it is not part of a parsed formula")
 
 
-def _apply(op: str, a: float, b: float) -> float:
+def _apply(op: str, a: Value, b: Value) -> Value:
     if op == "*":
         return a * b
     if op == "+":
         return a + b
     if op == "-":
         return a - b
+    if _is_array(a) or _is_array(b):
+        return _array_apply(op, a, b)
     if op == "/":
         if b == 0:
             raise FormulaError("division by zero (Excel shows #DIV/0!)")
         return a / b
     if op == "^":
         return _power(a, b)
+    raise FormulaError(f"the operator '{op}' is not supported; {_SUPPORTED}")
+
+
+def _array_apply(op: str, a: Value, b: Value) -> Value:
+    """``/`` and ``^`` element by element: NaN where Excel has no value (#DIV/0!, #NUM!)."""
+    import numpy as np
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    with np.errstate(all="ignore"):
+        if op == "/":
+            return np.where(b == 0, np.nan, a / np.where(b == 0, 1.0, b))
+        if op == "^":
+            bad = ((a == 0) & (b <= 0)) | ((a < 0) & (b != np.round(b)))
+            return np.where(bad, np.nan, np.power(a, b))
     raise FormulaError(f"the operator '{op}' is not supported; {_SUPPORTED}")
 
 
@@ -839,22 +868,24 @@ def _power(base: float, exponent: float) -> float:
         ) from None
 
 
-def _call(node: Call, resolve: Resolver) -> float:
+def _call(node: Call, resolve: Resolver) -> Value:
     func = node.func
     args = node.args
     if func in _RANGE_FUNCTIONS:
-        values: list[float] = []
+        values: list[Value] = []
         for arg in args:
             if type(arg) is RangeRef:
                 values.extend(resolve.range(arg.sheet, arg.start, arg.end))
             else:
                 values.append(_eval(arg, resolve))
         if func == "SUM":
-            return float(sum(values))
+            return float(sum(values)) if not any(map(_is_array, values)) else sum(values)
         if not values:
             if func == "AVERAGE":
                 raise FormulaError("division by zero: AVERAGE found no numbers to average")
             return 0.0  # Excel's MIN, MAX and PRODUCT of nothing
+        if any(map(_is_array, values)):
+            return _array_aggregate(func, values)
         if func == "MIN":
             return float(min(values))
         if func == "MAX":
@@ -868,8 +899,29 @@ def _call(node: Call, resolve: Resolver) -> float:
         return abs(_eval(args[0], resolve))
     rounding = _ROUNDING.get(func)
     if rounding is not None:
-        return _round(_eval(args[0], resolve), _eval(args[1], resolve), rounding)
+        value, digits = _eval(args[0], resolve), _eval(args[1], resolve)
+        if _is_array(value) or _is_array(digits):
+            import numpy as np
+
+            def one(x: float, d: float) -> float:
+                return _round(x, d, rounding) if math.isfinite(x) and math.isfinite(d) else x
+
+            return np.vectorize(one, otypes=[float])(value, digits)
+        return _round(value, digits, rounding)
     raise FormulaError(_unsupported_function(func))
+
+
+def _array_aggregate(func: str, values: list[Value]) -> Value:
+    """MIN, MAX, PRODUCT and AVERAGE of arguments some of which are arrays."""
+    import numpy as np
+
+    if func == "MIN":
+        return np.minimum.reduce(np.broadcast_arrays(*map(np.asarray, values)))
+    if func == "MAX":
+        return np.maximum.reduce(np.broadcast_arrays(*map(np.asarray, values)))
+    if func == "PRODUCT":
+        return math.prod(values)
+    return sum(values) / len(values)
 
 
 _SIGNIFICANT = Context(prec=15, rounding=ROUND_HALF_UP)

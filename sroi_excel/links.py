@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from . import formula
-from .engine import scenario_overrides
+from .core import scenario_overrides
 from .model import Amount, Cell, Model
 
 

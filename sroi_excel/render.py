@@ -28,14 +28,8 @@ from typing import Any, NamedTuple
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
 from . import __version__, charts, render_uncertainty, schema, xlsx
-from .engine import (
-    AssumptionValues,
-    Results,
-    Rows,
-    counted_ages,
-    evaluate_amount,
-    scenario_overrides,
-)
+from .core import counted_ages
+from .engine import Results, Rows
 from .exceptions import Problem
 from .links import Linker, Reason, Source
 from .model import Cell
@@ -414,18 +408,12 @@ def _frames(results: Results, lang: str) -> tuple[dict[str, Rows], dict]:
         rows.append((*kept[:split], *shown, *kept[split:], _reasons_text(found.values(), lang)))
     trail = Rows(columns, rows)
 
-    overrides = scenario_overrides(model, results.scenario)[1]
-    values_by_year: dict[int, AssumptionValues] = {}
     rows = []
     input_sources = []
     for rec in tables["inputs"].records():
         item = model.inputs[rec.input_no - 1]
         t = max(int(rec.year), 0)
-        values = values_by_year.setdefault(t, AssumptionValues(model, overrides, t))
-        hours = rate = None
-        if item.kind == "hours":
-            hours = evaluate_amount(item.hours, values)
-            rate = evaluate_amount(item.rate, values)
+        hours, rate = rec.hours, rec.rate
         found = {"hours": linker.source(item.hours, t), "rate": linker.source(item.rate, t),
                  "amount": linker.source(item.amount, t)}
         input_sources.append(found)

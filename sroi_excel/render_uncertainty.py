@@ -18,16 +18,15 @@ from . import schema
 from .engine import Results
 from .schema import RESULT_SHEETS, Text
 from .uncertainty import (
-    _NL_DIGITS,
     DEDUCTION_LABELS,
     SHOWN_ROWS,
     MonteCarlo,
-    Rows,
     ScenarioFigures,
     Solution,
     Uncertainty,
     most_fragile,
 )
+from .uncertainty.results import _NL_DIGITS
 
 T = Text
 TORNADO_ITEMS = 15
@@ -312,8 +311,8 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> N
             (_swing_cell(item, rows.row), fmt["ratio"]),
             (item.error, fmt["warning"])])
     if len(u.sensitivity) > MAX_ROWS:
-        rows.note(_more_sensitivity(_column(u.sensitivity, "swing")[MAX_ROWS:],
-                                    _column(u.sensitivity, "error")[MAX_ROWS:], lang),
+        rows.note(_more_sensitivity([r.swing for r in u.sensitivity][MAX_ROWS:],
+                                    [r.error for r in u.sensitivity][MAX_ROWS:], lang),
                   fmt["note"], 8, 150)
     if u.omitted:
         rows.line([(T(f"{u.omitted} aftrekpost(en) veranderen de ratio niet en staan hier niet.",
@@ -387,11 +386,11 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
     else:  # the most fragile first, and the reader is told so
         # Ranked by distance alone: making tens of thousands of rows to rank them cost more
         # than the rest of the sheet.
-        distances = _column(u.switching, "distance")
+        distances = [r.distance for r in u.switching]
         ranked = most_fragile(distances, MAX_ROWS)
         chosen = set(ranked)
         rest = [d for k, d in enumerate(distances) if k not in chosen]
-        shown = _picked(u.switching, ranked)
+        shown = [u.switching[k] for k in ranked]
         rows.note(ORDER_FRAGILE(lang).format(shown=_count(MAX_ROWS, lang),
                                              total=_count(len(u.switching), lang)),
                   fmt["note"], 9, 165)
@@ -410,11 +409,6 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
         rows.line(cells)
     if rest:
         rows.note(_more_switching(rest, lang), fmt["note"], 9, 165)
-
-
-def _picked(rows, indices: list[int]) -> list:
-    """``rows[k]`` for each k of ``indices`` (see Rows.picked: made together where close)."""
-    return rows.picked(indices) if isinstance(rows, Rows) else [rows[k] for k in indices]
 
 
 # -- the rows left out of a long table ---------------------------------------------------------
@@ -467,11 +461,6 @@ def _more_sensitivity(swing: list[float], error: list[str | None], lang: str) ->
         text = T(f"Nog {n} rijen, elk met een verschil van hoogstens {most}{extra.nl}; {{json}}.",
                  f"{n} more rows, each with a swing of at most {most}{extra.en}; {{json}}.")
     return text(lang).format(json=JSON_LISTS(lang))
-
-
-def _column(rows, name: str) -> list:
-    """An attribute of every row: from the analysis's columns when it keeps them."""
-    return rows.column(name) if hasattr(rows, "column") else [getattr(r, name) for r in rows]
 
 
 def _more_switching(distances: list[float | None], lang: str) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from sroi_excel import formula
-from sroi_excel.engine import compute, discount_factor, payback_period
+from sroi_excel.core import discount_factor
+from sroi_excel.engine import compute, payback_period
 from sroi_excel.exceptions import ScenarioError, WorkbookError
 from sroi_excel.model import (
     Amount,

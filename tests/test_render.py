@@ -495,22 +495,3 @@ def test_results_sheet_lists_the_largest_outcomes_and_one_row_for_the_rest():
     total_row = by_outcome[int(found.group(2)) - 1]
     col = openpyxl.utils.column_index_from_string(found.group(1)) - 1
     assert total_row[0] == "Totaal" and total_row[col] == pytest.approx(82000)
-
-
-@pytest.mark.parametrize("indices", [[], [5], [7, 0, 3, 1], [0, 299], list(range(250, 50, -1))])
-def test_picked_rows_are_the_rows_asked_for_in_order(indices):
-    from sroi_excel.render_uncertainty import _picked
-    from sroi_excel.uncertainty import Rows
-
-    calls = []
-
-    def make(start, stop):
-        calls.append((start, stop))
-        return [("row", k) for k in range(start, stop)]
-
-    expected = [("row", k) for k in indices]
-    assert _picked(Rows(300, make), indices) == expected
-    far = bool(indices) and max(indices) - min(indices) + 1 > 2 * len(indices)
-    # Close together they are made in one go, far apart one by one.
-    assert len(calls) == (len(indices) if far else min(1, len(indices)))
-    assert _picked(tuple(make(0, 300)), indices) == expected
