@@ -260,6 +260,8 @@ def _portfolio_lines(p) -> list[str]:
 
 def _echo_uncertainty(found) -> None:
     mc = found.monte_carlo if found is not None else None
+    for note in found.skipped if found is not None else ():
+        click.echo(note.en)
     if mc is None or mc.ratio.mean is None:
         return
     r = mc.ratio

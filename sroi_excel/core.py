@@ -286,6 +286,10 @@ class Frame:
             raise FormulaError(f"the name '{name}' is not an assumption on the assumptions sheet")
         return self.overrides.get(key) or self._per_year[key].get(year) or a.value
 
+    def has_own_years(self, key: str) -> bool:
+        """Whether an assumption has values of its own per year that the scenario keeps."""
+        return bool(self._per_year.get(key)) and key not in self.overrides
+
     def price(self, amount: Amount) -> prices.Indexation:
         found = self._prices.get(amount.price)
         if found is None:

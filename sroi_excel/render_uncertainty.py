@@ -46,6 +46,8 @@ NONE = T("geen", "none")
 NOT_APPLICABLE = T("n.v.t.", "n/a")
 KINDS = {"assumption": T("aanname", "assumption"), **DEDUCTION_LABELS}
 DISTRIBUTION_NAMES = {key: text for key, text in schema.DISTRIBUTIONS.items()}
+EVERY_YEAR = T("waarden per jaar: elk jaar x dezelfde factor",
+               "values per year: every year x the same factor")
 YES, NO = schema.YES, schema.NO
 
 
@@ -278,11 +280,17 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> N
         f"Methode: telkens één aanname op haar lage en hoge waarde (tabblad Aannames) of één "
         f"aftrekpost van één opbrengst {step} procentpunt lager en hoger (binnen 0% - 100%); al "
         "het andere blijft gelijk. Gerangschikt naar het verschil tussen beide ratio's. Een "
-        "aanname met een waarde geldt dan voor alle jaren, zoals in een scenario.",
+        "aanname met een waarde geldt dan voor alle jaren, zoals in een scenario; een aanname "
+        "met waarden per jaar wordt elk jaar met dezelfde factor geschaald (laag / waarde van "
+        "jaar 1). Aftrekposten van één opbrengst met dezelfde waarde werken gelijk en staan in "
+        "één rij.",
         f"Method: one assumption at a time at its low and high value (Assumptions sheet), or "
         f"one deduction of one outcome {step} percentage points lower and higher (within 0% - "
         "100%); everything else stays the same. Ranked by the difference between the two "
-        "ratios. A value set for an assumption applies to every year, as in a scenario.")(lang))
+        "ratios. A value set for an assumption applies to every year, as in a scenario; an "
+        "assumption with values per year is scaled by the same factor every year (low / the "
+        "value of year 1). Deductions of one outcome at the same value act alike and share a "
+        "row.")(lang))
     if u.base_ratio is None:
         rows.line([(T("Geen inbreng, dus geen ratio.", "No inputs, so no ratio.")(lang),
                     fmt["text"])])
@@ -302,14 +310,16 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> N
     first = header + 1
     for item in u.sensitivity[:MAX_ROWS]:  # ranked by swing already, largest first
         style = fmt["percent"] if item.is_percent else fmt["u_value"]
+        kind = _kinds(item, lang)
         label = item.name if item.kind == "assumption" else (
-            f"{KINDS[item.kind](lang)} · {item.name} ({item.stakeholder})")
+            f"{kind} · {item.name} ({item.stakeholder})")
         rows.line([
-            (label, fmt["text"]), (KINDS[item.kind](lang), fmt["text"]),
+            (label, fmt["text"]), (kind, fmt["text"]),
             (item.base, style), (item.low, style), (item.high, style),
             (item.ratio_low, fmt["ratio"]), (item.ratio_high, fmt["ratio"]),
             (_swing_cell(item, rows.row), fmt["ratio"]),
-            (item.error, fmt["warning"])])
+            (item.error, fmt["warning"]) if item.error else (
+                EVERY_YEAR(lang) if item.per_year else None, fmt["text"])])
     if len(u.sensitivity) > MAX_ROWS:
         rows.note(_more_sensitivity([r.swing for r in u.sensitivity][MAX_ROWS:],
                                     [r.error for r in u.sensitivity][MAX_ROWS:], lang),
@@ -343,6 +353,14 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> N
         rows.pad_to(header + max(CHART_ROWS, (24 * len(shown) + 110) // 20 + 2))
 
 
+def _kinds(item, lang: str) -> str:
+    """The kind of a row, or the deductions it stands for: "deadweight and attribution"."""
+    names = [KINDS[k](lang) for k in (item.kind, *item.also)]
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} {T('en', 'and')(lang)} {names[-1]}"
+
+
 def _swing_cell(item, row: int):
     if item.error is not None:
         return None
@@ -357,18 +375,24 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
         "is (netto contante waarde 0), terwijl al het andere blijft zoals berekend. Exact waar "
         "de netto contante waarde lineair afhangt van de waarde (de meeste aannames, "
         "deadweight, attributie, verplaatsing): twee punten geven het nulpunt, dat daarna is "
-        "nagerekend; anders ingesloten op een rooster over het toegestane bereik en verfijnd "
-        "(uitdoving over meer jaren, een kwadraat). Toegestaan: 0% - 100% voor percentages, "
-        "niet negatief voor aannames die dat niet zijn, tot 100 maal de waarde. 'geen' met de "
-        "reden als geen waarde in dat bereik ratio 1 geeft.",
+        "nagerekend; anders ingesloten op een rooster over het toegestane bereik, gelijkmatig "
+        "en logaritmisch naar 0 (een aanname in een noemer), en verfijnd (uitdoving over meer "
+        "jaren, een kwadraat). Springt de ratio over 1 heen (een afgerond getal), dan is de "
+        "sprong het omslagpunt. Toegestaan: 0% - 100% voor percentages, niet negatief voor "
+        "aannames die dat niet zijn, tot 100 maal de waarde. 'geen' met de reden als geen "
+        "waarde in dat bereik ratio 1 geeft. Bij een aanname met waarden per jaar: de waarde "
+        "van jaar 1, elk jaar met dezelfde factor geschaald.",
         "Method: the value of one assumption or one deduction at which the SROI ratio is "
         "exactly 1 (net present value 0), with everything else as computed. Exact where the "
         "net present value depends linearly on the value (most assumptions, deadweight, "
         "attribution, displacement): two points give the root, which is then checked by "
-        "recomputing; otherwise bracketed on a grid over the allowed range and refined "
-        "(drop-off over several years, a square). Allowed: 0% - 100% for percentages, not "
-        "negative for assumptions that are not, up to 100 times the value. 'none' with the "
-        "reason where no value in that range gives ratio 1.")(lang))
+        "recomputing; otherwise bracketed on a grid over the allowed range, even and "
+        "logarithmic towards 0 (an assumption in a denominator), and refined (drop-off over "
+        "several years, a square). Where the ratio jumps across 1 (a rounded figure), the jump "
+        "is the switching value. Allowed: 0% - 100% for percentages, not negative for "
+        "assumptions that are not, up to 100 times the value. 'none' with the reason where no "
+        "value in that range gives ratio 1. For an assumption with values per year: the value "
+        "of year 1, every year scaled by the same factor.")(lang))
     who = u.switching_stakeholder
     heads = [(T("Aanname of aftrekpost", "Assumption or deduction"), 1), (T("Soort", "Type"), 1),
              (T("Waarde", "Value"), 1), (T("Omslagpunt (ratio 1)", "Switching value (ratio 1)"),
@@ -399,6 +423,8 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
         style = fmt["percent"] if s.percent else fmt["u_value"]
         label = s.name if s.kind == "assumption" else (
             f"{KINDS[s.kind](lang)} · {s.name} ({s.stakeholder})")
+        if s.per_year:
+            label = f"{label} ({EVERY_YEAR(lang)})"
         within = s.within_range
         cells = [(label, fmt["u_wrap"]), (KINDS[s.kind](lang), fmt["u_text"]), (s.base, style),
                  _solution_value(s.ratio, style, fmt, lang),
@@ -510,7 +536,8 @@ def _monte_carlo_sheet(book, fmt, results, u: Uncertainty | None, lang, today) -
     rows = _start_sheet(book, fmt, results, u, lang, today, "monte_carlo", 40, 6)
     mc = u.monte_carlo if u is not None else None
     if mc is None:
-        reasons = [n(lang) for n in (u.notes if u is not None else ()) if "Monte Carlo" in n(lang)]
+        reasons = [n(lang) for n in ((*u.notes, *u.skipped) if u is not None else ())
+                   if "Monte Carlo" in n(lang)]
         rows.line([(reasons[0] if reasons else T("Niet berekend.", "Not computed.")(lang),
                     fmt["warning"])])
         return

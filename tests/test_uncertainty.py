@@ -32,7 +32,8 @@ def switching(u, kind: str, name: str):
 
 
 def sensitivity(u, kind: str, name: str):
-    return next(s for s in u.sensitivity if s.kind == kind and s.name == name)
+    """The row of one deduction or assumption, also where it shares a row with others."""
+    return next(s for s in u.sensitivity if kind in (s.kind, *s.also) and s.name == name)
 
 
 # -- switching values ------------------------------------------------------------------------
@@ -246,8 +247,15 @@ def test_each_draw_matches_the_engine_with_those_values():
               "Scale": np.array([300.0, 400.0, 500.0]), "Rate": np.array([60.0, 75.0, 90.0])}
     pv_value, pv_inputs = uncertainty.evaluate(m, values)
     for k in range(3):
-        scen = Scenario("draw", tuple((name, Amount.of(v[k])) for name, v in values.items()))
-        h = compute(replace(m, scenarios=(scen,)), "draw").headline
+        # Scale has values per year (400, 1,000, 5,000): a value set for it scales each year
+        # by value / 400, so the scale-up keeps its shape; the others are set in every year.
+        factor = values["Scale"][k] / 400
+        scaled = tuple(assume("Scale", 400 * factor, per_year=((2, 1000 * factor),
+                                                                (3, 5000 * factor)))
+                       if a.name == "Scale" else a for a in m.assumptions)
+        scen = Scenario("draw", tuple((name, Amount.of(v[k])) for name, v in values.items()
+                                      if name != "Scale"))
+        h = compute(replace(m, assumptions=scaled, scenarios=(scen,)), "draw").headline
         assert pv_value[k] == pytest.approx(h.pv_value, rel=1e-13)
         assert pv_inputs[k] == pytest.approx(h.pv_inputs, rel=1e-13)
 
@@ -545,9 +553,14 @@ def test_deduction_sensitivity_of_many_outcomes_at_once_by_hand():
     assert (c.low, c.high) == pytest.approx((0.0, 0.1))
     assert (c.ratio_low, c.ratio_high) == pytest.approx((3610 / 3000, 3510 / 3000), rel=1e-12)
     # d is 0 x 100 whatever its deductions: its three are left out. The other four outcomes'
-    # three deductions each move the ratio (12 rows); one-year outcomes have no drop-off row.
+    # three deductions each move the ratio; one-year outcomes have no drop-off row. Deductions
+    # of one outcome at the same value move it alike and share a row: a's attribution and
+    # displacement (0%), b's deadweight and displacement, all three of c and of e (6 rows).
     assert u.omitted == 3
-    assert len(u.sensitivity) == 12
+    assert len(u.sensitivity) == 6
+    assert (c.kind, c.also) == ("deadweight", ("attribution", "displacement"))
+    assert sensitivity(u, "displacement", "b") is sensitivity(u, "deadweight", "b")
+    assert sensitivity(u, "displacement", "b").also == ("displacement",)
     assert [i.swing for i in u.sensitivity] == sorted((i.swing for i in u.sensitivity),
                                                       reverse=True)
 
@@ -656,13 +669,18 @@ def test_scenario_figures_are_the_engines_to_the_last_bit():
                                          for rec in r.stakeholders.itertuples(index=False))
 
 
-def test_analyse_monte_carlo_without_draws_is_the_base_result():
-    m = rich_model()
+def test_analyse_without_a_varied_assumption_does_not_run_monte_carlo_and_says_why():
+    u = uncertainty.analyse(rich_model(), draws=20)
+    assert u.monte_carlo is None
+    assert ("Monte Carlo: not computed, as no assumption has both a low and a high value (and "
+            "a distribution other than 'fixed'); fill them in to show the uncertainty"
+            in [n.en for n in u.skipped]) and not u.notes
+    # with one that varies, it runs and reports its progress up to all outcomes and inputs
+    m = replace(rich_model(), assumptions=(*rich_model().assumptions[:5],
+                                           assume("Rate", 75, 60, 90)))
     seen = []
     u = uncertainty.analyse(m, draws=20, progress=lambda d, t: seen.append((d, t)))
-    r = compute(m)
-    assert u.monte_carlo.ratio.mean == r.headline.ratio
-    assert u.monte_carlo.npv.p95 == r.headline.npv
+    assert u.monte_carlo is not None and u.monte_carlo.draws == 20
     assert seen[0] == (0, 6) and seen[-1] == (6, 6)  # 3 outcomes and 3 inputs
 
 
@@ -741,13 +759,14 @@ def many_outcomes_model() -> Model:
 def test_a_long_sensitivity_table_shows_the_200_largest_and_says_what_is_left():
     rows = sheet_rows(many_outcomes_model())
     inputs = 0.5 * sum(range(1, 251)) - 10
+    # attribution and displacement (both 0%) share a row: 500 rows
     swings = sorted([0.2 * x / inputs for x in range(1, 251)]
-                    + [0.05 * x / inputs for x in range(1, 251)] * 2, reverse=True)
+                    + [0.05 * x / inputs for x in range(1, 251)], reverse=True)
     header = next(k for k, r in enumerate(rows) if r[:2] == ["Assumption or deduction", "Type"])
     table = []
     for r in rows[header + 1:]:
-        if not (isinstance(r[7], float) and r[1] in ("deadweight", "attribution",
-                                                      "displacement")):
+        if not (isinstance(r[7], float) and r[1] in ("deadweight",
+                                                      "attribution and displacement")):
             break
         table.append(r)
     assert len(table) == 200
@@ -756,15 +775,15 @@ def test_a_long_sensitivity_table_shows_the_200_largest_and_says_what_is_left():
     assert shown == pytest.approx(swings[:200], rel=1e-9)
     line = next(r[0] for r in rows[header + 201:] if r[0])
     words = line.split()
-    assert line.startswith("550 more rows, each with a swing of at most ")
+    assert line.startswith("300 more rows, each with a swing of at most ")
     assert line.endswith("; `sroi-excel fill --json` lists them all.")
     most = float(words[words.index("most") + 1].rstrip(";"))
-    # the largest left out, rounded up to two significant digits: 0.000781... -> 0.00079
-    assert swings[200] == pytest.approx(0.05 * 245 / inputs)  # attribution or displacement
-    assert most == 0.00079 and most >= swings[200]
+    # the largest left out, rounded up to two significant digits: 0.000765... -> 0.00077
+    assert swings[200] == pytest.approx(0.05 * 240 / inputs)  # = 0.2 x 60 / inputs
+    assert most == 0.00077 and most >= swings[200]
     nl = sheet_rows(many_outcomes_model(), "nl")
-    assert any(str(r[0]).startswith("Nog 550 rijen, elk met een verschil van hoogstens "
-                                    "0,00079; `sroi-excel fill --json` geeft ze allemaal")
+    assert any(str(r[0]).startswith("Nog 300 rijen, elk met een verschil van hoogstens "
+                                    "0,00077; `sroi-excel fill --json` geeft ze allemaal")
                for r in nl)
 
 
@@ -795,9 +814,9 @@ def test_a_long_switching_table_shows_the_200_most_fragile_and_says_what_is_left
 
 def test_the_full_lists_stay_in_the_result_and_the_json():
     u = uncertainty.analyse(many_outcomes_model())
-    assert len(u.sensitivity) == 750 and len(u.switching) == 750
+    assert len(u.sensitivity) == 500 and len(u.switching) == 750
     data = u.to_dict()
-    assert len(data["sensitivity"]["items"]) == 750
+    assert len(data["sensitivity"]["items"]) == 500
     assert len(data["switching_values"]["items"]) == 750
 
 

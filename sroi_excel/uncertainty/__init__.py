@@ -18,6 +18,7 @@ from ..engine import Results
 from ..exceptions import SroiError
 from ..model import Model
 from ..schema import Text
+from . import montecarlo
 from .base import Base, Progress
 from .montecarlo import DISTRIBUTIONS, MAX_DRAWS, draw, monte_carlo, varied_assumptions
 from .results import (
@@ -53,41 +54,64 @@ def analyse(model: Model, scenario: str | None = None, *, draws: int | None = No
             results: Results | None = None) -> Uncertainty:
     """All four analyses; a part that cannot be computed is left out with a note saying why.
 
-    ``results``: engine.compute's for this model, if at hand, so that its scenario is not
-    computed again for the comparison.
+    ``results``: engine.compute's for this model, if at hand, so that the base run and the
+    scenario it reports are not computed again.
     """
     notes: list[Text] = []
+    skipped: list[Text] = []
     settings = model.settings
     step = float(settings.sensitivity_step)
     stakeholder = settings.switching_stakeholder or None
+    scenarios = scenario_comparison(model, results)
     try:
         base = Base(model, scenario, results)
-    except SroiError as exc:
-        notes.append(failed(Text("Gevoeligheid en omslagpunten",
-                                 "Sensitivity and switching values"), exc))
-        return Uncertainty(None, None, 0.0, step, scenario_comparison(model, results),
-                           notes=tuple(notes))
-    scenarios = scenario_comparison(model, results)
+    except (SroiError, MemoryError) as exc:
+        notes.append(failed(_SENSITIVITY, exc))
+        return Uncertainty(None, None, 0.0, step, scenarios, notes=tuple(notes))
     sensitivity: tuple[SensitivityItem, ...] = ()
     omitted = 0
     if base.ratio is None:
         notes.append(Text("Gevoeligheid: geen inbreng, dus geen ratio om te vergelijken",
                           "Sensitivity: no inputs, so no ratio to compare"))
     else:
-        sensitivity, omitted = one_at_a_time(base, step)
-    switching = switching_values(base, stakeholder)
-    n = int(draws if draws is not None else settings.mc_draws)
+        try:
+            sensitivity, omitted, more = one_at_a_time(base, step)
+            notes += more
+        except MemoryError as exc:
+            notes.append(failed(_SENSITIVITY, exc))
+    try:
+        switching = switching_values(base, stakeholder)
+    except MemoryError as exc:
+        switching = ()
+        notes.append(failed(Text("Omslagpunten", "Switching values"), exc))
     mc = None
+    n = int(draws if draws is not None else settings.mc_draws)
+    varied, _, _ = montecarlo._varied(base.frame, base.years)
     if n <= 0:
         notes.append(Text("Monte Carlo: het aantal trekkingen is 0, dus niet berekend",
                           "Monte Carlo: the number of draws is 0, so it was not computed"))
+    elif not varied:
+        skipped.append(Text("Monte Carlo: niet berekend, want geen enkele aanname heeft zowel een "
+                          "laag als een hoog (en geen verdeling 'vast'); vul die in om de "
+                          "onzekerheid te laten zien",
+                          "Monte Carlo: not computed, as no assumption has both a low and a "
+                          "high value (and a distribution other than 'fixed'); fill them in "
+                          "to show the uncertainty"))
     else:
         try:
             mc = monte_carlo(model, draws=n, seed=seed, progress=progress, base=base)
         except SroiError as exc:
             notes.append(failed(Text("Monte Carlo", "Monte Carlo"), exc))
+        except MemoryError as exc:
+            count = f"{n:,}"
+            notes.append(failed(Text("Monte Carlo", "Monte Carlo"), exc, Text(
+                f"te weinig geheugen voor {count.replace(',', '.')} trekkingen; kies minder "
+                "trekkingen", f"not enough memory for {count} draws; choose fewer draws")))
     return Uncertainty(base.scenario, base.ratio, base.npv, step, scenarios, sensitivity,
-                       omitted, switching, stakeholder, mc, tuple(notes))
+                       omitted, switching, stakeholder, mc, tuple(notes), tuple(skipped))
+
+
+_SENSITIVITY = Text("Gevoeligheid en omslagpunten", "Sensitivity and switching values")
 
 
 def evaluate(model: Model, values: dict, scenario: str | None = None):

@@ -112,8 +112,15 @@ class Base:
         return self._sums[stakeholder]
 
     def value_of(self, name: str) -> float:
-        """An assumption's value under the scenario (its Value column, not a per-year one)."""
-        return float(self.years[0].name(name))
+        """An assumption's value under the scenario: for one with values per year, its value
+        in year 1, which a value set for it scales (see per_year)."""
+        return float(self.years[min(1, len(self.years) - 1)].name(name))
+
+    def per_year(self, key: str) -> bool:
+        """Whether the assumption has values of its own per year (not replaced by the
+        scenario): a value set for it then scales every year's value by value / year 1's, so
+        that a scale-up keeps its shape."""
+        return self.frame.has_own_years(key) and self.value_of(key) != 0
 
     # -- which outcomes and inputs an assumption reaches ---------------------------------------
     def affected(self, keys) -> tuple[list[int], list[int]]:
@@ -163,12 +170,17 @@ class Base:
         return users
 
     # -- changes -------------------------------------------------------------------------------
-    def change(self, fixed: Mapping[str, Value] | None = None,
-               scaled: Mapping[str, Value] | None = None, strict: bool = False,
+    def change(self, values: Mapping[str, Value], strict: bool = False,
                progress: Progress | None = None) -> Change:
-        """The outcomes and inputs with some assumptions set (``fixed``) or ``scaled``:
-        ``strict`` raises where a value does not compute, else it is NaN."""
-        fixed, scaled = fixed or {}, scaled or {}
+        """The outcomes and inputs with some assumptions set to numbers or arrays of them (in
+        every year, or scaling the years of one with values per year): ``strict`` raises where
+        a value does not compute, else it is NaN."""
+        fixed, scaled = {}, {}
+        for key, value in values.items():
+            if self.per_year(key):
+                scaled[key] = value / self.value_of(key)
+            else:
+                fixed[key] = value
         outcomes, inputs = self.affected({*fixed, *scaled})
         years = self.frame.years(fixed, scaled, strict)
         total = len(self.outcomes) + len(self.model.inputs)

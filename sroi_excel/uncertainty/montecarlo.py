@@ -24,22 +24,44 @@ def varied_assumptions(model: Model, scenario: str | None = None) -> tuple[list[
                                                                             list[Text]]:
     """The assumptions Monte Carlo draws, with their distribution, and notes on choices made.
 
-    An assumption is drawn when it has low and high and its distribution is not "fixed"
-    (blank: triangular around its value).
+    An assumption is drawn when it has both low and high and its distribution is not "fixed"
+    (blank: triangular around its value), unless the scenario sets it.
     """
     frame = Frame(model, scenario if scenario is not None else model.settings.scenario)
-    return _varied(model, frame.years()[0])
+    varied, notes, _ = _varied(frame, frame.years())
+    return varied, notes
 
 
-def _varied(model: Model, values: Values) -> tuple[list[Varied], list[Text]]:
+# Why an assumption is not drawn, in the order the sheet lists them.
+_NO_RANGE = Text("geen laag en hoog", "no low and high")
+_FIXED = Text("verdeling 'vast'", "distribution 'fixed'")
+_ONE_END = Text("alleen laag of alleen hoog ingevuld: vul beide in om haar te laten variëren",
+                "only low or only high filled in: fill in both to vary it")
+_SCENARIO = Text("het scenario geeft de waarde; laag en hoog gelden voor de basiswaarden",
+                 "the scenario sets its value; low and high are for the base values")
+
+
+def _varied(frame: Frame, years: list[Values]
+            ) -> tuple[list[Varied], list[Text], tuple[tuple[Text, tuple[str, ...]], ...]]:
+    """What is drawn, notes on choices made, and why the others are not drawn."""
     varied: list[Varied] = []
     notes: list[Text] = []
-    for a in model.assumptions:
-        dist = a.distribution
-        if dist == "fixed" or a.low is None or a.high is None:
+    kept: dict[Text, list[str]] = {}
+    year_one = years[min(1, len(years) - 1)]
+    for a in frame.model.assumptions:
+        key = a.name.casefold()
+        one_end = (a.low is None) != (a.high is None)
+        why = (_SCENARIO if key in frame.overrides and (a.low is not None or a.high is not None)
+               else _ONE_END if one_end else _NO_RANGE if a.low is None
+               else _FIXED if a.distribution == "fixed" else None)
+        if why is not None:
+            kept.setdefault(why, []).append(a.name)
+            if why is _ONE_END:
+                notes.append(Text(f"'{a.name}': {why.nl}; Monte Carlo houdt haar vast",
+                                  f"'{a.name}': {why.en}; Monte Carlo keeps it at its value"))
             continue
-        dist = dist or "triangular"
-        mode = float(values.name(a.name))
+        dist = a.distribution or "triangular"
+        mode = float(year_one.name(a.name))
         if dist != "uniform" and not a.low <= mode <= a.high:
             notes.append(Text(
                 f"'{a.name}': de waarde ({mode:g}) ligt buiten laag - hoog ({a.low:g} - "
@@ -48,8 +70,10 @@ def _varied(model: Model, values: Values) -> tuple[list[Varied], list[Text]]:
                 f"{a.high:g}); drawn uniformly between low and high"))
             dist = "uniform"
         varied.append(Varied(a.name, dist, float(a.low), mode, float(a.high),
-                             percent="%" in a.unit))
-    return varied, notes
+                             percent="%" in a.unit,
+                             per_year=frame.has_own_years(key) and mode != 0))
+    order = (_SCENARIO, _ONE_END, _FIXED, _NO_RANGE)
+    return varied, notes, tuple((why, tuple(kept[why])) for why in order if why in kept)
 
 
 def draw(varied: Sequence[Varied], n: int, seed: int) -> dict[str, np.ndarray]:
@@ -88,7 +112,7 @@ def monte_carlo(model: Model, scenario: str | None = None, draws: int | None = N
     n = draw_count(model, draws)
     base = base if base is not None else Base(model, scenario)
     seed = int(seed if seed is not None else model.settings.mc_seed)
-    varied, notes = _varied(model, base.years[0])
+    varied, notes, kept = _varied(base.frame, base.years)
     total = len(base.outcomes) + len(model.inputs)
     if progress is not None:  # start the clock before drawing, which takes time too
         progress(0, total)
@@ -113,7 +137,7 @@ def monte_carlo(model: Model, scenario: str | None = None, draws: int | None = N
         ratio=_stats(defined), npv=_stats(npv),
         p_ratio_above_1=float(np.mean(defined > 1.0)) if defined.size else None,
         undefined=int(n - defined.size), histogram=_histogram(defined),
-        notes=tuple(notes))
+        notes=tuple(notes), kept=kept)
 
 
 def _stats(x: np.ndarray) -> Stats:

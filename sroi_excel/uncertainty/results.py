@@ -51,6 +51,8 @@ class SensitivityItem(NamedTuple):
     ratio_high: float | None = None
     swing: float = 0.0  # |ratio at high - ratio at low|; the base ratio stands in for a gap
     error: str | None = None
+    per_year: bool = False  # an assumption with values per year: low and high scale each year
+    also: tuple[str, ...] = ()  # other deductions of the outcome that move the ratio the same
 
     @property
     def is_percent(self) -> bool:
@@ -87,6 +89,7 @@ class SwitchingValue(NamedTuple):
     percent: bool = False
     ratio: Solution = Solution(None)  # ratio = 1
     npv: Solution | None = None  # NPV = 0 for the chosen stakeholder
+    per_year: bool = False  # values per year: the value of year 1, every year scaled alike
 
     @property
     def within_range(self) -> bool | None:
@@ -145,6 +148,7 @@ class Varied:
     high: float
     mean: float | None = None  # of the draws
     percent: bool = False
+    per_year: bool = False  # values per year: each draw scales every year alike
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,7 @@ class MonteCarlo:
     undefined: int  # draws without inputs, hence without a ratio
     histogram: tuple[tuple[float, float, int], ...]  # (from, to, draws) of the ratio
     notes: tuple[Text, ...] = ()
+    kept: tuple[tuple[Text, tuple[str, ...]], ...] = ()  # why, and the assumptions not drawn
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,8 @@ class Uncertainty:
     switching: tuple[SwitchingValue, ...] = ()
     switching_stakeholder: str | None = None
     monte_carlo: MonteCarlo | None = None
-    notes: tuple[Text, ...] = ()  # parts not computed, and why
+    notes: tuple[Text, ...] = ()  # parts not computed, and why: warnings
+    skipped: tuple[Text, ...] = ()  # parts with nothing to compute, and why: not a problem
 
     def to_dict(self) -> dict:
         """Plain data for --json, in English."""
@@ -200,6 +206,7 @@ class Uncertainty:
             },
             "monte_carlo": _monte_carlo_dict(self.monte_carlo),
             "notes": [n.en for n in self.notes],
+            "not_run": [n.en for n in self.skipped],
         }
 
 
@@ -210,6 +217,9 @@ INDEPENDENT_NPV = Text("de NCW van deze belanghebbende hangt hier niet van af",
                        "this stakeholder's NPV does not depend on it")
 OTHER_STAKEHOLDER = Text("opbrengst van een andere belanghebbende",
                          "an outcome of another stakeholder")
+NOTHING_OF_STAKEHOLDER = Text("deze belanghebbende heeft geen inbreng of opbrengsten, dus de NCW "
+                              "is altijd 0",
+                              "this stakeholder has no inputs or outcomes, so its NPV is always 0")
 NO_INPUTS = Text("geen inbreng, dus geen ratio", "no inputs, so no ratio")
 
 
@@ -296,10 +306,12 @@ def _show_en(x: float, percent: bool, decimals: int | None = None) -> str:
     return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:,.0f}"
 
 
-def failed(what: Text, exc: Exception) -> Text:
-    """``what`` not computed, with the error that stopped it."""
-    text = message(exc)
-    return Text(f"{what.nl} niet berekend: {text}", f"{what.en} not computed: {text}")
+def failed(what: Text, exc: Exception, why: Text | None = None) -> Text:
+    """``what`` not computed, with the error that stopped it (or ``why``)."""
+    if why is None:
+        why = Text(message(exc), message(exc)) if not isinstance(exc, MemoryError) else Text(
+            "te weinig geheugen", "not enough memory")
+    return Text(f"{what.nl} niet berekend: {why.nl}", f"{what.en} not computed: {why.en}")
 
 
 def message(exc: Exception) -> str:
@@ -330,6 +342,10 @@ def _sensitivity_dict(i: SensitivityItem) -> dict:
             "ratio_low": i.ratio_low, "ratio_high": i.ratio_high, "swing": i.swing}
     if i.kind != "assumption":
         data.update(stakeholder=i.stakeholder, outcome_no=i.outcome_no)
+    if i.also:
+        data["moving_alike"] = list(i.also)
+    if i.per_year:
+        data["per_year"] = "every year scaled by the same factor"
     if i.error:
         data["error"] = i.error
     return data
@@ -347,6 +363,8 @@ def _switching_dict(s: SwitchingValue, stakeholder: str | None) -> dict:
             "ratio_1": _solution_dict(s.ratio), "within_low_high": s.within_range}
     if s.kind != "assumption":
         data.update(stakeholder=s.stakeholder, outcome_no=s.outcome_no)
+    if s.per_year:
+        data["per_year"] = "the value of year 1; every year scaled by the same factor"
     if stakeholder is not None:
         data["stakeholder_npv_0"] = _solution_dict(s.npv)
     return data
@@ -362,8 +380,10 @@ def _monte_carlo_dict(mc: MonteCarlo | None) -> dict | None:
     return {
         "draws": mc.draws, "seed": mc.seed,
         "varied": [{"name": v.name, "distribution": v.distribution, "low": v.low,
-                    "mode": v.mode, "high": v.high, "mean_of_draws": v.mean}
+                    "mode": v.mode, "high": v.high, "mean_of_draws": v.mean,
+                    "per_year": v.per_year}
                    for v in mc.varied],
+        "not_varied": [{"reason": why.en, "assumptions": list(names)} for why, names in mc.kept],
         "sroi_ratio": _stats_dict(mc.ratio), "npv": _stats_dict(mc.npv),
         "probability_ratio_above_1": mc.p_ratio_above_1,
         "draws_without_ratio": mc.undefined,

@@ -10,17 +10,29 @@ import numpy as np
 
 from ..core import DEDUCTIONS
 from ..exceptions import SroiError
+from ..schema import Text
 from .base import Base
 from .results import SensitivityItem, message, swing
 
 
-def one_at_a_time(base: Base, step: float) -> tuple[tuple[SensitivityItem, ...], int]:
-    """The ranked rows, and how many deductions were left out because they change nothing."""
-    items = [_assumption(base, a) for a in base.model.assumptions
-             if a.low is not None or a.high is not None]
+def one_at_a_time(base: Base, step: float
+                  ) -> tuple[tuple[SensitivityItem, ...], int, list[Text]]:
+    """The ranked rows, how many deductions were left out because they change nothing, and
+    notes on assumptions left out."""
+    ranged = [a for a in base.model.assumptions if a.low is not None or a.high is not None]
+    set_by_scenario = [a.name for a in ranged if a.name.casefold() in base.frame.overrides]
+    items = [_assumption(base, a) for a in ranged if a.name not in set_by_scenario]
     deductions, omitted = _deductions(base, step)
     ranked = sorted(items + deductions, key=lambda i: (i.error is not None, -i.swing))
-    return tuple(ranked), omitted
+    notes = []
+    if set_by_scenario:
+        names = ", ".join(f"'{name}'" for name in set_by_scenario)
+        notes.append(Text(f"Gevoeligheid: het scenario '{base.scenario}' geeft {names} een "
+                          "eigen waarde; laag en hoog gelden voor de basiswaarden en zijn hier "
+                          "niet gebruikt",
+                          f"Sensitivity: the scenario '{base.scenario}' sets {names}; low and "
+                          "high are for the base values and are not used here"))
+    return tuple(ranked), omitted, notes
 
 
 def _assumption(base: Base, a) -> SensitivityItem:
@@ -40,7 +52,8 @@ def _assumption(base: Base, a) -> SensitivityItem:
             error = error or message(exc)
     return SensitivityItem("assumption", a.name, base=base.value_of(a.name), low=a.low,
                            high=a.high, ratio_low=ends[0], ratio_high=ends[1],
-                           swing=swing(ends[0], ends[1], base.ratio), error=error)
+                           swing=swing(ends[0], ends[1], base.ratio), error=error,
+                           per_year=base.per_year(key))
 
 
 def _deductions(base: Base, step: float) -> tuple[list[SensitivityItem], int]:
@@ -79,4 +92,28 @@ def _deductions(base: Base, step: float) -> tuple[list[SensitivityItem], int]:
                 r_low if math.isfinite(r_low) else None,
                 r_high if math.isfinite(r_high) else None, swung)))
     found.sort(key=lambda slot_item: slot_item[0])
-    return [item for _, item in found], omitted
+    return _alike_once([item for _, item in found]), omitted
+
+
+def _alike_once(items: list[SensitivityItem]) -> list[SensitivityItem]:
+    """Deadweight, attribution and displacement of one outcome at the same value move the
+    ratio alike (each is a factor 1 - x of its value): one row for them, naming the others."""
+    kept: list[SensitivityItem] = []
+    start = 0  # where the rows of the current outcome begin in ``kept``
+    for item in items:
+        if kept and kept[-1].outcome_no != item.outcome_no:
+            start = len(kept)
+        for k in range(start, len(kept)):
+            row = kept[k]
+            if (item.kind != "dropoff" and row.kind != "dropoff" and row.base == item.base
+                    and _close(row.ratio_low, item.ratio_low)
+                    and _close(row.ratio_high, item.ratio_high)):
+                kept[k] = row._replace(also=(*row.also, item.kind))
+                break
+        else:
+            kept.append(item)
+    return kept
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    return a == b or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-12))

@@ -25,6 +25,7 @@ from .results import (
     INDEPENDENT,
     INDEPENDENT_NPV,
     NO_INPUTS,
+    NOTHING_OF_STAKEHOLDER,
     OTHER_STAKEHOLDER,
     Solution,
     SwitchingValue,
@@ -75,12 +76,19 @@ def _assumption(base: Base, a, stakeholder: str | None, whole: set[str]) -> Swit
     try:
         ratio = (solve(target(None), x0, lo, hi, base.tol, percent, True)[0]
                  if base.pv_inputs else Solution(None, NO_INPUTS))
-        npv = (solve(target(stakeholder), x0, lo, hi, base.tol, percent, False)[0]
-               if stakeholder is not None else None)
+        npv = (None if stakeholder is None else Solution(None, NOTHING_OF_STAKEHOLDER)
+               if not _takes_part(base, stakeholder)
+               else solve(target(stakeholder), x0, lo, hi, base.tol, percent, False)[0])
     except SroiError as exc:
         ratio = npv = Solution(None, Text(message(exc), message(exc)))
     return SwitchingValue("assumption", a.name, base=value, low=a.low, high=a.high,
-                          percent=percent, ratio=ratio, npv=npv)
+                          percent=percent, ratio=ratio, npv=npv, per_year=base.per_year(key))
+
+
+def _takes_part(base: Base, stakeholder: str) -> bool:
+    """Whether the stakeholder has an outcome or an input."""
+    return any(o.stakeholder == stakeholder for o in base.outcomes) or any(
+        item.stakeholder == stakeholder for item in base.model.inputs)
 
 
 def _whole_deductions(base: Base) -> set[str]:
@@ -191,6 +199,10 @@ def solve(target: Target, x0: np.ndarray, lo: float, hi: float, tol: float, perc
         if not affine:
             line &= ok.sum(axis=1) >= 3
         root = x_a - f_a / slope
+        # a root at an end of the range, off by rounding, is that end
+        edge = 1e-9 * (hi - lo)
+        root = np.where((root < lo) & (root >= lo - edge), lo,
+                        np.where((root > hi) & (root <= hi + edge), hi, root))
     # Grid brackets: points where the NPV is 0 and neighbours between which it changes sign.
     zero = ok & (np.abs(f) <= tol)
     change = ok[:, :-1] & ok[:, 1:] & (f[:, :-1] * f[:, 1:] < 0)
