@@ -600,9 +600,19 @@ def _monte_carlo_varied(rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
     rows.line([(h(lang), fmt["header"]) for h in heads], height=30)
     for v in mc.varied:
         style = fmt["percent"] if v.percent else fmt["u_value"]
-        rows.line([(v.name, fmt["text"]), (DISTRIBUTION_NAMES[v.distribution](lang),
-                                           fmt["text"]),
+        name = f"{v.name} ({EVERY_YEAR(lang)})" if v.per_year else v.name
+        rows.line([(name, fmt["text"]), (DISTRIBUTION_NAMES[v.distribution](lang),
+                                         fmt["text"]),
                    (v.low, style), (v.mode, style), (v.high, style), (v.mean, style)])
+    if mc.kept:
+        rows.skip()
+        rows.line([(T("Niet getrokken (vaste waarde)", "Not drawn (kept at their value)")(lang),
+                    fmt["label"])])
+        for why, names in mc.kept:
+            shown = ", ".join(names[:40]) + (
+                T(f" en nog {len(names) - 40}", f" and {len(names) - 40} more")(lang)
+                if len(names) > 40 else "")
+            rows.note(f"{why(lang)}: {shown}", fmt["note"], 6, 120)
 
 
 def _monte_carlo_histogram(book, rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:

@@ -257,3 +257,23 @@ def test_fill_says_monte_carlo_was_not_run_and_why(tmp_path):
             "a distribution other than 'fixed'); fill them in to show the uncertainty") in lines
     assert not any(line.startswith("Monte Carlo (") for line in lines)
     assert not any(line.startswith("warning") for line in lines)
+
+
+def test_the_monte_carlo_sheet_says_which_assumptions_are_not_drawn(tmp_path):
+    import io
+
+    import openpyxl
+
+    from sroi_excel import render
+    from sroi_excel.engine import compute
+
+    m = model([outcome("A", "=Q", "=P", name="o")], [money("B", 100)],
+              [assume("Q", 10, 5, 15), assume("P", 20, 10), assume("R", 1)], mc_draws=500)
+    results = compute(m)
+    data = render.render_results(results, uncertainty=uncertainty.analyse(m, results=results))
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["Monte Carlo"]
+    texts = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "Niet getrokken (vaste waarde)" in texts
+    assert "alleen laag of alleen hoog ingevuld: vul beide in om haar te laten variëren: P" \
+        in texts
+    assert "geen laag en hoog: R" in texts
