@@ -20,11 +20,13 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 def dry_run(folder: Path, target: str, virtual_env: str | None = None) -> list[str]:
     shutil.copy(ROOT / "Makefile", folder / "Makefile")
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "MAKEFLAGS")}
+    # Run as a make of its own, also when the tests run under `make test`.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VIRTUAL_ENV", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
     if virtual_env is not None:
         env["VIRTUAL_ENV"] = virtual_env
-    done = subprocess.run(["make", "-n", target], cwd=folder, env=env, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(["make", "--no-print-directory", "-n", target], cwd=folder, env=env,
+                          capture_output=True, text=True, check=True)
     return done.stdout.splitlines()
 
 
