@@ -1,10 +1,31 @@
 # One task runner. `make test` is what CI runs (.ci/run); every target installs what it needs.
-PYTHON ?= python3
+#
+# It installs into a virtual environment: the active one when there is one ($VIRTUAL_ENV),
+# otherwise .venv in this folder, made with the system python3 on first use. So the commands
+# work as written on a Debian or Ubuntu python3, which refuses a plain `pip install`
+# (PEP 668, "externally-managed-environment").
+SYSTEM_PYTHON ?= python3
 PIP_FLAGS ?= -q --disable-pip-version-check
+
+ifdef VIRTUAL_ENV
+VENV := $(VIRTUAL_ENV)
+else
+VENV := .venv
+endif
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
 
 .PHONY: install test lint format demo templates examples bench
 
-install:
+# Only .venv is made here; an active environment already has its python.
+.venv/bin/python:
+	@$(SYSTEM_PYTHON) -m venv .venv || { rm -rf .venv; \
+	  echo "error: '$(SYSTEM_PYTHON) -m venv' failed; on Debian or Ubuntu install it with:" \
+	       "sudo apt-get install python3-venv" >&2; exit 1; }
+	@echo "made the virtual environment .venv; run the tool as .venv/bin/sroi-excel or" \
+	      "activate it with: . .venv/bin/activate"
+
+install: $(PYTHON)
 	$(PYTHON) -m pip install $(PIP_FLAGS) -e ".[test]"
 
 test: install
@@ -19,12 +40,12 @@ format: install
 # The main job on a shipped example: fill a copy, leave the example itself as it is.
 demo: install
 	mkdir -p out
-	sroi-excel fill examples/buurtcoach.xlsx -o out/buurtcoach-filled.xlsx
+	$(BIN)/sroi-excel fill examples/buurtcoach.xlsx -o out/buurtcoach-filled.xlsx
 
 # Regenerate the committed templates (a test checks they equal what `new` makes).
 templates: install
-	sroi-excel new templates/sroi-template-nl.xlsx --lang nl --force
-	sroi-excel new templates/sroi-template-en.xlsx --lang en --force
+	$(BIN)/sroi-excel new templates/sroi-template-nl.xlsx --lang nl --force
+	$(BIN)/sroi-excel new templates/sroi-template-en.xlsx --lang en --force
 
 # Regenerate the example workbooks from their data (a test checks they equal what it makes).
 examples: install

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import sys
 
 import click
@@ -16,10 +17,14 @@ Exit codes:
   0  done (warnings may have been printed)
   1  the workbook has errors; each is printed with its sheet and cell
   2  the command line is wrong (unknown option, missing file name)
-  3  the file is not a workbook that can be read (wrong format, damaged, unsafe)
-  4  the workbook was not written (open in Excel, read-only, changed, disk full)
-  5  several workbooks (fill, portfolio): one or more failed or were left out (each named
-     with the reason)"""
+  3  the file is not a workbook that can be read (wrong format, damaged,
+     unsafe)
+  4  the workbook was not written (open in Excel, read-only, changed, disk
+     full)
+  5  several workbooks (fill, portfolio): one or more failed or were left
+     out (each named with the reason)"""
+# Each command's help ends with this instead of the whole table, which the main help holds.
+SEE_EXIT_CODES = "\n\nExit codes: see sroi-excel --help."
 
 
 def _json(data) -> str:
@@ -64,7 +69,8 @@ def main() -> None:
         ignore_file_size_signal()
 
 
-@main.command(help="Write a new analysis workbook (the template) to PATH.\n\n" + EXIT_CODES)
+@main.command(short_help="Write a new analysis workbook (the template).",
+              help="Write a new analysis workbook (the template) to PATH." + SEE_EXIT_CODES)
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
               help="Language of sheet names, headers and results.")
@@ -78,8 +84,9 @@ def new(path: str, lang: str, force: bool) -> None:
                f"in, then run: sroi-excel fill {target}")
 
 
-@main.command(help="Check PATH without writing: every problem with its sheet and cell.\n\n"
-              + EXIT_CODES)
+@main.command(short_help="Check a workbook without writing: each problem and its cell.",
+              help="Check PATH without writing: every problem with its sheet and cell."
+              + SEE_EXIT_CODES)
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--scenario", help="Compute this scenario instead of the one in the settings.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
@@ -109,10 +116,11 @@ def check(path: str, scenario: str | None, as_json: bool, draws: int | None,
         sys.exit(1)
 
 
-@main.command(help="Compute PATH and write the result sheets into it (or into -o OUT). With "
+@main.command(short_help="Compute workbooks and write the result sheets into them.",
+              help="Compute PATH and write the result sheets into it (or into -o OUT). With "
               "several PATHs (e.g. *.xlsx) each is filled in place, --jobs at a time: one line "
               "per workbook as it finishes, then a summary; a workbook that fails does not "
-              "stop the others.\n\n" + EXIT_CODES)
+              "stop the others." + SEE_EXIT_CODES)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False),
                 metavar="PATH...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
@@ -173,10 +181,12 @@ def _fill_many(paths, output, scenario, backup, as_json, draws, seed, jobs) -> N
     sys.exit(report.exit_code)
 
 
-@main.command("prices", help="List the shipped reference prices (unit costs with base year and "
-              "source), only those matching WORD when given, e.g. `sroi-excel prices huisarts`. "
-              "Type a price's code in a proxy or rate cell; fill indexes it to the price year."
-              "\n\n" + EXIT_CODES)
+@main.command("prices", short_help="List the shipped reference prices, indexed with the CBS CPI.",
+              help="List the reference prices of the Dutch template (unit costs with base year "
+              "and source), only those matching WORD when given, e.g. `sroi-excel prices "
+              "huisarts`, each also in prices of the latest year of the CBS price index. Type a "
+              "price's code in a proxy or rate cell; fill indexes it to the price year."
+              + SEE_EXIT_CODES)
 @click.argument("words", nargs=-1, metavar="[WORD]...")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
               help="Language of items, units and sources.")
@@ -189,17 +199,19 @@ def prices_command(words: tuple[str, ...], lang: str, as_json: bool) -> None:
     if as_json:
         click.echo(_json(prices.as_dicts(rows, lang)))
     elif rows:
-        click.echo(prices.listing(rows, lang))
+        width = click.get_current_context().terminal_width or shutil.get_terminal_size().columns
+        click.echo(prices.listing(rows, lang, width))
     else:
         click.echo(f"no reference price matches '{word}'; run `sroi-excel prices` to see all "
                    f"{len(prices.LIBRARY)}")
 
 
-@main.command(help="Compute several workbooks (filled or not) and print an overview: each "
+@main.command(short_help="Compute several workbooks and print or write an overview.",
+              help="Compute several workbooks (filled or not) and print an overview: each "
               "analysis and scenario, totals per scenario, and stakeholders that appear in "
               "several workbooks summed across them. -o writes it as a workbook with a chart. "
               "A workbook that cannot be computed is named with the reason; the others still "
-              "count.\n\n" + EXIT_CODES)
+              "count." + SEE_EXIT_CODES)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False),
                 metavar="PATH...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),

@@ -1,4 +1,4 @@
-"""Reference prices: the shipped library and the indexation to the analysis price year.
+"""Reference prices: the shipped library, the shipped price indexes, and the indexation.
 
 Dutch analyses value outcomes with published unit costs (the Zorginstituut cost guideline,
 municipal tariff lists) from different base years. A price from base year ``b`` is brought to
@@ -8,17 +8,25 @@ the price year ``y`` of the analysis with a price index:
 
 The library below is the table of a 2022 Dutch SROI of an e-health intervention
 (``shared/reference-prices.md``): Zorginstituut reference prices in 2014 euros, which that SROI
-indexed to 2021 with the CBS consumer price index (99.4 in 2014, 109 in 2021) and rounded. The
-engine indexes exactly (14.1 x 109 / 99.4 = 15.4618, published as 15.4); a user who wants the
-published figure types it in the override columns and the calculation trail says so.
+indexed to 2021 with 99.4 (2014) and 109 (2021) and rounded (14.1 x 109 / 99.4 = 15.4618,
+published as 15.4); a user who wants a published figure types it in the override columns and
+the calculation trail says so.
 
-Pure data and arithmetic: no files, no workbook. The template writes the library into the
-workbook, the reader reads it back, and the engine calls :func:`index_reference`.
+The Dutch template ships the annual CPI of Statistics Netherlands (CBS StatLine 83131NED,
+2015 = 100) for 2000 to the latest complete year, which reference prices use by default, and
+the two points of that SROI as a series of their own, so that its figures can be reproduced.
+The English template ships the UK CPI of the ONS (series D7BT, 2015 = 100) and no reference
+prices: the library is Dutch health tariffs, which UK unit costs do not translate into.
+
+Pure data and arithmetic: no files, no workbook. The template writes the library and the
+indexes into the workbook, the reader reads them back, and the engine calls
+:func:`index_reference`.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -123,12 +131,97 @@ LIBRARY: tuple[LibraryPrice, ...] = (
                       "indexed")),
 )
 
-_CBS = Text("CBS, consumentenprijsindex (CPI); via SROI e-health (2022)",
-            "CBS, consumer price index (CPI); via e-health SROI (2022)")
-CPI: tuple[tuple[int, float, str, Text], ...] = (
-    (2014, 99.4, "CPI", _CBS),
-    (2021, 109.0, "CPI", _CBS),
-)
+# -- the price indexes -----------------------------------------------------------------------
+# The comment above each source says where its figures were read.
+
+CBS_URL = "https://opendata.cbs.nl/statline/#/CBS/nl/dataset/83131NED/table"
+ONS_URL = "https://www.ons.gov.uk/economy/inflationandpriceindices/timeseries/d7bt/mm23"
+EHEALTH_INDEX = "CPI SROI e-health"  # the name a reference price gives in its Index column
+
+_CBS_TABLE = Text(f"CBS StatLine, tabel 83131NED 'Consumentenprijzen; prijsindex 2015=100', "
+                  f"CPI alle bestedingen, jaarcijfer; {CBS_URL}",
+                  f"Statistics Netherlands (CBS) StatLine, table 83131NED 'Consumentenprijzen; "
+                  f"prijsindex 2015=100', CPI all items, annual figure; {CBS_URL}")
+# 2000-2019: the CSV that StatLine exports (Consumentenprijzen__prijsindex_2015_100_07012021_
+# 123946.csv, "Alle bestedingen", CPI column), kept in github.com/sodascience/
+# kansenkaart_preprocessing (resources/).
+_CBS_2021 = Text(f"{_CBS_TABLE.nl}; CBS-download van 7-1-2021",
+                 f"{_CBS_TABLE.en}; CBS download of 7 Jan 2021")
+# 2020-2025: the annual figures as public analyses copied them from 83131NED (2020-2024 in R
+# analyses of Dutch health-care costs, 2010-2025 in a series labelled "CBS StatLine 83131NED",
+# both equal to the download above for the years they share); 2022 (121.43) also on CBS
+# StatLine 83136NED, series 2015=100. The rises 2023-2024 and 2024-2025 (3.3% each) are the
+# inflation CBS announced on 13 Jan 2026.
+_CBS_2026 = Text(f"{_CBS_TABLE.nl}; overgenomen op 7-12-2026 uit openbare kopieën van deze "
+                 "tabel",
+                 f"{_CBS_TABLE.en}; taken on 7 Dec 2026 from public copies of this table")
+# The two points of the e-health SROI's table (shared/reference-prices.md).
+_SROI = Text("SROI e-health (2022): CPI 2014 = 99,4 en 2021 = 109, waarmee die SROI de "
+             "Zorginstituut-prijzen van 2014 naar 2021 bracht",
+             "e-health SROI (2022): CPI 2014 = 99.4 and 2021 = 109, with which that SROI "
+             "brought the Zorginstituut prices from 2014 to 2021")
+# 2000-2023: the ONS's own "full unfiltered time series" download of D7BT (release date
+# 14-02-2024; 2000-2021 equal in the release of 20-07-2022), kept in github.com/SussexUCU/USS
+# (data/ons/ons_cpi_index_series_2024_03.csv).
+_ONS = Text(f"ONS, CPI INDEX 00: ALL ITEMS 2015=100, reeks D7BT (MM23), jaargemiddelde; "
+            f"{ONS_URL}; publicatie van 14-2-2024",
+            f"ONS, CPI INDEX 00: ALL ITEMS 2015=100, series D7BT (MM23), annual average; "
+            f"{ONS_URL}; release of 14 Feb 2024")
+
+IndexRow = tuple[int, float, str, Text]  # year, value, index name, source: one sheet row
+
+
+def _series(name: str, source: Text, values: dict[int, float]) -> tuple[IndexRow, ...]:
+    return tuple((year, value, name, source) for year, value in values.items())
+
+
+INDEX: dict[str, tuple[IndexRow, ...]] = {
+    "nl": (
+        *_series("CPI", _CBS_2021, {
+            2000: 75.06, 2001: 78.17, 2002: 80.74, 2003: 82.43, 2004: 83.48, 2005: 84.88,
+            2006: 85.82, 2007: 87.20, 2008: 89.37, 2009: 90.44, 2010: 91.59, 2011: 93.73,
+            2012: 96.04, 2013: 98.44, 2014: 99.40, 2015: 100.00, 2016: 100.32, 2017: 101.70,
+            2018: 103.44, 2019: 106.16}),
+        *_series("CPI", _CBS_2026, {
+            2020: 107.51, 2021: 110.39, 2022: 121.43, 2023: 126.09, 2024: 130.31,
+            2025: 134.56}),
+        *_series(EHEALTH_INDEX, _SROI, {2014: 99.4, 2021: 109.0}),
+    ),
+    "en": _series("CPI", _ONS, {
+        2000: 72.7, 2001: 73.6, 2002: 74.5, 2003: 75.5, 2004: 76.5, 2005: 78.1, 2006: 79.9,
+        2007: 81.8, 2008: 84.7, 2009: 86.6, 2010: 89.4, 2011: 93.4, 2012: 96.1, 2013: 98.5,
+        2014: 100.0, 2015: 100.0, 2016: 100.7, 2017: 103.4, 2018: 105.9, 2019: 107.8,
+        2020: 108.7, 2021: 111.6, 2022: 121.7, 2023: 130.5}),
+}
+_CBS_YEARS = [year for year, _, name, _ in INDEX["nl"] if name == "CPI"]
+LATEST_YEAR = max(_CBS_YEARS)
+
+# Beside the price index table: which series each row belongs to and where it comes from.
+INDEX_NOTES: dict[str, tuple[str, ...]] = {
+    "nl": (
+        "Toelichting",
+        "CPI: de consumentenprijsindex van het CBS, alle bestedingen, jaarcijfer (het "
+        "gemiddelde van de twaalf maanden), 2015 = 100; tabel 83131NED 'Consumentenprijzen; "
+        f"prijsindex 2015=100', {CBS_URL}. Een referentieprijs met een lege kolom Index "
+        "gebruikt deze reeks.",
+        f"{EHEALTH_INDEX}: de twee indexcijfers waarmee de SROI van een e-health-interventie "
+        "(2022) de prijzen van het Zorginstituut van 2014 naar 2021 bracht. 2014 = 99,4 is het "
+        "CBS-jaarcijfer, 2021 = 109 niet (dat is 110,39): het is een andere reeks. Typ "
+        f"'{EHEALTH_INDEX}' in kolom Index van een referentieprijs om de bedragen voor 2021 "
+        "uit die SROI na te rekenen.",
+        "Een nieuw jaar: voeg een regel toe met het CBS-jaarcijfer, de naam CPI en de bron.",
+    ),
+    "en": (
+        "Notes",
+        "CPI: the UK consumer prices index, all items, annual average, 2015 = 100; ONS series "
+        f"D7BT (dataset MM23), {ONS_URL}. A reference price with a blank Index column uses "
+        "this series.",
+        "2024 and later are not shipped yet: add each year's annual figure from that page as a "
+        "row named CPI, with its source.",
+        "The template ships no reference prices: add the UK unit costs you use (e.g. from the "
+        "Greater Manchester unit cost database) with their base year and source.",
+    ),
+}
 
 
 def search(word: str | None = None) -> list[LibraryPrice]:
@@ -147,46 +240,66 @@ def search(word: str | None = None) -> list[LibraryPrice]:
 def as_dicts(rows: Iterable[LibraryPrice], lang: str = "nl") -> list[dict]:
     """Plain data for --json."""
     return [{"code": r.code, "item": r.item(lang), "unit": r.unit(lang), "price": r.price,
-             "base_year": r.base_year, "source": r.source(lang),
-             f"published_{PUBLISHED_YEAR}": r.published} for r in rows]
-
-
-def listing(rows: Sequence[LibraryPrice], lang: str = "nl") -> str:
-    """The rows as a plain text table, followed by the shipped index points."""
-    header = ("code", "item", "unit", "price", "base year", f"indexed {PUBLISHED_YEAR}",
-              f"published {PUBLISHED_YEAR}", "source")
-    body = [(r.code, r.item(lang), r.unit(lang), _number(r.price),
-             "" if r.base_year is None else str(r.base_year), _indexed_text(r),
-             "" if r.published is None else _number(r.published), r.source(lang))
+             "base_year": r.base_year, f"indexed_{LATEST_YEAR}": _indexed(r),
+             f"published_{PUBLISHED_YEAR}": r.published, "source": r.source(lang)}
             for r in rows]
+
+
+def listing(rows: Sequence[LibraryPrice], lang: str = "nl", width: int = 80) -> str:
+    """The rows as a plain text table that fits ``width`` columns, then their sources.
+
+    Amounts have two decimals and line up on the right; an item too long for its column
+    wraps within it; each row's source is a number in brackets, spelt out below the table.
+    """
+    sources: list[str] = []
+    for r in rows:
+        if r.source(lang) not in sources:
+            sources.append(r.source(lang))
+    header = ("code", "item (unit)", "price", "base", f"in {LATEST_YEAR}", "src")
+    body = [(r.code, f"{r.item(lang)} ({r.unit(lang)})", _amount(r.price),
+             "" if r.base_year is None else str(r.base_year), _amount(_indexed(r)),
+             f"[{sources.index(r.source(lang)) + 1}]") for r in rows]
     widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
-    right = {3, 4, 5, 6}  # numbers line up on the right
+    gap = "  "
+    rest = width - sum(widths) + widths[1] - len(gap) * (len(widths) - 1)
+    widths[1] = max(min(widths[1], rest), 20)  # the item column takes what is left
 
-    def line(cells) -> str:
-        parts = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
-        return "  ".join(parts).rstrip()
+    def lines(cells) -> list[str]:
+        item = textwrap.wrap(cells[1], widths[1]) or [""]
+        return [gap.join(c.rjust(w) if 2 <= i <= 4 else c.ljust(w) for i, (c, w) in enumerate(
+                    zip((cells[0], text, *cells[2:]) if n == 0 else ("", text, *[""] * 4),
+                        widths, strict=True))).rstrip()
+                for n, text in enumerate(item)]
 
-    out = [line(header), *(line(b) for b in body)]
-    points = ", ".join(f"{year} = {value:g}" for year, value, _, _ in CPI)
+    out = ["Reference prices of the Dutch template, in euro:", ""]
+    out += [line for cells in (header, *body) for line in lines(cells)]
     out.append("")
-    out.append(f"price index CPI: {points} ({CPI[0][3](lang)})")
-    out.append("indexed price = price x index[price year] / index[base year]")
+    notes = [f"in {LATEST_YEAR}: price x CPI {LATEST_YEAR} / CPI of the base year, with the "
+             f"annual CPI of CBS StatLine 83131NED (2015 = 100, {min(_CBS_YEARS)}-{LATEST_YEAR}).",
+             f"The rounded {PUBLISHED_YEAR} figures of the e-health SROI (2022), indexed with "
+             f"2014 = 99.4 and 2021 = 109 (index '{EHEALTH_INDEX}'), are in --json.",
+             *(f"[{n}] {source}" for n, source in enumerate(sources, 1))]
+    for note in notes:
+        out.extend(textwrap.wrap(note, width, subsequent_indent="    "))
     return "\n".join(out)
 
 
 def library_points() -> tuple[PriceIndexPoint, ...]:
-    """The shipped CPI points as the model holds them."""
-    return tuple(PriceIndexPoint(year, value, name, source("en")) for year, value, name, source
-                 in CPI)
+    """The Dutch template's index points as the model holds them (CPI first: the default)."""
+    return tuple(PriceIndexPoint(year, value, name, source("en"))
+                 for year, value, name, source in INDEX["nl"])
 
 
-def _indexed_text(row: LibraryPrice) -> str:
-    # Exact indexation to the published year, beside the published (rounded) figure.
+def _indexed(row: LibraryPrice) -> float | None:
+    # The library price in prices of the latest CPI year, indexed exactly.
     if row.base_year is None:
-        return ""
+        return None
     ref = ReferencePrice(row.item("en"), row.price, row.code, base_year=row.base_year)
-    return _number(index_reference(ref, library_points(), PUBLISHED_YEAR).value)
+    return index_reference(ref, library_points(), LATEST_YEAR).value
+
+
+def _amount(value: float | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
 
 
 def _number(value: float, lang: str = "en") -> str:

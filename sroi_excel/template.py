@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import textwrap
 
 import xlsxwriter
 
@@ -123,9 +124,11 @@ def _readme(book, fmt, lang, lines: list[tuple[str, str]] | None = None):
             ("wrap", "6. Referentieprijzen: typ in een proxy-, uurtarief- of bedragcel de code "
                      "van een referentieprijs (bijv. QALY) in plaats van een getal. De tool "
                      "indexeert de prijs van het basisjaar naar het prijspeil op Instellingen: "
-                     "prijs x index[prijspeil] / index[basisjaar]. Zet het indexcijfer van "
-                     "beide jaren op het tabblad Prijsindex (CBS StatLine). Eigen tarieven, "
-                     "zoals een gemeentelijk Wmo-tarief, voeg je toe als regel."),
+                     "prijs x index[prijspeil] / index[basisjaar]. Het tabblad Prijsindex bevat "
+                     "de CPI van het CBS (StatLine 83131NED) voor "
+                     f"{prices.INDEX['nl'][0][0]}-{prices.LATEST_YEAR}; voeg latere jaren "
+                     "toe als regel. Eigen tarieven, zoals een gemeentelijk Wmo-tarief, voeg "
+                     "je toe op het tabblad Referentieprijzen."),
             ("text", ""),
             ("note", "De voorbeeldregels (buurtcoach) mag je overschrijven of verwijderen."),
         ],
@@ -143,12 +146,14 @@ def _readme(book, fmt, lang, lines: list[tuple[str, str]] | None = None):
             ("wrap", f"4. The tool writes the sheets {_sheet_list('en')}. They are replaced on "
                      "every fill, so do not edit them. Everything else stays as it is."),
             ("wrap", "5. sroi-excel check this-workbook.xlsx checks the input without writing."),
-            ("wrap", "6. Reference prices: type the code of a reference price (e.g. QALY) in a "
-                     "proxy, hourly rate or amount cell instead of a number. The tool indexes "
-                     "the price from its base year to the price year in Settings: price x "
-                     "index[price year] / index[base year]. Put the index value of both years "
-                     "on the Price index sheet (CBS StatLine). Add your own tariffs, such as a "
-                     "municipal Wmo tariff, as rows."),
+            ("wrap", "6. Reference prices: add the unit costs you use on the Reference prices "
+                     "sheet, each with its base year and source, and type its code in a proxy, "
+                     "hourly rate or amount cell instead of a number. The tool indexes the "
+                     "price from its base year to the price year in Settings: price x "
+                     "index[price year] / index[base year]. The Price index sheet holds the UK "
+                     "CPI of the ONS (series D7BT) for "
+                     f"{prices.INDEX['en'][0][0]}-{prices.INDEX['en'][-1][0]}; add later years "
+                     "as rows."),
             ("text", ""),
             ("note", "The example rows (job coach) are there to be overwritten or deleted."),
         ],
@@ -340,23 +345,36 @@ def _scenarios(book, fmt, lang):
     _table(book, fmt, schema.SCENARIOS, lang, [list(r) for r in EXAMPLE["scenarios"]])
 
 
-# A tariff of the user's own, as users add them below the shipped library.
-EXAMPLE_PRICE = ("WMO-BEGELEIDING", Text("Wmo-begeleiding (voorbeeld: gemeentelijk tarief)",
-                                         "Wmo support (example: municipal tariff)"),
-                 Text("uur", "hour"), 46.80, 2025,
-                 Text("Tarieflijst Wmo gemeente Voorbeeld 2025 (voorbeeld; vervang door je "
-                      "eigen tarief)", "Wmo tariff list, Example Council 2025 (an example; "
-                      "replace it with your own tariff)"))
+# A tariff of the user's own, as users add them below the shipped library (Dutch: a Wmo tariff
+# is a Dutch municipal tariff, so the English template, which ships no library, has none).
+EXAMPLE_PRICE = ("WMO-BEGELEIDING", "Wmo-begeleiding (voorbeeld: gemeentelijk tarief)", "uur",
+                 46.80, 2025, "Tarieflijst Wmo gemeente Voorbeeld 2025 (voorbeeld; vervang door "
+                 "je eigen tarief)")
 
 
 def _reference_prices(book, fmt, lang):
-    rows = [[p.code, p.item, p.unit, p.price, p.base_year, p.source] for p in prices.LIBRARY]
-    rows.append(list(EXAMPLE_PRICE))
+    # The library is Dutch health tariffs in euro: the English template leaves the table empty
+    # for the user's own unit costs rather than show them under English words.
+    rows = []
+    if lang == "nl":
+        rows = [[p.code, p.item, p.unit, p.price, p.base_year, p.source] for p in prices.LIBRARY]
+        rows.append(list(EXAMPLE_PRICE))
     _table(book, fmt, schema.REFERENCE_PRICES, lang, rows)
 
 
 def _price_index(book, fmt, lang):
-    _table(book, fmt, schema.PRICE_INDEX, lang, [list(point) for point in prices.CPI])
+    ws = _table(book, fmt, schema.PRICE_INDEX, lang, [list(row) for row in prices.INDEX[lang]])
+    # Which series each row belongs to, beside the table (the reader reads only its columns),
+    # in short lines, so that the table's rows keep their height.
+    col = len(schema.PRICE_INDEX.columns) + 1
+    title, *paragraphs = prices.INDEX_NOTES[lang]
+    ws.write_string(0, col, title, fmt["label"])
+    row = 1
+    for paragraph in paragraphs:
+        for line in textwrap.wrap(paragraph, 110):
+            ws.write_string(row, col, line, fmt["subtitle"])
+            row += 1
+        row += 1
 
 
 def _stakeholder(dutch: str, lang: str) -> str:

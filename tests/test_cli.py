@@ -19,12 +19,33 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def test_every_command_has_help():
+def help_text(*args: str) -> str:
+    result = CliRunner().invoke(main, [*args, "--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_help_fits_80_columns_and_lists_each_command_in_a_whole_sentence():
+    text = help_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    listed = text.split("Commands:\n")[1].splitlines()
+    assert [line.split()[0] for line in listed] == sorted(main.commands)
+    for line, (name, command) in zip(listed, sorted(main.commands.items()), strict=True):
+        # one line each, the command's own short help, not cut off with "..."
+        assert line.split(None, 1)[1] == command.short_help, name
+        assert command.short_help.endswith(".") and not line.endswith("..."), name
+
+
+def test_exit_codes_are_in_the_main_help_once_and_each_command_points_there():
+    text = help_text()
+    assert text.count("Exit codes:") == 1
+    assert "5  several workbooks (fill, portfolio)" in text
     for name, command in main.commands.items():
         assert command.help, name
-        result = run(name, "--help")
-        assert result.exit_code == 0 and "Exit codes" in result.output, name
-    assert "Exit codes" in run("--help").output
+        text = help_text(name)
+        assert max(len(line) for line in text.splitlines()) <= 80, name
+        assert "Exit codes: see sroi-excel --help." in text, name
+        assert "0  done" not in text, name
 
 
 def test_new_check_fill_round_trip(tmp_path):

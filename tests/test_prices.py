@@ -1,13 +1,16 @@
 """Reference prices and price indexation, against figures computed by hand.
 
-The library's CPI points are 99.4 (2014) and 109 (2021), so the 2014 -> 2021 factor is
-109 / 99.4 = 1.096579... Every expected figure is worked out in the comment beside it.
+The unit tests index with the two points of the e-health SROI, 99.4 (2014) and 109 (2021), so
+the 2014 -> 2021 factor is 109 / 99.4 = 1.096579... The template ships the CBS CPI, with 99.40
+for 2014 and 134.56 for its price year 2025: factor 134.56 / 99.40 = 1.353722... Every expected
+figure is worked out in the comment beside it.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -132,7 +135,7 @@ def test_engine_names_the_cell_when_the_index_year_is_missing():
 
 # -- the library --------------------------------------------------------------------------------
 
-def test_library_rows_are_unique_and_sourced():
+def test_library_rows_are_unique():
     # a code or item (either language) names one row, so a cell typing it finds one price
     owner: dict[str, set[str]] = {}
     for p in prices.LIBRARY:
@@ -140,8 +143,48 @@ def test_library_rows_are_unique_and_sourced():
             owner.setdefault(schema.normalise(key), set()).add(p.code)
     assert all(len(codes) == 1 for codes in owner.values())
     assert len(prices.LIBRARY) == 28
-    assert all(p.source.nl and p.source.en for p in prices.LIBRARY)
-    assert [(y, v) for y, v, _, _ in prices.CPI] == [(2014, 99.4), (2021, 109.0)]
+
+
+def series(lang: str, name: str = "CPI") -> dict[int, float]:
+    return {year: value for year, value, index, _ in prices.INDEX[lang] if index == name}
+
+
+def test_shipped_indexes_cover_every_year_with_the_published_figures():
+    # CBS StatLine 83131NED, annual CPI 2015 = 100: every year from 2000 to 2025
+    cbs = series("nl")
+    assert list(cbs) == list(range(2000, 2026)) and prices.LATEST_YEAR == 2025
+    assert (cbs[2000], cbs[2014], cbs[2015], cbs[2021], cbs[2022], cbs[2025]) == (
+        75.06, 99.40, 100.00, 110.39, 121.43, 134.56)
+    # the e-health SROI's own two points, a series of their own (109 is not CBS's 110.39)
+    assert series("nl", prices.EHEALTH_INDEX) == {2014: 99.4, 2021: 109.0}
+    # ONS D7BT, annual CPI 2015 = 100, as far as it could be sourced
+    ons = series("en")
+    assert list(ons) == list(range(2000, 2024))
+    assert (ons[2000], ons[2015], ons[2021], ons[2023]) == (72.7, 100.0, 111.6, 130.5)
+    assert {name for _, _, name, _ in prices.INDEX["en"]} == {"CPI"}
+
+
+def test_every_price_and_index_point_has_a_source():
+    for p in prices.LIBRARY:
+        assert p.source.nl.strip() and p.source.en.strip(), p.code
+    for lang, rows in prices.INDEX.items():
+        for year, _, name, source in rows:
+            assert source.nl.strip() and source.en.strip(), (lang, year)
+            if name == "CPI":  # a statistics office's table: its id, its address and a date
+                table = "83131NED" if lang == "nl" else "D7BT"
+                url = prices.CBS_URL if lang == "nl" else prices.ONS_URL
+                for text in source.all():
+                    assert table in text and url in text
+                    assert re.search(r"20\d\d", text.split(url)[1]), text  # when it was read
+    # and so in the templates, row by row
+    for lang in ("nl", "en"):
+        book = openpyxl.load_workbook(io.BytesIO(build_template(lang)))
+        for sheet in (schema.REFERENCE_PRICES, schema.PRICE_INDEX):
+            ws = book[sheet.name(lang)]
+            source = [c.key for c in sheet.columns].index("source")
+            for row in ws.iter_rows(min_row=2, max_col=len(sheet.columns), values_only=True):
+                if any(v is not None for v in row):
+                    assert isinstance(row[source], str) and row[source].strip(), (lang, row)
 
 
 def test_search_matches_word_starts_in_either_language():
@@ -152,21 +195,40 @@ def test_search_matches_word_starts_in_either_language():
 
 # -- the template ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lang", ["nl", "en"])
-def test_template_ships_library_index_and_an_own_tariff(lang):
-    book = openpyxl.load_workbook(io.BytesIO(build_template(lang)))
-    ws = book[schema.REFERENCE_PRICES.name(lang)]
+def index_rows(book, lang) -> list[tuple]:
+    ws = book[schema.PRICE_INDEX.name(lang)]
+    return [r[:3] for r in ws.iter_rows(min_row=2, max_col=3, values_only=True) if r[0]]
+
+
+def test_dutch_template_ships_library_cbs_index_and_an_own_tariff():
+    book = openpyxl.load_workbook(io.BytesIO(build_template("nl")))
+    ws = book["Referentieprijzen"]
     headers = [c.value for c in ws[1]]
-    assert headers == [c.header(lang) for c in schema.REFERENCE_PRICES.columns]
+    assert headers == [c.header("nl") for c in schema.REFERENCE_PRICES.columns]
     assert all(c.comment is not None for c in ws[1])
     rows = list(ws.iter_rows(min_row=2, max_row=ws.max_row, values_only=True))
-    assert rows[0][:5] == ("TIJD", prices.LIBRARY[0].item(lang), prices.LIBRARY[0].unit(lang),
-                           14.1, 2014)
+    assert rows[0][:5] == ("TIJD", "Tijd cliënten, patiënten en mantelzorgers", "uur", 14.1, 2014)
     wmo = rows[len(prices.LIBRARY)]
     assert wmo[0] == "WMO-BEGELEIDING" and wmo[3] == 46.80 and wmo[4] == 2025
-    index = book[schema.PRICE_INDEX.name(lang)]
-    assert [r[:3] for r in index.iter_rows(min_row=2, values_only=True)] == [
-        (2014, 99.4, "CPI"), (2021, 109, "CPI")]
+    index = index_rows(book, "nl")
+    assert index[0] == (2000, 75.06, "CPI") and index[25] == (2025, 134.56, "CPI")
+    assert index[26:] == [(2014, 99.4, prices.EHEALTH_INDEX), (2021, 109, prices.EHEALTH_INDEX)]
+    # beside the table, which series is which
+    notes = " ".join(str(c.value) for c in book["Prijsindex"]["F"] if c.value)
+    assert "83131NED" in notes and prices.EHEALTH_INDEX in notes and "110,39" in notes
+
+
+def test_english_template_ships_the_uk_cpi_and_no_dutch_tariffs():
+    book = openpyxl.load_workbook(io.BytesIO(build_template("en")))
+    ws = book["Reference prices"]
+    assert [c.value for c in ws[1]] == [c.header("en") for c in schema.REFERENCE_PRICES.columns]
+    assert all(v is None for row in ws.iter_rows(min_row=2, values_only=True) for v in row)
+    index = index_rows(book, "en")
+    assert index[0] == (2000, 72.7, "CPI") and index[-1] == (2023, 130.5, "CPI")
+    assert len(index) == 24
+    sources = {r[3] for r in book["Price index"].iter_rows(min_row=2, max_col=4,
+                                                           values_only=True) if r[0]}
+    assert len(sources) == 1 and "D7BT" in sources.pop()
 
 
 # -- end to end: a workbook edited as a user would ---------------------------------------------
@@ -183,42 +245,52 @@ def price_row(code: str) -> int:
     return [p.code for p in prices.LIBRARY].index(code) + 2
 
 
-def simple_outcome(lang: str, proxy, more: dict | None = None) -> dict:
-    """Outcome row 2 made simple: 100 units once in year 1, nothing deducted, price year 2021."""
+def simple_outcome(lang: str, proxy, more: dict | None = None, price_year: int = 2025) -> dict:
+    """Outcome row 2 made simple: 100 units once in year 1, nothing deducted."""
     o, s = schema.OUTCOMES, schema.SETTINGS
     sheet = o.name(lang)
     edits = {(sheet, f"{col(o, k)}2"): v for k, v in (
         ("quantity", 100), ("proxy", proxy), ("deadweight", 0), ("attribution", 0),
         ("displacement", 0), ("dropoff", 0), ("duration", 1), ("first_year", 1),
         ("recurring", schema.NO(lang)))}
-    edits[(s.name(lang), setting_cell("price_year"))] = 2021
+    edits[(s.name(lang), setting_cell("price_year"))] = price_year
     edits.update(more or {})
     return edits
 
 
-@pytest.mark.parametrize("lang,typed", [
-    ("nl", "TIJD"), ("nl", "tijd"),
-    ("nl", "tijd clienten, patienten en mantelzorgers"),  # the item, accents and case ignored
-    ("en", "Clients, patients and informal carers (time)"),
+@pytest.mark.parametrize("typed", [
+    "TIJD", "tijd",
+    "tijd clienten, patienten en mantelzorgers",  # the item, accents and case ignored
 ])
-def test_proxy_named_by_reference_price_flows_into_the_outcome(lang, typed):
-    data = edited_template(lang, simple_outcome(lang, typed))
+def test_proxy_named_by_reference_price_flows_into_the_outcome(typed):
+    data = edited_template("nl", simple_outcome("nl", typed))
     reading = reader.read(data)
     assert reading.errors == []
     results = compute(reading.model)
-    # proxy 14.1 x 109 / 99.4 = 15.461771; value 100 x 15.461771 = 1,546.177062;
-    # present value 1,546.177062 / 1.0225 = 1,512.153606 (the template discounts at 2.25%)
+    # proxy 14.1 x 134.56 / 99.40 = 1,897.296 / 99.40 = 19.087485; value 100 x that =
+    # 1,908.748491; present value 1,908.748491 / 1.0225 = 1,866.746690 (discounted at 2.25%)
     first = results.outcomes.iloc[0]
-    assert first["proxy"] == pytest.approx(15.4617706, abs=1e-7)
-    assert first["value"] == pytest.approx(1_546.177062, abs=1e-6)
-    assert first["present_value"] == pytest.approx(1_512.153606, abs=1e-6)
+    assert first["proxy"] == pytest.approx(19.0874849, abs=1e-7)
+    assert first["value"] == pytest.approx(1_908.748491, abs=1e-6)
+    assert first["present_value"] == pytest.approx(1_866.746690, abs=1e-6)
     trail = results.trail.iloc[0]
     assert (trail["base_price"], trail["base_year"], trail["index_base"],
-            trail["index_price_year"]) == (14.1, 2014, 99.4, 109)
+            trail["index_price_year"]) == (14.1, 2014, 99.4, 134.56)
     assert trail["price_item"].startswith("TIJD: ")
     assert list(results.trail.columns[6:13]) == [
         "quantity", "price_item", "base_price", "base_year", "index_base", "index_price_year",
         "proxy"]
+
+
+def test_the_e_health_series_reproduces_that_sroi():
+    # TIJD with the SROI's own index, price year 2021: 14.1 x 109 / 99.4 = 15.461771, the
+    # figure its table rounds to 15.4; with the CBS CPI it is 14.1 x 110.39 / 99.40 = 15.658944
+    p = schema.REFERENCE_PRICES
+    tijd = f"{col(p, 'index')}{price_row('TIJD')}"
+    for index, proxy in ((prices.EHEALTH_INDEX, 15.4617706), (None, 15.6589437)):
+        edits = simple_outcome("nl", "TIJD", {("Referentieprijzen", tijd): index}, 2021)
+        results = compute(reader.read_workbook(edited_template("nl", edits)))
+        assert results.outcomes.iloc[0]["proxy"] == pytest.approx(proxy, abs=1e-7), index
 
 
 def test_override_in_the_workbook_reaches_the_outcome_and_the_trail():
@@ -228,7 +300,8 @@ def test_override_in_the_workbook_reaches_the_outcome_and_the_trail():
         ("Referentieprijzen", f"{col(p, 'published')}{row}"): 39_080,
         ("Referentieprijzen", f"{col(p, 'published_year')}{row}"): 2021,
         ("Referentieprijzen", f"{col(p, 'published_source')}{row}"): "SROI e-health 2022",
-    })
+        ("Referentieprijzen", f"{col(p, 'index')}{row}"): prices.EHEALTH_INDEX,
+    }, 2021)
     results = compute(reader.read_workbook(edited_template("nl", edits)))
     # 100 x 39,080 = 3,908,000, not 100 x 39,476.86
     assert results.outcomes.iloc[0]["value"] == pytest.approx(3_908_000, abs=1e-6)
@@ -241,9 +314,9 @@ def test_hourly_rate_named_by_reference_price():
     i = schema.INPUTS
     edits = simple_outcome("nl", 10, {("Inbreng", f"{col(i, 'rate')}2"): "MANAGER"})
     results = compute(reader.read_workbook(edited_template("nl", edits)))
-    # 800 hours x 75 x 109 / 99.4 = 800 x 82.243461 = 65,794.768612 in each of the 3 years
+    # 800 hours x 75 x 134.56 / 99.40 = 800 x 101.529175 = 81,223.340040 in each of 3 years
     amounts = results.inputs["amount"].tolist()
-    assert amounts == [pytest.approx(65_794.768612, abs=1e-6)] * 3
+    assert amounts == [pytest.approx(81_223.340040, abs=1e-6)] * 3
     assert results.inputs.iloc[0]["base_price"] == 75
 
 
@@ -264,9 +337,10 @@ def test_filled_trail_shows_base_price_both_indexes_and_result(workbook, tmp_pat
     header = next(r for r in rows if r and r[0] == "Nr.")
     first = dict(zip(header, rows[rows.index(header) + 1], strict=True))
     assert (first["Basisprijs"], first["Basisjaar"], first["Index basisjaar"],
-            first["Index prijspeil"]) == (14.1, 2014, 99.4, 109)
-    assert first["Financiële proxy"] == pytest.approx(15.4617706, abs=1e-7)
-    assert first["Toelichting prijs"] == "geïndexeerd van 2014 naar 2021 met CPI (x 1,0966)"
+            first["Index prijspeil"]) == (14.1, 2014, 99.4, 134.56)
+    assert first["Financiële proxy"] == pytest.approx(19.0874849, abs=1e-7)  # as above
+    # 134.56 / 99.40 = 1.35372
+    assert first["Toelichting prijs"] == "geïndexeerd van 2014 naar 2025 met CPI (x 1,3537)"
 
 
 # -- what users get wrong -----------------------------------------------------------------------
@@ -288,16 +362,24 @@ def test_unknown_name_gets_did_you_mean():
 
 
 def test_missing_index_year_names_cell_and_year():
-    # the template's price year is 2025, for which the shipped index has no value
-    assert errors({("Opbrengsten", "E2"): "TIJD"}) == [
+    # the shipped CBS CPI ends at 2025
+    price_year = ("Instellingen", setting_cell("price_year"))
+    assert errors({("Opbrengsten", "E2"): "TIJD", price_year: 2026}) == [
         "Opbrengsten!E2: the reference price 'TIJD' is in 2014 prices and cannot be indexed to "
-        "2025: the price index 'CPI' has no value for 2025; add it on the sheet 'Prijsindex'"]
-    found = errors({("Price index", "A2"): None, ("Price index", "B2"): None,
-                    ("Price index", "C2"): None, ("Price index", "D2"): None,
-                    ("Outcomes", "E2"): "HH1"}, lang="en")
-    assert found == ["Outcomes!E2: the reference price 'HH1' is in 2014 prices and cannot be "
-                     "indexed to 2025: the price index 'CPI' has no value for 2014 and 2025; add "
+        "2026: the price index 'CPI' has no value for 2026; add it on the sheet 'Prijsindex'"]
+    # the English template's UK CPI ends at 2023, before its price year 2025
+    gp = {("Reference prices", "A2"): "GP", ("Reference prices", "B2"): "GP appointment",
+          ("Reference prices", "D2"): 42, ("Reference prices", "F2"): "own",
+          ("Outcomes", "E2"): "GP"}
+    found = errors({**gp, ("Reference prices", "E2"): 1999}, lang="en")
+    assert found == ["Outcomes!E2: the reference price 'GP' is in 1999 prices and cannot be "
+                     "indexed to 2025: the price index 'CPI' has no value for 1999 and 2025; add "
                      "them on the sheet 'Price index'"]
+    # 42 (2015) x 130.5 / 100.0 = 54.81 in 2023 prices
+    edits = {**gp, ("Reference prices", "E2"): 2015,
+             ("Settings", setting_cell("price_year")): 2023}
+    results = compute(reader.read_workbook(edited_template("en", edits)))
+    assert list(results.trail["proxy"].unique()) == [pytest.approx(54.81, abs=1e-9)]
 
 
 def test_blank_price_year_is_an_error_at_the_cell():
@@ -322,12 +404,12 @@ def test_price_sheets_are_checked_cell_by_cell():
         ("Referentieprijzen", f"A{second}"): "TIJD",  # a code used twice
         ("Referentieprijzen", f"{col(p, 'published')}3"): 15.4,  # no year with it
         ("Referentieprijzen", f"{col(p, 'index')}4"): "CIP",
-        ("Prijsindex", "B3"): 0,
-        ("Prijsindex", "A4"): 2014, ("Prijsindex", "B4"): 99, ("Prijsindex", "C4"): "CPI",
+        ("Prijsindex", "B3"): 0,  # 2001
+        ("Prijsindex", "A30"): 2014, ("Prijsindex", "B30"): 99, ("Prijsindex", "C30"): "CPI",
     })
     assert found == [
-        "Prijsindex!B3: the index value for 2021 is 0; an index must be above 0",
-        "Prijsindex!A4: 2014 is listed twice for the index 'CPI' (also at A2); give each year "
+        "Prijsindex!B3: the index value for 2001 is 0; an index must be above 0",
+        "Prijsindex!A30: 2014 is listed twice for the index 'CPI' (also at A16); give each year "
         "one value",
         "Referentieprijzen!H3: the published value of 'Huisarts, standaardconsult' has no "
         "year; type the price year it is in (e.g. 2021)",
@@ -347,26 +429,50 @@ def test_price_without_base_year_warns_where_it_is_used():
 
 # -- the command line --------------------------------------------------------------------------
 
-def test_prices_command_lists_and_filters():
-    result = CliRunner().invoke(main, ["prices", "--lang", "en", "qaly"])
+def prices_output(*args: str, width: int = 80) -> list[str]:
+    result = CliRunner().invoke(main, ["prices", *args], terminal_width=width)
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    assert lines[0].split() == ["code", "item", "unit", "price", "base", "year", "indexed",
-                                "2021", "published", "2021", "source"]
-    # 36,000 x 109 / 99.4 = 39,476.86 exactly, beside the published 39,080
-    assert lines[1].split()[:10] == ["QALY", "QALY", "(quality-adjusted", "life", "year)",
-                                     "QALY", "36,000", "2014", "39,476.86", "39,080"]
-    assert "price index CPI: 2014 = 99.4, 2021 = 109" in result.output
-    everything = CliRunner().invoke(main, ["prices"]).output
-    assert sum(1 for line in everything.splitlines() if line[:1].isupper()) == 28
+    return result.output.splitlines()
+
+
+def test_prices_command_lists_and_filters():
+    lines = prices_output("--lang", "en", "qaly")
+    assert lines[0] == "Reference prices of the Dutch template, in euro:"
+    assert lines[2].split() == ["code", "item", "(unit)", "price", "base", "in", "2025", "src"]
+    # 36,000 x 134.56 / 99.40 = 4,844,160 / 99.40 = 48,734.00 in 2025 prices
+    assert lines[3].split() == ["QALY", "QALY", "(quality-adjusted", "life", "year)", "(QALY)",
+                                "36,000.00", "2014", "48,734.00", "[1]"]
+    assert "[1] RIVM, Zorginstituut NL (2014 prices); via e-health SROI (2022)" in lines
+    everything = prices_output()
+    assert sum(1 for line in everything if line[:1].isupper() and line.endswith("]")) == 28
+
+
+@pytest.mark.parametrize("width", [80, 100, 140])
+def test_prices_fit_the_terminal_in_aligned_columns_with_two_decimals(width):
+    lines = prices_output(width=width)
+    assert max(len(line) for line in lines) <= width
+    header = lines[2]
+    rows = [line for line in lines[3:] if line.endswith("]")]
+    assert len(rows) == 28
+    # every amount has two decimals and ends where its header ends, in every row
+    for title in ("price", "in 2025"):
+        end = header.index(title) + len(title)
+        for row in rows:
+            cell = row[:end].rsplit("  ", 1)[-1].strip()
+            assert cell == "" or re.fullmatch(r"\d{1,3}(,\d{3})*\.\d\d", cell), (title, row)
+    tijd = next(row for row in rows if row.startswith("TIJD "))
+    # 14.1 x 134.56 / 99.40 = 19.087485 -> 19.09; the price itself as 14.10
+    assert tijd.split()[-4:] == ["14.10", "2014", "19.09", "[1]"]
+    assert "[1] Zorginstituut NL, kostenhandleiding (prijspeil 2014); via SROI" in " ".join(lines)
 
 
 def test_prices_command_json_and_no_match():
     data = json.loads(CliRunner().invoke(main, ["prices", "huisarts", "visite",
                                                 "--json"]).output)
+    # 50 x 134.56 / 99.40 = 67.686117 in 2025 prices; the e-health SROI published 54.8 for 2021
     assert data == [{"code": "HA-VISITE", "item": "Huisarts, visite", "unit": "visite",
-                     "price": 50, "base_year": 2014,
-                     "source": prices.LIBRARY[2].source("nl"), "published_2021": 54.8}]
+                     "price": 50, "base_year": 2014, "indexed_2025": pytest.approx(67.686117),
+                     "published_2021": 54.8, "source": prices.LIBRARY[2].source("nl")}]
     result = CliRunner().invoke(main, ["prices", "xyz"])
     assert result.exit_code == 0
     assert result.output == "no reference price matches 'xyz'; run `sroi-excel prices` to see " \
@@ -375,10 +481,11 @@ def test_prices_command_json_and_no_match():
 
 
 def test_check_command_reports_a_missing_index_year_without_traceback(workbook):
-    path = workbook(edits={("Opbrengsten", "E2"): "QALY"})
+    path = workbook(edits={("Opbrengsten", "E2"): "QALY",
+                           ("Instellingen", setting_cell("price_year")): 2027})
     result = CliRunner().invoke(main, ["check", str(path)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert ("error: Opbrengsten!E2: the reference price 'QALY' is in 2014 prices and cannot be "
-            "indexed to 2025: the price index 'CPI' has no value for 2025; add it on the sheet "
+            "indexed to 2027: the price index 'CPI' has no value for 2027; add it on the sheet "
             "'Prijsindex'") in result.output

@@ -223,10 +223,10 @@ def test_per_year_values_are_fixed_only_in_their_years(filled):
         elif rec.outcome == "Minder uitkeringen":
             assert cells[ref] == "=Opbrengsten!D2"
         elif rec.outcome == "Minder huisartsbezoek":
-            # The proxy cell holds the text HA-CONSULT: 33 (2014) x 109 / 99.4 (CPI 2021)
+            # The proxy cell holds the text HA-CONSULT: 33 (2014) x 110.39 / 99.40 (CBS CPI)
             assert cells[ref] == "=Opbrengsten!D5"
             proxy = cells[f"{find_column(cells, 'Financiële proxy')}{top + i}"]
-            assert proxy == pytest.approx(33 * 109 / 99.4)
+            assert proxy == pytest.approx(33 * 110.39 / 99.40)
             assert cells[f"{note}{top + i}"] == (
                 "Vaste waarde: referentieprijs HA-CONSULT, geïndexeerd naar het prijspeil")
         else:
