@@ -233,7 +233,8 @@ def exclusive(path: str | os.PathLike[str]) -> Iterator[None]:
             _release(lock, fd)
 
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = (getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_BINARY", 0))
 # Errors for which there is no file to lock because nothing can be made in that folder.
 _CANNOT_CREATE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR,
                   errno.ENOSPC, errno.ENAMETOOLONG, getattr(errno, "EDQUOT", errno.ENOSPC)}
@@ -787,14 +788,17 @@ def _publish(swap: _Swap, real: Path, shown: str, expected: os.stat_result | Non
         try:
             _exchange(new, real)
         except OSError as exc:
-            if exc.errno == errno.ENOENT and expected is not None:
-                raise changed from None  # deleted just now: a program is saving it
+            if exc.errno == errno.ENOENT:
+                if expected is not None:
+                    raise changed from None  # deleted just now: a program is saving it
+                _publish_new(swap, real, shown)
+                return None
             if exc.errno not in _NO_EXCHANGE:
                 raise
         else:
             if expected is not None and not _is_version(new, expected, held):
+                swap.new = None  # it holds their save now: never ours to remove
                 _swap_back(new, real, ours)
-                swap.new = None
                 raise changed
             swap.new, swap.done = None, True
             return new

@@ -322,6 +322,33 @@ def test_change_during_the_write_wins(wb: Path, monkeypatch: pytest.MonkeyPatch)
     assert temps(wb.parent) == []
 
 
+@pytest.mark.skipif(safefile._exchange is None, reason="names are swapped in one step on Linux")
+def test_two_saves_in_the_instant_of_the_swap_keep_the_newer(
+    wb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One save lands just before the swap (so the swap takes it out), another just before the
+    # swap back (so it replaced our file): the newer one keeps the name, nothing else is left.
+    snap = read_snapshot(wb)
+    swap = safefile._exchange
+    calls = []
+
+    def saves_around(a: Path, b: Path) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            (wb.parent / "first").write_bytes(b"first save")
+            os.replace(wb.parent / "first", wb)
+        elif len(calls) == 2:
+            (wb.parent / "second").write_bytes(b"second save")
+            os.replace(wb.parent / "second", wb)
+        swap(a, b)
+
+    monkeypatch.setattr(safefile, "_exchange", saves_around)
+    with pytest.raises(WriteRefusedError, match="changed on disk"):
+        write_atomic(wb, NEW, source=snap)
+    assert wb.read_bytes() == b"second save"
+    assert sorted(p.name for p in wb.parent.iterdir()) == ["analysis.xlsx"]
+
+
 # --- failures while writing ----------------------------------------------------------------
 
 
