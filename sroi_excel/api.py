@@ -6,11 +6,12 @@ Each function reads, computes and writes through the pipeline modules and raises
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, packager, reader, render, safefile, uncertainty
+from . import __version__, ownsheets, packager, reader, render, safefile, uncertainty
 from .check import validate
 from .engine import Results, compute
 from .exceptions import Problem, SroiError, ValidationError, WriteRefusedError
@@ -167,20 +168,46 @@ def _uncertainty(results, scenario, draws, seed, progress, problems: list[Proble
     return found
 
 
+def _one_writer_at_a_time(fill):
+    """``fill`` holding the lock on the file it writes (safefile.exclusive) from reading the
+    workbook to writing it: a second fill of the same file waits, then reads what the first
+    one wrote, so neither overwrites the other's work unseen."""
+    @functools.wraps(fill)
+    def locked(path, output=None, *args, **kwargs):
+        with safefile.exclusive(output if output is not None else path):
+            return fill(path, output, *args, **kwargs)
+    return locked
+
+
+def _result_language(reading: reader.Reading, problems: list[Problem]) -> str:
+    """The language of the result sheets (that of earlier fills); refuses sheets that have
+    their names but are not the tool's."""
+    lang, note = ownsheets.result_language(reading.parts, reading.model.language)
+    if note is not None:
+        problems.append(note)
+    ownsheets.refuse_foreign(reading.parts, render.sheet_names(lang))
+    return lang
+
+
+@_one_writer_at_a_time
 def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
          scenario: str | None = None, backup: bool = True, *, draws: int | None = None,
-         seed: int | None = None, progress: uncertainty.Progress | None = None) -> Report:
+         seed: int | None = None, progress: uncertainty.Progress | None = None,
+         force: bool = False) -> Report:
     """Compute the analysis and write the result sheets into the workbook (or into output).
 
     ``draws``, ``seed`` and ``progress`` as for :func:`check`. Without ``progress``, a
     workbook of ASIDE_OUTCOMES monetised outcomes or more has its uncertainty analysis run in
-    a second process meanwhile, on Linux (see aside.py): the same results.
+    a second process meanwhile, on Linux (see aside.py): the same results. Cells of the
+    result sheets changed since the last fill are refused (ValidationError naming them)
+    unless ``force``.
     """
     source = Path(path)
     target = Path(output) if output is not None else source
     snapshot = safefile.read_snapshot(source)
     # Refuse early (open in Excel, read-only) before spending time on the computation.
-    safefile.check_writable(target, source=snapshot if _same(source, target) else None)
+    safefile.check_writable(target, source=snapshot if _same(source, target) else None,
+                            backup=backup)
     with collector_paused():
         reading = reader.read(snapshot.data, source.name)
         pending = _aside(reading, scenario, draws, seed, progress)
@@ -188,6 +215,7 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
             problems = _checked(reading)
             if reading.model is None or any(p.severity == "error" for p in problems):
                 raise ValidationError(problems)
+            lang = _result_language(reading, problems)
             results = compute(reading.model, scenario)
             problems += list(results.warnings)
             unsure = _uncertainty(results, scenario, draws, seed, progress, problems, pending)
@@ -195,14 +223,28 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
             if pending is not None:
                 pending.stop()
         results = _with_warnings(results, problems)
-        rendered = render.render_for_merge(results, uncertainty=unsure)
+        rendered = render.render_for_merge(results, lang, uncertainty=unsure)
+        # Written elsewhere (-o), the workbook keeps whatever was typed into its result sheets.
+        record = ownsheets.checked(reading.parts, rendered, problems=problems,
+                                   force=force or not _same(source, target))
         merged = packager.merge_result_sheets(
             snapshot.data, rendered, name=source.name, parts=reading.parts,
-            properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__})
+            properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__,
+                        ownsheets.PROPERTY: record})
+    linked = _link_warnings(snapshot, source, target)  # before the backup is one more name
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)
+    problems += linked
     return Report(source, tuple(problems), results, output=target, backup=kept,
-                  sheets=tuple(render.sheet_names(results.model.language)), uncertainty=unsure)
+                  sheets=tuple(render.sheet_names(lang)), uncertainty=unsure)
+
+
+def _link_warnings(snapshot: safefile.Snapshot, source: Path, target: Path) -> list[Problem]:
+    """A workbook filled in place that has other names (hard links) keeps its old content
+    under those: said, not written through (see safefile)."""
+    said = safefile.hard_link_warning(snapshot, os.fspath(source)) if _same(
+        source, target) else None
+    return [Problem("", "", said, "warning")] if said else []
 
 
 @dataclass(frozen=True)

@@ -135,9 +135,16 @@ def check(path: str, scenario: str | None, as_json: bool, draws: int | None,
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="With several PATHs: how many to fill at once, each in its own process "
                    "(default: the number of CPUs; 1: one after another, no pool).")
+@click.option("--force", is_flag=True,
+              help="Replace the result sheets even where cells in them were changed since the "
+                   "last fill (PATH.bak keeps them). One PATH only.")
 def fill(paths: tuple[str, ...], output: str | None, scenario: str | None, no_backup: bool,
-         as_json: bool, draws: int | None, seed: int | None, jobs: int | None) -> None:
+         as_json: bool, draws: int | None, seed: int | None, jobs: int | None,
+         force: bool) -> None:
     if len(paths) > 1:
+        if force:
+            raise click.UsageError("--force replaces what someone typed into the result "
+                                   "sheets, so it takes one PATH: fill that workbook on its own")
         _fill_many(paths, output, scenario, not no_backup, as_json, draws, seed, jobs)
         return
     from . import api
@@ -147,7 +154,8 @@ def fill(paths: tuple[str, ...], output: str | None, scenario: str | None, no_ba
         # No bar to show (not a terminal): no callback, so the analysis may run in a second
         # process (api.ASIDE_OUTCOMES).
         report = api.fill(path, output=output, scenario=scenario, backup=not no_backup,
-                          draws=draws, seed=seed, progress=progress if progress.show else None)
+                          draws=draws, seed=seed, progress=progress if progress.show else None,
+                          force=force)
     if as_json:
         click.echo(_json(report.summary()))
         return
