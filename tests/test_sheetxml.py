@@ -283,13 +283,11 @@ def one_sheet(rows: str, styles: str = STYLES, strings: str = STRINGS) -> bytes:
 @pytest.mark.parametrize("xml,expected", CELLS, ids=[c[0] for c in CELLS])
 def test_cell_types(xml, expected):
     data = one_sheet(f'<row r="5">{xml}</row>')
-    rows = {path: list(rows_of(data, path)) for path in ("fast", "slow")}
-    for path, found in rows.items():
-        assert found == [(5, [expected])] or (expected is None and found == []), path
-        if found:
-            assert type(found[0][1][0]) is type(expected), path
-    assert openpyxl_values(data)["Blad1"] == [(r, [_typed(v) for v in row])
-                                              for r, row in rows["slow"]]
+    found = list(rows_of(data))
+    assert found == [(5, [expected])] or (expected is None and found == [])
+    if found:
+        assert type(found[0][1][0]) is type(expected)
+    assert openpyxl_values(data)["Blad1"] == [(r, [_typed(v) for v in row]) for r, row in found]
 
 
 ROWS = [
@@ -315,35 +313,7 @@ ROWS = [
 def test_rows_as_openpyxl(rows):
     data = one_sheet(rows)
     expected = openpyxl_values(data)["Blad1"]
-    assert [(r, [_typed(v) for v in row]) for r, row in rows_of(data, "fast")] == expected
-    assert [(r, [_typed(v) for v in row]) for r, row in rows_of(data, "slow")] == expected
-
-
-def test_fast_reading_covers_what_office_programs_write():
-    """The shipped workbooks (openpyxl, xlsxwriter and LibreOffice output) never need the slow
-    parse: it is there for odd XML only."""
-    for path in SHIPPED:
-        book = sheetxml.Workbook(opc.read_package(path.read_bytes()))
-        for title in book.sheetnames:
-            data = book.sheet_xml(title)
-            if data:
-                list(sheetxml._fast_rows(data, book))  # raises _Unsupported otherwise
-
-
-
-def _fast_only(data: bytes) -> list:
-    """The rows of the only sheet by the fast reading alone (raises _Unsupported)."""
-    book = sheetxml.Workbook(opc.read_package(data))
-    return list(sheetxml._fast_rows(book.sheet_xml(book.sheetnames[0]), book))
-
-
-@pytest.mark.parametrize("xml,expected", [c for c in CELLS if "<r>" not in c[0]],
-                         ids=[c[0] for c in CELLS if "<r>" not in c[0]])
-def test_cell_types_by_the_fast_reading(xml, expected):
-    """Every plain cell is read without the slow parse (rich-text runs are left to it)."""
-    found = _fast_only(one_sheet(f'<row r="5">{xml}</row>'))
-    assert found == [(5, [expected])]
-    assert type(found[0][1][0]) is type(expected)
+    assert [(r, [_typed(v) for v in row]) for r, row in rows_of(data)] == expected
 
 
 @pytest.mark.parametrize("rows", [
@@ -354,23 +324,11 @@ def test_cell_types_by_the_fast_reading(xml, expected):
     '<row r="2"></row></row>',
     '<row r="2"><row r="3"></row></row>',
 ])
-def test_cells_outside_a_row_are_left_to_the_slow_parse(rows):
-    with pytest.raises(sheetxml._Unsupported):
-        _fast_only(one_sheet(rows))
+def test_cells_outside_a_row_as_openpyxl(rows):
+    data = one_sheet(rows)
+    assert _outcome(lambda: [(r, [_typed(v) for v in row]) for r, row in rows_of(data)]) == (
+        _outcome(lambda: openpyxl_values(data)["Blad1"]))
 
-
-@pytest.mark.parametrize("xml,found", [
-    (b'<worksheet xmlns="http://x/main">', False),
-    (b'<worksheet xmlns="http://x/m&#97;in">', True),
-    (b"<worksheet xmlns:m='a&amp;b'>", True),
-    (b'<worksheet\txmlns:m = "a&#98;">', True),
-    (b'<worksheet xmlns="http://x/main" xmlns:r="http://x/r"><c xmlns:q="&#97;"/>', True),
-    (b'xmlns="a&#98;"', False),  # not after whitespace
-    (b'<worksheet xmlnsx="a&#98;">', False),
-    (b'<worksheet xmlns="a"><t>&amp;</t>', False),
-])
-def test_a_namespace_spelled_with_a_reference_is_found(xml, found):
-    assert sheetxml._namespace_with_reference(xml) is found
 
 # -- whole workbooks against openpyxl ------------------------------------------------------------
 
@@ -487,14 +445,13 @@ def test_a_sheet_past_the_row_limit_is_not_parsed_to_its_end(monkeypatch):
     case = next(c for c in CASES if c.name == "many_sparse_rows")
     data = case.build().data
     scanned = []
-    real = sheetxml._TOKEN
 
-    class Spy:
-        def findall(self, text, start, stop):
-            scanned.append(stop - start)
-            return real.findall(text, start, stop)
+    class Spy(sheetxml.XMLPullParser):
+        def feed(self, data):
+            scanned.append(len(data))
+            super().feed(data)
 
-    monkeypatch.setattr(sheetxml, "_TOKEN", Spy())
+    monkeypatch.setattr(sheetxml, "XMLPullParser", Spy)
     reading = reader.read(data, "werkmap.xlsx")
     assert any("at most 20,000 rows" in str(p) for p in reading.errors)
     sheet = max(len(v) for v in opc.read_package(data).values())
@@ -536,18 +493,10 @@ def _typed(value):
     return (type(value).__name__, value)
 
 
-def rows_of(data: bytes, path: str = "fast"):
-    """(row, values) of the only sheet: as the reader reads it (the fast reading where it
-    can), or by the element parse alone."""
+def rows_of(data: bytes):
+    """(row, values) of the only sheet, as the reader reads it."""
     book = sheetxml.Workbook(opc.read_package(data))
-    xml = book.sheet_xml(book.sheetnames[0])
-    rows = sheetxml._row_elements if path == "fast" else sheetxml._slow_rows
-    counter = 1
-    for r, values in rows(xml, book):
-        if r >= counter:
-            counter = r + 1
-            if values:
-                yield r, values
+    yield from book.rows(book.sheetnames[0])
 
 
 def our_values(data: bytes) -> dict[str, list]:
