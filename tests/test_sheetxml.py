@@ -31,6 +31,7 @@ from openpyxl.worksheet.formula import DataTableFormula as OpenpyxlDataTable
 
 from sroi_excel import formulatext, opc, reader, sheetxml
 from sroi_excel.exceptions import FileFormatError
+from sroi_excel.reader_cells import MAX_ROWS, Sheets
 
 from .make_bad_workbooks import CASES, Book, patched, sheet_part, template
 
@@ -502,7 +503,7 @@ def rows_of(data: bytes):
 def our_values(data: bytes) -> dict[str, list]:
     """(row, values) of every row holding cells, up to where the reader stops."""
     book = sheetxml.Workbook(opc.read_package(data))
-    return {title: [(r, row) for r, row in book.rows(title) if r <= reader.MAX_ROWS + 1]
+    return {title: [(r, row) for r, row in book.rows(title) if r <= MAX_ROWS + 1]
             for title in book.sheetnames}
 
 
@@ -522,7 +523,7 @@ def openpyxl_values(data: bytes) -> dict[str, list]:
 
 def _openpyxl_rows(ws):
     for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), 1):
-        if r > reader.MAX_ROWS + 1:
+        if r > MAX_ROWS + 1:
             break
         if row:
             yield r, list(row)
@@ -549,8 +550,8 @@ class OpenpyxlBook:
         return self.book._archive.read(ws._worksheet_path)
 
 
-class OldReader(reader._Reader):
-    """The reader with the table and fingerprint code it had with openpyxl."""
+class OldSheets(Sheets):
+    """The sheets with the table and fingerprint code the reader had with openpyxl."""
 
     def sheet_cells(self, title):
         if title not in self.cells:
@@ -585,7 +586,7 @@ class OldReader(reader._Reader):
 def openpyxl_reading(data: bytes) -> reader.Reading:
     book = OpenpyxlBook(data)
     try:
-        return OldReader(book).run()
+        return reader.read_sheets(OldSheets(book))
     finally:
         book.book.close()
 
@@ -619,9 +620,9 @@ def test_the_fingerprint_is_the_sha256_of_the_tables():
     """Spelled out once, so a change to how it is computed cannot go unnoticed."""
     data = template()
     reading = reader.read(data, "t.xlsx")
-    r = OldReader(OpenpyxlBook(data))
-    r.run()
-    assert reading.fingerprint == r.hasher.hexdigest()
+    sheets = OldSheets(OpenpyxlBook(data))
+    reader.read_sheets(sheets)
+    assert reading.fingerprint == sheets.hasher.hexdigest()
     assert reading.fingerprint == hashlib.sha256(r_bytes(data)).hexdigest()
 
 
@@ -629,11 +630,11 @@ def r_bytes(data: bytes) -> bytes:
     """The bytes hashed: repr((title, row number, row)) of every table row the reader reads."""
     hashed = []
 
-    class Recorder(OldReader):
+    class Recorder(OldSheets):
         def rows(self, title):
             table = super().rows(title)
             hashed.extend(repr((title, r, row)).encode() for r, row in enumerate(table, 1))
             return table
 
-    Recorder(OpenpyxlBook(data)).run()
+    reader.read_sheets(Recorder(OpenpyxlBook(data)))
     return b"".join(hashed)
