@@ -247,12 +247,13 @@ class Row:
     spent on a row, and most are only ever needed to name the cell in a message.
     """
 
-    __slots__ = ("title", "r", "raw", "values", "columns", "blank")
+    __slots__ = ("title", "r", "raw", "values", "columns", "blank", "_first")
 
     def __init__(self, title: str, r: int, raw: list, values: dict[str, object],
                  columns: dict[str, int], blank: bool):
         self.title, self.r, self.raw, self.values = title, r, raw, values
         self.columns, self.blank = columns, blank
+        self._first: Cell | None = None
 
     def __contains__(self, key: str) -> bool:
         return key in self.values
@@ -268,7 +269,7 @@ class Row:
         c = self.columns.get(key)
         if c is None:
             return default
-        return self.values[key], self.cell(c)
+        return self.values[key], Cell(self.title, f"{column_letter(c + 1)}{self.r}")
 
     def cell(self, c: int) -> Cell:
         """The cell in column ``c`` (0 for A) of this row."""
@@ -286,7 +287,9 @@ class Row:
     @property
     def first(self) -> Cell:
         """The row's cell in column A, where a row-wide problem is reported."""
-        return Cell(self.title, f"A{self.r}")
+        if self._first is None:
+            self._first = Cell(self.title, f"A{self.r}")
+        return self._first
 
 
 class CellReader:
