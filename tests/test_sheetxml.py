@@ -317,6 +317,23 @@ def test_rows_as_openpyxl(rows):
     assert [(r, [_typed(v) for v in row]) for r, row in rows_of(data)] == expected
 
 
+@pytest.mark.parametrize("cells", [
+    '<c r="B1"><v>1</v></c><c r="B"><v>2</v></c>',
+    '<c r="B1"><v>1</v></c><c r="1"><v>2</v></c>',
+    '<c r="B1"><v>1</v></c><c r="B1x"><v>2</v></c>',
+    '<c r="B1 "><v>1</v></c><c r="B1 1"><v>2</v></c>',
+    '<c r="B1"><v>1</v></c><c r="B1 "><v>2</v></c><c r="B1 "><v>3</v></c>',
+    '<c r="b1"><v>1</v></c><c r="C1"><v>2</v></c><c r="b1"><v>3</v></c>',
+    '<c r="AA1"><v>1</v></c><c r="A1"><v>2</v></c><c r="AA1"><v>3</v></c>',
+    '<c r="A1"><v>1</v></c><c r="A0"><v>2</v></c><c r="A001"><v>3</v></c>',
+])
+def test_cell_references_as_openpyxl(cells):
+    """Columns remembered by their letters give what the reference itself gives."""
+    data = one_sheet(f'<row r="1">{cells}</row>')
+    assert _outcome(lambda: [(r, [_typed(v) for v in row]) for r, row in rows_of(data)]) == (
+        _outcome(lambda: openpyxl_values(data)["Blad1"]))
+
+
 @pytest.mark.parametrize("rows", [
     '<c r="A1"><v>1</v></c><row r="2"/>',
     '<row r="2"><c r="C2"><v>1</v></c></row><c r="A2"><v>1</v></c>',
