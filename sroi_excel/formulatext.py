@@ -8,8 +8,9 @@ against them by tests/test_sheetxml.py (4,000 random formulas among others).
 
 openpyxl itself would cost more time than this module costs code: importing it loads the
 whole package, 0.13 s on top of what fill imports (median of 7 runs), and `fill` of the
-50-outcome bench workbook took 0.17 s longer with it (median of 15 runs each: 0.85 s against
-1.02 s). Every workbook would pay it: each has defined names, which need the tokenizer.
+50-outcome bench workbook took 0.14-0.17 s longer with it (medians of two series of 15
+alternating runs: 0.83-0.85 s against 0.97-1.02 s). Every workbook would pay it: each has
+defined names, which need the tokenizer.
 """
 
 from __future__ import annotations
