@@ -115,28 +115,6 @@ def _checked(reading: reader.Reading) -> list[Problem]:
     return problems
 
 
-# From this many monetised outcomes on, fill runs the uncertainty analysis in a second process
-# while this one checks the workbook and runs the engine (see aside.py). Measured in
-# bench/README.
-ASIDE_OUTCOMES = 1000
-
-
-def _aside(reading: reader.Reading, scenario, draws, seed, progress):
-    """The uncertainty analysis started in a second process, where that is worth it and
-    possible; None: it runs in this one (also when a progress bar is to be shown here)."""
-    from . import aside, forking
-
-    model = reading.model
-    if (model is None or reading.errors or progress is not None
-            or sum(o.monetised for o in model.outcomes) < ASIDE_OUTCOMES
-            or not forking.can_fork()):
-        return None
-    try:
-        return aside.Aside(model, scenario, draws, seed)
-    except OSError:  # no process or temporary file to be had
-        return None
-
-
 def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | None = None,
           seed: int | None = None, progress: uncertainty.Progress | None = None) -> Report:
     """Validate a workbook without writing; results are computed when there are no errors.
@@ -155,14 +133,10 @@ def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | 
     return Report(Path(path), tuple(problems), results, stale=stale, uncertainty=unsure)
 
 
-def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem],
-                 pending=None):
-    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning.
-    ``pending``: the analysis already running in a second process (aside.Aside), if any."""
-    found = pending.result(results) if pending is not None else None
-    if found is None:
-        found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
-                                    progress=progress, results=results)
+def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem]):
+    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning."""
+    found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
+                                progress=progress, results=results)
     problems += [Problem("", "", note.en, "warning") for note in found.notes]
     return found
 
@@ -172,9 +146,7 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
          seed: int | None = None, progress: uncertainty.Progress | None = None) -> Report:
     """Compute the analysis and write the result sheets into the workbook (or into output).
 
-    ``draws``, ``seed`` and ``progress`` as for :func:`check`. Without ``progress``, a
-    workbook of ASIDE_OUTCOMES monetised outcomes or more has its uncertainty analysis run in
-    a second process meanwhile, on Linux (see aside.py): the same results.
+    ``draws``, ``seed`` and ``progress`` as for :func:`check`.
     """
     source = Path(path)
     target = Path(output) if output is not None else source
@@ -183,17 +155,12 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     safefile.check_writable(target, source=snapshot if _same(source, target) else None)
     with collector_paused():
         reading = reader.read(snapshot.data, source.name)
-        pending = _aside(reading, scenario, draws, seed, progress)
-        try:
-            problems = _checked(reading)
-            if reading.model is None or any(p.severity == "error" for p in problems):
-                raise ValidationError(problems)
-            results = compute(reading.model, scenario)
-            problems += list(results.warnings)
-            unsure = _uncertainty(results, scenario, draws, seed, progress, problems, pending)
-        finally:
-            if pending is not None:
-                pending.stop()
+        problems = _checked(reading)
+        if reading.model is None or any(p.severity == "error" for p in problems):
+            raise ValidationError(problems)
+        results = compute(reading.model, scenario)
+        problems += list(results.warnings)
+        unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
         results = _with_warnings(results, problems)
         rendered = render.render_for_merge(results, uncertainty=unsure)
         merged = packager.merge_result_sheets(
@@ -317,14 +284,3 @@ def headline(path: str, results) -> str:
                else "no payback within the horizon")
     return (f"{path}{scenario}: SROI ratio {h.ratio:.2f} (net {h.net_ratio:.2f}) · PV outcomes "
             f"{h.pv_value:,.2f} · PV inputs {h.pv_inputs:,.2f} · NPV {h.npv:,.2f} · {payback}")
-
-
-def __getattr__(name: str):
-    # Several workbooks at once, in a process pool: sroi_excel.batch, imported only when one of
-    # its names is asked for (it imports this module lazily in turn), as a fill of one
-    # workbook does not need it.
-    if name in ("BatchReport", "FileResult", "fill_many"):
-        from . import batch
-
-        return getattr(batch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -41,8 +41,7 @@ class _Program(click.Group):
         # is written and flushed as before, only cyclic garbage is left to the OS.
         gc.disable()
         # numpy's OpenBLAS starts a thread per further core at import, which spins for ~0.1 s
-        # of CPU. Nothing here does linear algebra, and a process of one thread may have a
-        # second process (forking.py); the batch's workers inherit it.
+        # of CPU. Nothing here does linear algebra; the batch's workers inherit the setting.
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         try:
             return super().__call__(*args, **kwargs)
@@ -151,8 +150,6 @@ def fill(paths: tuple[str, ...], output: str | None, scenario: str | None, no_ba
 
 
 def _fill_many(paths, output, scenario, backup, as_json, draws, seed, jobs) -> None:
-    # api.fill_many is batch.fill_many; importing batch alone spares this process pandas & co.
-    # when the workbooks are filled in a pool.
     from .batch import fill_many
 
     if output is not None:

@@ -97,11 +97,10 @@ def sheet_names(parts: dict[str, bytes]) -> list[str]:
 @dataclass(frozen=True)
 class LateRows:
     """Rows of a result sheet made only while the merged workbook is zipped, when the final
-    style numbers are known: ``make(xf_map)`` yields ``count`` rows as XML text, with each of
-    the rendered package's style indices ``i`` written as ``xf_map[i]``."""
+    style numbers are known: ``make(xf_map)`` yields the rows as XML text, with each of the
+    rendered package's style indices ``i`` written as ``xf_map[i]``."""
 
     make: Callable[[Sequence[int]], Iterable[str]]
-    count: int
 
 
 @dataclass(frozen=True)
@@ -1052,7 +1051,6 @@ class _Merge:
             return result
         head, tail = result.split(b"<sheetData/>", 1)
         pieces: list[bytes | Iterable[str]] = [head + b"<sheetData>"]
-        count = 0
         # Text and markers alternate: the markers' keys are at the odd positions.
         for i, text in enumerate(_LATE_ROWS.split(body)):
             if i % 2 == 0:
@@ -1063,11 +1061,10 @@ class _Merge:
             else:
                 late = self.late_rows[text]
                 pieces.append(late.make(xf_map))
-                count += late.count
         pieces.append(b"</sheetData>" + tail)
         if len(pieces) == 3:  # no rows left to make
             return b"".join(pieces)
-        return Streamed(pieces, rows=count)
+        return Streamed(pieces)
 
     def _vml_offset(self) -> int:
         """How many id blocks to move our VML shapes up, so they do not reuse user ids."""

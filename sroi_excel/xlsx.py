@@ -103,7 +103,7 @@ class ResultSheet(Worksheet):
             # The packager makes these rows with the merged workbook's style numbers while it
             # zips it; see packager.Rendered.
             key = str(len(self.late))
-            self.late[key] = LateRows(block.xml, len(self._block_rows[row]))
+            self.late[key] = LateRows(block.xml)
             self.fh.write(late_marker(key))
         else:
             for xml in block.xml():

@@ -8,16 +8,12 @@ import os
 import shutil
 from pathlib import Path
 
-# As the sroi-excel process does (cli._Program), before anything imports numpy (openpyxl does):
-# OpenBLAS's thread would make this process one the helper process may not be forked from.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import openpyxl
+import pytest
+from click.testing import CliRunner
 
-import openpyxl  # noqa: E402
-import pytest  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-
-from sroi_excel.cli import main  # noqa: E402
-from sroi_excel.template import build_template  # noqa: E402
+from sroi_excel.cli import main
+from sroi_excel.template import build_template
 
 ROOT = Path(__file__).resolve().parent.parent
 

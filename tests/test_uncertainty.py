@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import replace
 
 import numpy as np
@@ -954,37 +953,3 @@ def test_the_columns_the_sheet_ranks_by_are_those_of_the_rows():
     assert error == [i.error for i in u.sensitivity]
     assert any(e is not None for e in error) and None in distance
     assert any(d is not None and d > 0 for d in distance)
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="a forked process")
-def test_the_second_process_sends_the_rows_the_sheet_shows(monkeypatch):
-    # 60 lasting outcomes: 240 deductions, more switching and sensitivity rows than shown
-    m = model([outcome("A", 10 + i, 50, dw=0.1, attr=0.2, disp=0.05, drop=0.3, duration=3,
-                       name=f"o{i}") for i in range(60)],
-              [money("B", 20_000)], years=3, rate=0.03, mc_draws=0)
-    alone = uncertainty.analyse(m)
-    assert len(alone.switching) > uncertainty.SHOWN_ROWS
-    assert len(alone.sensitivity) > uncertainty.SHOWN_ROWS
-    from sroi_excel.aside import Aside
-
-    got = Aside(m, None, None, None).result()
-    again = []
-    analyse = uncertainty.analyse
-
-    def counted(*args, **kwargs):
-        again.append(1)
-        return analyse(*args, **kwargs)
-
-    monkeypatch.setattr(uncertainty, "analyse", counted)
-    # what the sheet reads: the first rows, the most fragile, the columns it ranks by
-    shown = uncertainty.SHOWN_ROWS
-    assert got.sensitivity[:shown] == alone.sensitivity[:shown]
-    ranked = uncertainty.most_fragile(got.switching.column("distance"), shown)
-    assert ranked == uncertainty.most_fragile(alone.switching.column("distance"), shown)
-    assert got.switching.picked(ranked) == alone.switching.picked(ranked)
-    assert got.sensitivity.column("swing") == alone.sensitivity.column("swing")
-    assert again == []  # all of that came from the child
-    # any other row: all made again here, once, the same
-    assert tuple(got.switching) == tuple(alone.switching)
-    assert tuple(got.sensitivity) == tuple(alone.sensitivity)
-    assert again == [1]
