@@ -96,20 +96,33 @@ def sheet_names(parts: dict[str, bytes]) -> list[str]:
 
 @dataclass(frozen=True)
 class LateRows:
-    """Rows of a result sheet made only while the merged workbook is zipped, when the final
-    style numbers are known: ``make(xf_map)`` yields the rows as XML text, with each of the
-    rendered package's style indices ``i`` written as ``xf_map[i]``."""
+    """Rows ``first``..``last`` (numbered as in the sheet, from 1) of a rendered sheet, made
+    only while the merged workbook is zipped, when the final style numbers are known:
+    ``make(style)`` yields them as XML text, ``style(name)`` being the number the style
+    ``name`` of :attr:`Rendered.styles` has in the merged workbook."""
 
-    make: Callable[[Sequence[int]], Iterable[str]]
+    first: int
+    last: int
+    make: Callable[[Callable[[str], int]], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class StyleSamples:
+    """An xlsx package whose first sheet holds one blank cell per style in column A, with
+    the style ``names[i]`` in row ``i + 1``: the styles :class:`LateRows` use."""
+
+    package: bytes
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """Result sheets to merge: an xlsx package whose sheet data may hold markers
-    (``<!--rows KEY-->``) for the rows ``late_rows[KEY]`` makes (see :class:`LateRows`)."""
+    """Result sheets to merge: an xlsx package, the rows still to be made per sheet name (see
+    :class:`LateRows`) and the styles those rows use."""
 
     package: bytes
-    late_rows: Mapping[str, LateRows] = field(default_factory=dict)
+    late_rows: Mapping[str, Sequence[LateRows]] = field(default_factory=dict)
+    styles: StyleSamples | None = None
 
 
 def merge_result_sheets(
@@ -144,8 +157,47 @@ def merge_result_sheets(
         rendered = Rendered(rendered)
     user = parts if parts is not None else read_package(package, name)
     ours = read_package(rendered.package, "the rendered result workbook")
-    merge = _Merge(user, ours, extra, name, recalculate, rendered.late_rows, trusted=trusted)
+    merge = _Merge(user, ours, extra, name, recalculate, rendered, trusted=trusted)
     return write_package(merge.run())
+
+
+def alone(rendered: Rendered) -> bytes:
+    """The rendered result sheets as a workbook of their own: merged into one without
+    sheets."""
+    return merge_result_sheets(write_package(_EMPTY_WORKBOOK), rendered)
+
+
+_EMPTY_WORKBOOK = {
+    CONTENT_TYPES: (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Types xmlns="{NS_CT}">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>").encode(),
+    "_rels/.rels": (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="{NS_PKG_RELS}">'
+        f'<Relationship Id="rId1" Type="{REL_OFFICE_DOCUMENT}" Target="xl/workbook.xml"/>'
+        "</Relationships>").encode(),
+    WORKBOOK: (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<workbook xmlns="{NS_MAIN}" '
+        f'xmlns:r="{NS_R}"><sheets/></workbook>').encode(),
+    "xl/_rels/workbook.xml.rels": (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="{NS_PKG_RELS}">'
+        f'<Relationship Id="rId1" Type="{REL_STYLES}" Target="styles.xml"/>'
+        "</Relationships>").encode(),
+    "xl/styles.xml": (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<styleSheet xmlns="{NS_MAIN}">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border>'
+        '</borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
+        'borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" '
+        'fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1"><cellStyle '
+        'name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>').encode(),
+}
 
 
 # --------------------------------------------------------------------------------------
@@ -593,7 +645,8 @@ class _Styles:
         return new
 
     def merge(self, ours: _Doc) -> tuple[list[int], list[int]]:
-        """Add the rendered styles; return the maps of cellXfs and dxfs indexes."""
+        """Add a rendered package's styles; return the maps of its cellXfs and dxfs
+        indexes."""
         root = ours.root
 
         def entries(coll: str) -> list[_Frag]:
@@ -648,10 +701,10 @@ class _Styles:
                     child = child.with_attrs({"numFmtId": str(new_id)})
                 children.append(child)
             dxfs.append(self.add("dxfs", dxf.with_children(tuple(children))))
-        self._write()
         return xfs, dxfs
 
-    def _write(self) -> None:
+    def write(self) -> None:
+        """Add the entries merged in to the user's styles part (once, after every merge)."""
         doc, root = self.doc, self.doc.root
         p = f"{self.prefix}:" if self.prefix else ""
         for coll in _STYLE_ITEM:
@@ -689,11 +742,12 @@ class _Sheet:
 
 class _Merge:
     def __init__(self, user: dict[str, bytes], ours: dict[str, bytes],
-                 properties: dict[str, str], name: str, recalculate: bool = False,
-                 late_rows: Mapping[str, LateRows] | None = None, trusted: bool = False):
+                 properties: dict[str, str], name: str, recalculate: bool,
+                 rendered: Rendered, trusted: bool = False):
         self.recalculate = recalculate
         self.trusted = trusted  # our parts: see merge_result_sheets
-        self.late_rows = late_rows or {}
+        self.late_rows = rendered.late_rows
+        self.samples = rendered.styles
         self.user = user
         self.ours = ours
         self.properties = properties
@@ -734,7 +788,10 @@ class _Merge:
         self._check_names()
         styles_path = self._user_styles_path()
         styles = _Styles(self.doc(styles_path), self.name)
+        # The samples' styles first: the result sheets' own are numbered after them.
+        self.sampled = self._sampled(styles) if self.samples is not None else {}
         xf_map, dxf_map = styles.merge(self.our_styles)
+        styles.write()
         self._add_sheets(xf_map, dxf_map)
         self._edit_workbook()
         self._set_properties()
@@ -794,6 +851,18 @@ class _Merge:
         raise FileFormatError(
             f"'{self.name}' has no styles part; open it in Excel and save it again"
         )
+
+    def _sampled(self, styles: _Styles) -> dict[str, int]:
+        """The merged workbook's number of each style of the samples (see StyleSamples)."""
+        parts = read_package(self.samples.package, "the rendered styles")
+        xf_map, _ = styles.merge(_Doc("xl/styles.xml", parts["xl/styles.xml"], self.trusted))
+        found = {}
+        text = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+        for row, xf in _SAMPLE.findall(text):
+            found[self.samples.names[int(row) - 1]] = xf_map[int(xf or 0)]
+        if len(found) != len(self.samples.names):
+            raise ValueError("the rendered styles lack a sample of some style")
+        return found
 
     def _load_ours(self) -> None:
         ours = self.ours
@@ -977,7 +1046,8 @@ class _Merge:
         data = self.ours[part]
         if part == sheet.part:
             return self._rewrite_sheet(part, data, sheet.kind == REL_WORKSHEET,
-                                       position == self.selected, xf_map, dxf_map)
+                                       position == self.selected, xf_map, dxf_map,
+                                       self.late_rows.get(sheet.name, ()))
         if part.endswith(".vml") and self.vml_offset:
             return self._rebase_vml(data)
         if self.our_overrides.get(part) == CT_TABLE:
@@ -985,12 +1055,11 @@ class _Merge:
         return data
 
     def _rewrite_sheet(self, part: str, data: bytes, worksheet: bool, selected: bool,
-                       xf_map: list[int], dxf_map: list[int]) -> bytes | Streamed:
-        # The cell data of our own (xlsxwriter) sheets can be large; a tree walk over it
-        # dominated fill time, so cells and rows are restyled with one regex pass and the tree
-        # walk sees only the small rest of the sheet. The large tables' rows are not in it at
-        # all: markers stand for them, and they are made with the final style numbers as the
-        # part is zipped (see Rendered).
+                       xf_map: list[int], dxf_map: list[int],
+                       late: Sequence[LateRows]) -> bytes | Streamed:
+        # The cell data is restyled with one regex pass, and the tree walk sees only the rest
+        # of the sheet. The large tables' rows are not in it at all: they are made with the
+        # final style numbers as the part is zipped (see Rendered).
         body = ""
         if worksheet:
             start = data.find(b"<sheetData>")
@@ -1047,23 +1116,17 @@ class _Merge:
         if doc.root.prefix and self.shared:
             raise ValueError("the rendered sheets use a namespace prefix")
         result = doc.result()
-        if not body:
+        if not body and not late:
             return result
         head, tail = result.split(b"<sheetData/>", 1)
         pieces: list[bytes | Iterable[str]] = [head + b"<sheetData>"]
-        # Text and markers alternate: the markers' keys are at the odd positions.
-        for i, text in enumerate(_LATE_ROWS.split(body)):
-            if i % 2 == 0:
-                pieces.append(text.encode("utf-8"))
-            elif text not in self.late_rows:
-                raise ValueError(f"the rendered sheet {part} leaves rows {text} to be made, "
-                                 "but nothing makes them")
-            else:
-                late = self.late_rows[text]
-                pieces.append(late.make(xf_map))
-        pieces.append(b"</sheetData>" + tail)
-        if len(pieces) == 3:  # no rows left to make
-            return b"".join(pieces)
+        done = 0
+        for rows, at in _places(body, late, part):
+            pieces += [body[done:at].encode("utf-8"), rows.make(self.sampled.__getitem__)]
+            done = at
+        pieces.append(body[done:].encode("utf-8") + b"</sheetData>" + tail)
+        if not late:
+            return b"".join(pieces)  # type: ignore[arg-type]
         return Streamed(pieces)
 
     def _vml_offset(self) -> int:
@@ -1439,41 +1502,39 @@ class _Merge:
         return out
 
 
-_LATE_ROWS = re.compile(r"<!--rows ([0-9]+)-->")
+_ROW_NUMBER = re.compile(r'<row r="([0-9]+)"')
+_SAMPLE = re.compile(r'<c r="A([0-9]+)"(?: s="([0-9]+)")?/>')
 
 
-def late_marker(key: str) -> str:
-    """Where rows of :attr:`Rendered.late_rows` go in a sheet's data (user text, escaped,
-    cannot hold ``<!--``)."""
-    return f"<!--rows {key}-->"
+def _places(body: str, late: Sequence[LateRows], part: str) -> list[tuple[LateRows, int]]:
+    """Where in a sheet's data each of its late rows go: before the first row numbered after
+    them (text in the data is escaped, so ``<row`` is always a row)."""
+    numbers = [(int(m.group(1)), m.start()) for m in _ROW_NUMBER.finditer(body)]
+    found = []
+    for rows in sorted(late, key=lambda rows: rows.first):
+        if any(rows.first <= number <= rows.last for number, _ in numbers):
+            raise ValueError(f"the rendered sheet {part} has cells in rows {rows.first}-"
+                             f"{rows.last}, which are made as it is written")
+        found.append((rows, next((at for number, at in numbers if number > rows.last),
+                                 len(body))))
+    return found
 
 _SHARED_CELL = re.compile(r'<c\b([^>]*?) t="s"([^>]*)><v>([0-9]+)</v></c>')
 
 
-_STYLED = re.compile(r' s="([0-9]+)"')
+_STYLED = re.compile(r'(<(?:c|row) [^>]*? s=")([0-9]+)"')
 _UNSTYLED_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"(?! s=")')
 
 
 def _restyle_cells(body: str, xf_map: list[int], shared: list[str], part: str) -> str:
-    """Map the style index of every cell and row of our sheet data; inline shared strings.
-
-    The data can hold millions of cells in a handful of styles, so each style is replaced in
-    one pass over the text (through a marker, so a mapped index is not mapped again) rather
-    than cell by cell.
-    """
+    """Map the style index of every cell and row of our sheet data; inline shared strings."""
     if ' cm="' in body or ' vm="' in body:
         raise ValueError(f"the rendered sheet {part} uses cell metadata (dynamic arrays or "
                          "embedded images), which cannot be merged")
-    used = {int(i) for i in _STYLED.findall(body)}
+    used = {int(i) for _, i in _STYLED.findall(body)}
     if used and max(used) >= len(xf_map):
         raise ValueError(f"the rendered sheet {part} uses a missing cell format {max(used)}")
-    moved = [index for index in used if xf_map[index] != index]
-    if len(moved) <= 16:
-        for index in moved:
-            body = body.replace(f' s="{index}"', f' s="\x00{xf_map[index]}"')
-        body = body.replace("\x00", "")
-    else:
-        body = _STYLED.sub(lambda m: f' s="{xf_map[int(m.group(1))]}"', body)
+    body = _STYLED.sub(lambda m: f'{m.group(1)}{xf_map[int(m.group(2))]}"', body)
     if xf_map and xf_map[0] != 0:
         # A cell without a style has the package's first one, which is not ours.
         body = _UNSTYLED_CELL.sub(lambda m: f'<c r="{m.group(1)}" s="{xf_map[0]}"', body)

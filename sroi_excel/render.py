@@ -25,9 +25,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
-from . import __version__, charts, render_uncertainty, schema, xlsx
+from . import __version__, charts, packager, render_uncertainty, rowxml, schema
 from .engine import (
     AssumptionValues,
     Results,
@@ -178,36 +179,35 @@ WIDE_FONT = 1.1
 
 def render_results(results: Results, lang: str | None = None,
                    today: dt.date | None = None, uncertainty=None) -> bytes:
-    """The result sheets as .xlsx bytes (only the tool's own sheets).
+    """The result sheets as a workbook of their own (.xlsx bytes).
 
     ``uncertainty`` (uncertainty.analyse) fills the sensitivity and Monte Carlo sheets.
     """
-    return _render(results, lang, today, uncertainty, late=False).package
+    return packager.alone(render_for_merge(results, lang, today, uncertainty))
 
 
 def render_for_merge(results: Results, lang: str | None = None,
                      today: dt.date | None = None, uncertainty=None) -> Rendered:
-    """The result sheets for :func:`packager.merge_result_sheets`: as :func:`render_results`,
-    with the large tables' rows made only while the merged workbook is written."""
-    return _render(results, lang, today, uncertainty, late=True)
-
-
-def _render(results: Results, lang: str | None, today: dt.date | None, uncertainty,
-            late: bool) -> Rendered:
+    """The result sheets for :func:`packager.merge_result_sheets`, the large tables' rows
+    made only while the merged workbook is written (see rowxml)."""
     lang = lang or results.model.language
     today = today or _today()
     out = io.BytesIO()
-    late_rows: dict = {}
-    book = xlsx.ResultBook(out, {"in_memory": True, "strings_to_formulas": False,
-                                 "strings_to_urls": False, "strings_to_numbers": False},
-                           late_rows=late_rows if late else None)
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
+                                     "strings_to_urls": False, "strings_to_numbers": False})
     book.set_properties({"created": dt.datetime(today.year, today.month, today.day)})
     ctx = Context.create(book, results, lang, today)
     for write in writers():
         write(ctx)
     render_uncertainty.write_sheets(book, ctx.fmt, results, uncertainty, lang, today)
     book.close()
-    return Rendered(charts.straighten(out.getvalue()), late_rows)
+    names = list(dict.fromkeys(name for block in ctx.blocks.values() for name in block.styles))
+    samples = None
+    if names:
+        currency = schema.currency_format(results.model.settings.currency)
+        samples = rowxml.style_samples(lambda sample: _formats(sample, currency), names)
+    return Rendered(charts.straighten(out.getvalue()),
+                    {sheet: [block.late()] for sheet, block in ctx.blocks.items()}, samples)
 
 
 def writers() -> list[Callable[[Context], None]]:
@@ -337,6 +337,7 @@ class Context:
     sources: dict[str, list[dict[str, Source]]]  # trail rows: key -> where the value came from
     matrix: Matrix
     cells: dict[str, str] = field(default_factory=dict)
+    blocks: dict[str, rowxml.Block] = field(default_factory=dict)  # by sheet name
 
     @classmethod
     def create(cls, book, results: Results, lang: str, today: dt.date) -> Context:
@@ -1200,12 +1201,11 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
                 lines = max(lines, _lines(text, width))
         return 14.5 * min(lines, MAX_LINES) + 1 if lines > 1 else None
 
-    if block:
-        # Rows go in as ready XML, made only when the workbook is written: a trail can have
-        # hundreds of thousands of cells, and one xlsxwriter call per cell was most of the fill
-        # time. A sheet with more cells beside the table (the per-year matrix) is written cell
-        # by cell: a block owns its rows whole.
-        def rows(attr: xlsx.Styles) -> Iterator[str]:
+    if block and table.n:
+        # The data rows are written by rowxml, made only when the workbook is written. A sheet
+        # with more cells beside the table (the per-year matrix) is written cell by cell: a
+        # block owns its rows whole.
+        def rows(attr: rowxml.Styles) -> Iterator[str]:
             # Numbers and formulas with a number cached are written in line (this loop runs
             # for every cell of the largest tables; a call per cell cost ~60% more), texts by
             # their writer with the column's style looked up once, every other cell as _spec
@@ -1227,25 +1227,25 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
                                          "</c>")
                             continue
                         if kind is str and style == "text":
-                            cells.append(xlsx.string_cell(letter + number, text_xf, value))
+                            cells.append(rowxml.string_cell(letter + number, text_xf, value))
                             continue
                     else:
                         value, text, _ = out
                         if text and type(value) is float and value == value:
                             text = text[1:]
                             if '"' in text or "&" in text or "<" in text or ">" in text:
-                                text = xlsx.escape(text)
+                                text = rowxml.escape(text)
                             cells.append(f'{start}{number}"{styled}><f>{text}</f>'
                                          f"<v>{value!r}</v></c>")
                             continue
                     cells.append(_cell_xml(letter + number, style, k, rec[at], out, lang,
                                            attr))
-                yield xlsx.row_xml(table.row(i), "".join(cells), height(rec))
+                yield rowxml.row_xml(table.row(i), "".join(cells), height(rec))
 
         styles = {*(style for _, style, _, _, _ in plan), "value_text", "wrap", "explanation"}
         styles |= {f"frozen_{style}" for style in styles if f"frozen_{style}" in fmt}
-        ws.write_block(table.row(0), table.row(table.n - 1), len(keys) - 1,
-                       xlsx.Block(rows, {name: fmt[name] for name in sorted(styles)}))
+        ctx.blocks[table.sheet] = rowxml.Block(table.row(0), table.row(table.n - 1), rows,
+                                               tuple(sorted(styles)))
     else:
         for i, rec in enumerate(frame.records()):
             made = make_row(i, rec)
@@ -1317,17 +1317,17 @@ def _spec(style_name: str, key: str, value, out: Out | None,
 
 
 def _cell_xml(ref: str, style_name: str, key: str, value, out: Out | None, lang: str,
-              attr: xlsx.Styles) -> str:
+              attr: rowxml.Styles) -> str:
     """One table cell as XML: :func:`_spec` written out."""
     kind, style, value, formula = _spec(style_name, key, value, out, lang)
     xf = attr.index(style)
     if kind == "formula":
-        return xlsx.formula_cell(ref, xf, formula, value)
+        return rowxml.formula_cell(ref, xf, formula, value)
     if kind == "number":
-        return xlsx.number_cell(ref, xf, value)
+        return rowxml.number_cell(ref, xf, value)
     if kind == "string":
-        return xlsx.string_cell(ref, xf, value)
-    return xlsx.blank_cell(ref, xf)
+        return rowxml.string_cell(ref, xf, value)
+    return rowxml.blank_cell(ref, xf)
 
 
 def _write_spec(ws, row: int, col: int, spec: tuple[str, str, Any, str], fmt: dict) -> None:

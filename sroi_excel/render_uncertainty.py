@@ -1,8 +1,7 @@
 """Uncertainty -> the sheets Gevoeligheid / Sensitivity and Monte Carlo, in the result workbook.
 
-Called from render.render_results with its xlsxwriter workbook and formats. The workbook is in
-constant-memory mode, so every sheet is written strictly row by row, top to bottom. The
-figures are values, not formulas: they come from many re-computations of the whole analysis,
+Called from render.render_for_merge with its xlsxwriter workbook and formats; every sheet is
+written row by row, top to bottom (:class:`_Rows`). The figures are values, not formulas: they come from many re-computations of the whole analysis,
 which no cell formula could show; each table says so and when it was made.
 """
 
@@ -75,7 +74,7 @@ def _own_formats(book) -> dict:
 
 
 class _Rows:
-    """Write a sheet top to bottom (constant-memory mode allows nothing else)."""
+    """Write a sheet top to bottom, keeping count of the row."""
 
     def __init__(self, ws):
         self.ws = ws
@@ -130,16 +129,14 @@ def _at(row: int, col: int) -> str:
 
 
 def _cell(ws, row: int, col: int, value, style) -> None:
-    # xlsxwriter's undecorated writers, which its public write_* call after checking for "A1"
-    # notation: these tables are thousands of cells (~7% of the render at 50 outcomes).
     if value is None:
         return
     if isinstance(value, _Formula):
-        ws._write_formula(row, col, value.text, style, value.value)
+        ws.write_formula(row, col, value.text, style, value.value)
     elif isinstance(value, int | float):
-        ws._write_number(row, col, float(value), style)
+        ws.write_number(row, col, float(value), style)
     else:
-        ws._write_string(row, col, str(value), style)  # user text never becomes a formula
+        ws.write_string(row, col, str(value), style)  # user text never becomes a formula
 
 
 def _setup(ws, results: Results, lang: str) -> None:

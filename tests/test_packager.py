@@ -905,55 +905,66 @@ def test_fill_again_after_libreoffice_saved_it(tmp_path):
 # --------------------------------------------------------------------------------------
 
 
-def _late_book(late: bool) -> Rendered:
-    """A result sheet with a block of rows in two number formats, as render makes them."""
-    from sroi_excel import xlsx
+def _late_book(rows, *, style_names=("money", "pct"), cells_in=None) -> Rendered:
+    """A result sheet whose rows 2-4 are made as it is merged, in two number formats, as
+    render makes a large table."""
+    from sroi_excel import rowxml
 
     buffer = io.BytesIO()
-    late_rows: dict = {}
-    book = xlsx.ResultBook(buffer, {"in_memory": True}, late_rows=late_rows if late else None)
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     ws = book.add_worksheet("Resultaten")
-    money = book.add_format({"num_format": '#,##0.00 "EUR"'})
-    pct = book.add_format({"num_format": "0.0%"})
     ws.write_string(0, 0, "Kop")
-
-    def rows(attr):
-        for r in range(1, 4):
-            yield xlsx.row_xml(r, f'<c r="A{r + 1}"{attr["money"]}><v>{r * 1.5!r}</v></c>'
-                                  f'<c r="B{r + 1}"{attr["pct"]}><f>A{r + 1}/10</f>'
-                                  f"<v>{r * 15 / 100!r}</v></c>")
-
-    ws.write_block(1, 3, 1, xlsx.Block(rows, {"money": money, "pct": pct}))
-    ws.write_formula(4, 0, "=SUM(A2:A4)", money, 9.0)
+    if cells_in is not None:
+        ws.write_number(cells_in, 5, 1)
+    ws.write_formula(4, 0, "=SUM(A2:A4)", book.add_format({"bold": True}), 9.0)
     book.close()
-    return Rendered(buffer.getvalue(), late_rows)
+
+    def formats(book):
+        return {"money": book.add_format({"num_format": '#,##0.00 "EUR"'}),
+                "pct": book.add_format({"num_format": "0.0%"})}
+
+    block = rowxml.Block(1, 3, rows, style_names)
+    return Rendered(buffer.getvalue(), {"Resultaten": [block.late()]},
+                    rowxml.style_samples(formats, style_names))
 
 
-def test_late_rows_merge_as_rows_written_at_once(tmp_path):
-    late, now = _late_book(True), _late_book(False)
-    assert list(late.late_rows) == ["0"] and not now.late_rows
-    assert b"<!--rows 0-->" in read_package(late.package)["xl/worksheets/sheet1.xml"]
+def _money_and_percent(attr):
+    from sroi_excel import rowxml
+
+    for r in range(1, 4):
+        yield rowxml.row_xml(r, f'<c r="A{r + 1}"{attr["money"]}><v>{r * 1.5!r}</v></c>'
+                                f'<c r="B{r + 1}"{attr["pct"]}><f>A{r + 1}/10</f>'
+                                f"<v>{r * 15 / 100!r}</v></c>")
+
+
+def test_late_rows_go_between_the_rows_around_them_in_the_users_styles(tmp_path):
     user = fixture("rich_libreoffice.xlsx")  # its own styles come first: every index moves
-    merged_late = merge_result_sheets(user, late, name="rich_libreoffice.xlsx")
-    merged_now = merge_result_sheets(user, now.package, name="rich_libreoffice.xlsx")
-    assert parts_of(merged_late) == parts_of(merged_now)  # compressed at another level
-    sheet = text(parts_of(merged_late), "xl/worksheets/sroi_sheet1.xml")
-    assert "<!--" not in sheet
+    merged = merge_result_sheets(user, _late_book(_money_and_percent),
+                                 name="rich_libreoffice.xlsx")
+    sheet = text(parts_of(merged), "xl/worksheets/sroi_sheet1.xml")
+    assert [int(n) for n in re.findall(r'<row r="([0-9]+)"', sheet)] == [1, 2, 3, 4, 5]
     path = tmp_path / "merged.xlsx"
-    path.write_bytes(merged_late)
+    path.write_bytes(merged)
     ws = openpyxl.load_workbook(path)["Resultaten"]
-    assert [[c.value for c in row] for row in ws["A2:B5"]] == [
-        [1.5, "=A2/10"], [3, "=A3/10"], [4.5, "=A4/10"], ["=SUM(A2:A4)", None]]
+    assert [[c.value for c in row] for row in ws["A1:B5"]] == [
+        ["Kop", None], [1.5, "=A2/10"], [3, "=A3/10"], [4.5, "=A4/10"], ["=SUM(A2:A4)", None]]
     assert ws["A3"].number_format == '#,##0.00 "EUR"' and ws["B3"].number_format == "0.0%"
+    assert ws["A5"].font.b and not ws["A3"].font.b
     values = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Resultaten").to_python()
     assert [row[:2] for row in values[1:5]] == [[1.5, 0.15], [3.0, 0.3], [4.5, 0.45],
                                                 [9.0, ""]]
 
 
-def test_late_rows_nobody_makes_are_refused():
-    late = _late_book(True)
-    with pytest.raises(ValueError, match="leaves rows 0 to be made, but nothing makes them"):
-        merge_result_sheets(fixture("rich_libreoffice.xlsx"), late.package)
+def test_cells_written_where_late_rows_go_are_refused():
+    with pytest.raises(ValueError, match="has cells in rows 2-4, which are made as it is"):
+        merge_result_sheets(fixture("rich_libreoffice.xlsx"),
+                            _late_book(_money_and_percent, cells_in=2))
+
+
+def test_late_rows_may_use_only_the_styles_they_declare():
+    with pytest.raises(ValueError, match="uses the style 'pct', which it did not declare"):
+        merge_result_sheets(fixture("rich_libreoffice.xlsx"),
+                            _late_book(_money_and_percent, style_names=("money",)))
 
 
 def test_streamed_parts_zip_as_their_bytes():
