@@ -14,7 +14,6 @@ from . import __version__, packager, reader, render, safefile, uncertainty
 from .check import validate
 from .engine import Results, compute
 from .exceptions import Problem, SroiError, ValidationError, WriteRefusedError
-from .model import collector_paused
 from .template import build_template
 
 FINGERPRINT_PROPERTY = "sroi-excel-inputs"
@@ -153,19 +152,18 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     snapshot = safefile.read_snapshot(source)
     # Refuse early (open in Excel, read-only) before spending time on the computation.
     safefile.check_writable(target, source=snapshot if _same(source, target) else None)
-    with collector_paused():
-        reading = reader.read(snapshot.data, source.name)
-        problems = _checked(reading)
-        if reading.model is None or any(p.severity == "error" for p in problems):
-            raise ValidationError(problems)
-        results = compute(reading.model, scenario)
-        problems += list(results.warnings)
-        unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
-        results = _with_warnings(results, problems)
-        rendered = render.render_for_merge(results, uncertainty=unsure)
-        merged = packager.merge_result_sheets(
-            snapshot.data, rendered, name=source.name, parts=reading.parts,
-            properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__})
+    reading = reader.read(snapshot.data, source.name)
+    problems = _checked(reading)
+    if reading.model is None or any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    results = compute(reading.model, scenario)
+    problems += list(results.warnings)
+    unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
+    results = _with_warnings(results, problems)
+    rendered = render.render_for_merge(results, uncertainty=unsure)
+    merged = packager.merge_result_sheets(
+        snapshot.data, rendered, name=source.name, parts=reading.parts,
+        properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__})
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)
     return Report(source, tuple(problems), results, output=target, backup=kept,

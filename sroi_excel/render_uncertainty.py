@@ -1,8 +1,9 @@
 """Uncertainty -> the sheets Gevoeligheid / Sensitivity and Monte Carlo, in the result workbook.
 
 Called from render.render_for_merge with its xlsxwriter workbook and formats; every sheet is
-written row by row, top to bottom (:class:`_Rows`). The figures are values, not formulas: they come from many re-computations of the whole analysis,
-which no cell formula could show; each table says so and when it was made.
+written row by row, top to bottom (:class:`_Rows`). The figures are values, not formulas: they
+come from many re-computations of the whole analysis, which no cell formula could show; each
+table says so and when it was made.
 """
 
 from __future__ import annotations

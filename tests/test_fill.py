@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import io
 import math
 import shutil
@@ -126,24 +125,6 @@ def test_user_parts_survive_fill_of_libreoffice_saved_workbook(tmp_path):
 def parts_of(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return {n: z.read(n) for n in z.namelist()}
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_fill_leaves_the_cycle_collector_as_it_found_it(tmp_path, enabled):
-    path = tmp_path / "buurtcoach.xlsx"
-    shutil.copy(EXAMPLE, path)
-    bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(b"not a workbook")
-    was = gc.isenabled()
-    (gc.enable if enabled else gc.disable)()
-    try:
-        api.fill(path, backup=False)
-        assert gc.isenabled() is enabled
-        with pytest.raises(api.SroiError):
-            api.fill(bad, backup=False)
-        assert gc.isenabled() is enabled
-    finally:
-        (gc.enable if was else gc.disable)()
 
 
 def test_fill_unpacks_the_workbook_once(tmp_path, monkeypatch):
