@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import xlsxwriter
 from xlsxwriter.format import Format
 
-from .packager import LateRows, StyleSamples
+from .packager_sheets import LateRows, StyleSamples
 
 
 @dataclass(frozen=True)
