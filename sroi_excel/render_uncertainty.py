@@ -16,6 +16,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import schema
 from .engine import Results
+from .render_layout import analysis_title, print_setup
 from .schema import RESULT_SHEETS, Text
 from .uncertainty import (
     _NL_DIGITS,
@@ -143,21 +144,14 @@ def _cell(ws, row: int, col: int, value, style) -> None:
 def _setup(ws, results: Results, lang: str) -> None:
     """The print setup of the other result sheets: A4 landscape, their margins, the analysis
     name in the page header and page numbers in the footer; one page wide."""
-    from .render import _print_setup  # render imports this module, so not at the top
-
-    _print_setup(ws, _title(results, lang), lang)
+    print_setup(ws, analysis_title(results, lang), lang)
     ws.fit_to_pages(1, 0)
     ws.hide_gridlines(2)
 
 
-def _title(results: Results, lang: str) -> str:
-    """The analysis name, as render heads the other result sheets with it."""
-    return results.model.settings.name or T("SROI-analyse", "SROI analysis")(lang)
-
-
 def _heading(rows: _Rows, fmt, results: Results, uncertainty: Uncertainty | None, lang: str,
              sheet: Text, today: dt.date) -> str:
-    name = _title(results, lang)
+    name = analysis_title(results, lang)
     rows.line([(f"{sheet(lang)} · {name}", fmt["title"])])
     rows.line([(AS_OF(lang).format(date=today.isoformat()), fmt["subtitle"])])
     scenario = uncertainty.scenario if uncertainty is not None else results.scenario
