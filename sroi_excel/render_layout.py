@@ -303,10 +303,8 @@ def _header_row(key: str) -> int:
 
 def _frames(results: Results, lang: str) -> tuple[dict[str, Rows], dict]:
     """The tables as they will be written, and where each trail figure came from."""
-    model = results.model
     tables = results.tables
-    linker = Linker(model, results.scenario)
-    outcomes = _reordered(tables["outcomes"], "proxy_source")
+    linker = Linker(results.model, results.scenario)
     years = tables["years"]
     if all(v is None for v in years.column("calendar_year")):
         years = _dropped(years, "calendar_year")
@@ -314,10 +312,20 @@ def _frames(results: Results, lang: str) -> tuple[dict[str, Rows], dict]:
                                   years.column("cumulative_pv_value"))
     years = Rows((*years.columns, "payback"),
                  [(*row, p) for row, p in zip(years.rows, payback, strict=True)])
+    trail, trail_sources = _trail(results, linker, lang)
+    input_trail, input_sources = _input_trail(results, linker, lang)
+    frames = {"stakeholders": tables["stakeholders"],
+              "outcomes": _reordered(tables["outcomes"], "proxy_source"), "years": years,
+              "trail": trail, "input_trail": input_trail}
+    return frames, {"trail": trail_sources, "input_trail": input_sources}
 
-    # The trail: one row per outcome and run of years of occurrence with the same figures, a
-    # column per year counted (1 .. last year) instead of the engine's tuple of values.
-    cohorts = tables["cohorts"]
+
+def _trail(results: Results, linker: Linker, lang: str) -> tuple[Rows, list[dict[str, Source]]]:
+    """One row per outcome and run of years of occurrence with the same figures, a column per
+    year counted (1 .. last year) instead of the engine's tuple of values; and where each row's
+    figures came from."""
+    model = results.model
+    cohorts = results.tables["cohorts"]
     last_year = results.headline.last_year
     at = cohorts.columns.index("values")
     year_keys = [f"{YEAR_KEY}{t}" for t in range(1, last_year + 1)]
@@ -344,13 +352,18 @@ def _frames(results: Results, lang: str) -> tuple[dict[str, Rows], dict]:
             shown[t - 1] = values[t]
         kept = [row[i] for i in keep]
         rows.append((*kept[:split], *shown, *kept[split:], _reasons_text(found.values(), lang)))
-    trail = Rows(columns, rows)
+    return Rows(columns, rows), trail_sources
 
+
+def _input_trail(results: Results, linker: Linker, lang: str
+                 ) -> tuple[Rows, list[dict[str, Source]]]:
+    """One row per input and year, with hours and rate; and where its figures came from."""
+    model = results.model
     overrides = scenario_overrides(model, results.scenario)[1]
     values_by_year: dict[int, AssumptionValues] = {}
     rows = []
     input_sources = []
-    for rec in tables["inputs"].records():
+    for rec in results.tables["inputs"].records():
         item = model.inputs[rec.input_no - 1]
         t = max(int(rec.year), 0)
         values = values_by_year.setdefault(t, AssumptionValues(model, overrides, t))
@@ -365,11 +378,8 @@ def _frames(results: Results, lang: str) -> tuple[dict[str, Rows], dict]:
                      schema.INPUT_KINDS[rec.kind](lang) if rec.kind in schema.INPUT_KINDS
                      else rec.kind, rec.year, hours, rate, rec.amount, rec.discount_factor,
                      rec.present_value, _reasons_text(found.values(), lang)))
-    input_trail = Rows(["input_no", "stakeholder", "description", "kind", "year", "hours", "rate",
-                        "amount", "discount_factor", "present_value", "explanation"], rows)
-    frames = {"stakeholders": tables["stakeholders"], "outcomes": outcomes, "years": years,
-              "trail": trail, "input_trail": input_trail}
-    return frames, {"trail": trail_sources, "input_trail": input_sources}
+    return Rows(["input_no", "stakeholder", "description", "kind", "year", "hours", "rate",
+                 "amount", "discount_factor", "present_value", "explanation"], rows), input_sources
 
 
 def _reordered(table: Rows, last: str) -> Rows:

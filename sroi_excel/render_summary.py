@@ -82,8 +82,7 @@ def write_results(ctx: Context) -> None:
 
 def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
     results, lang, fmt = ctx.results, ctx.lang, ctx.fmt
-    settings, head = results.model.settings, results.headline
-    years = ctx.tables["years"]
+    head = results.headline
     name = ctx.name("results")
     keys = ["ratio", "net_ratio", "pv_value", "pv_inputs", "npv", "payback", "value_nominal",
             "inputs_nominal", "discount_rate", "input_rate", "horizon", "price_year",
@@ -96,66 +95,12 @@ def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
     ctx.cells["rate_value"] = f"{quote_sheetname(name)}!$B${at['discount_rate'] + 1}"
     ctx.cells["rate_inputs"] = f"{quote_sheetname(name)}!$B${at['input_rate'] + 1}"
     ctx.cells["payback"] = f"{quote_sheetname(name)}!$B${at['payback'] + 1}"
-    na, not_reached = literal(NOT_APPLICABLE(lang)), literal(NOT_REACHED(lang))
-    ratio_cached = head.ratio if head.ratio is not None else NOT_APPLICABLE(lang)
-    net_cached = head.net_ratio if head.net_ratio is not None else NOT_APPLICABLE(lang)
-    if head.payback_years is not None:
-        payback_cached: object = head.payback_years
-    else:
-        payback_cached = (NOT_REACHED if head.pv_inputs else NOT_APPLICABLE)(lang)
-    cum_in_last = years.ref("cumulative_pv_inputs", years.n - 1, external=True)
-    payback_span = years.span("payback")
-    formulas: dict[str, tuple[str, object, str]] = {
-        "ratio": (f"=IF({b['pv_inputs']}=0,{na},{b['pv_value']}/{b['pv_inputs']})",
-                  ratio_cached, "big_ratio"),
-        "net_ratio": (f"=IF({b['pv_inputs']}=0,{na},{b['npv']}/{b['pv_inputs']})",
-                      net_cached, "big_ratio"),
-        "pv_value": (f"={years.total('pv_value')}", head.pv_value, "big_money"),
-        "pv_inputs": (f"={years.total('pv_inputs')}", head.pv_inputs, "big_money"),
-        "npv": (f"={b['pv_value']}-{b['pv_inputs']}", head.npv, "big_money"),
-        "payback": (f"=IF({cum_in_last}<=0,{na},IF(COUNT({payback_span})=0,{not_reached},"
-                    f"SUM({payback_span})))", payback_cached, "big_ratio"),
-        "value_nominal": (f"={years.total('value')}", head.value_nominal, "head_money"),
-        "inputs_nominal": (f"={years.total('inputs')}", head.inputs_nominal, "head_money"),
-    }
+    formulas = _headline_formulas(ctx, b)
     how_width = _span_chars(2, 5)
     for key in keys:
         r = at[key]
         write_label(ws, r, 0, HEADLINE[key](lang), fmt["head_label"])
-        how = HOW.get(key)
-        explanation = how(lang) if how else ""
-        if key in formulas:
-            text, cached, style = formulas[key]
-            if isinstance(cached, str):
-                style = "big_text" if style.startswith("big") else "head_value_text"
-            ws.write_formula(r, 1, text, fmt[style], cached)
-        elif key in ("discount_rate", "input_rate"):
-            text, cached, explanation, frozen = _rate_cell(ctx, key)
-            if text:
-                ws.write_formula(r, 1, text, fmt["head_rate"], cached)
-            else:
-                ws.write_number(r, 1, cached, fmt["head_frozen_rate" if frozen else "head_rate"])
-        elif key == "horizon":
-            ws.write_number(r, 1, head.years, fmt["head_frozen_integer"])
-            explanation = HOW["structure"](lang)
-            if head.last_year > head.years:
-                explanation = T(
-                    f"effecten tellen door tot jaar {head.last_year}; ",
-                    f"outcomes count until year {head.last_year}; ")(lang) + explanation
-        elif key == "price_year":
-            if settings.price_year is None:
-                ws.write_blank(r, 1, None, fmt["head_value_text"])
-            else:
-                ws.write_number(r, 1, settings.price_year, fmt["head_integer"])
-        elif key == "scenario":
-            write_label(ws, r, 1, head.scenario or BASE(lang), fmt["head_value_text"])
-            if head.scenario:
-                explanation = T("de waarden uit het scenario staan als vaste waarden in de "
-                                "rekensporen", "the scenario's values are fixed values in "
-                                "the trails")(lang)
-        elif key == "computed":
-            write_label(ws, r, 1, ctx.today.isoformat(), fmt["head_value_text"])
-            explanation = f"sroi-excel {__version__}"
+        explanation = _headline_figure(ctx, ws, r, key, formulas.get(key))
         if explanation:
             lines = line_count(explanation, how_width, small=True)
             if lines > 1:
@@ -174,6 +119,78 @@ def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
                      _sentence(results, lang))
     ws.insert_chart(start + 1, CHART_COL, _cumulative_chart(ctx), CHART_OFFSET)
     return max(row, start + 1 + _chart_rows(charts.HEIGHT))
+
+
+def _headline_formulas(ctx: Context, b: dict[str, str]) -> dict[str, tuple[str, object, str]]:
+    """The headline figures that are formulas: (formula, the engine's value, style), by key;
+    ``b`` holds the cell of each key."""
+    lang, head = ctx.lang, ctx.results.headline
+    years = ctx.tables["years"]
+    na, not_reached = literal(NOT_APPLICABLE(lang)), literal(NOT_REACHED(lang))
+    ratio_cached = head.ratio if head.ratio is not None else NOT_APPLICABLE(lang)
+    net_cached = head.net_ratio if head.net_ratio is not None else NOT_APPLICABLE(lang)
+    if head.payback_years is not None:
+        payback_cached: object = head.payback_years
+    else:
+        payback_cached = (NOT_REACHED if head.pv_inputs else NOT_APPLICABLE)(lang)
+    cum_in_last = years.ref("cumulative_pv_inputs", years.n - 1, external=True)
+    payback_span = years.span("payback")
+    return {
+        "ratio": (f"=IF({b['pv_inputs']}=0,{na},{b['pv_value']}/{b['pv_inputs']})",
+                  ratio_cached, "big_ratio"),
+        "net_ratio": (f"=IF({b['pv_inputs']}=0,{na},{b['npv']}/{b['pv_inputs']})",
+                      net_cached, "big_ratio"),
+        "pv_value": (f"={years.total('pv_value')}", head.pv_value, "big_money"),
+        "pv_inputs": (f"={years.total('pv_inputs')}", head.pv_inputs, "big_money"),
+        "npv": (f"={b['pv_value']}-{b['pv_inputs']}", head.npv, "big_money"),
+        "payback": (f"=IF({cum_in_last}<=0,{na},IF(COUNT({payback_span})=0,{not_reached},"
+                    f"SUM({payback_span})))", payback_cached, "big_ratio"),
+        "value_nominal": (f"={years.total('value')}", head.value_nominal, "head_money"),
+        "inputs_nominal": (f"={years.total('inputs')}", head.inputs_nominal, "head_money"),
+    }
+
+
+def _headline_figure(ctx: Context, ws, r: int, key: str,
+                     formula: tuple[str, object, str] | None) -> str:
+    """Write one headline figure in row ``r``; what to say beside it about how it is
+    computed."""
+    lang, fmt = ctx.lang, ctx.fmt
+    settings, head = ctx.results.model.settings, ctx.results.headline
+    how = HOW.get(key)
+    explanation = how(lang) if how else ""
+    if formula is not None:
+        text, cached, style = formula
+        if isinstance(cached, str):
+            style = "big_text" if style.startswith("big") else "head_value_text"
+        ws.write_formula(r, 1, text, fmt[style], cached)
+    elif key in ("discount_rate", "input_rate"):
+        text, cached, explanation, frozen = _rate_cell(ctx, key)
+        if text:
+            ws.write_formula(r, 1, text, fmt["head_rate"], cached)
+        else:
+            ws.write_number(r, 1, cached, fmt["head_frozen_rate" if frozen else "head_rate"])
+    elif key == "horizon":
+        ws.write_number(r, 1, head.years, fmt["head_frozen_integer"])
+        explanation = HOW["structure"](lang)
+        if head.last_year > head.years:
+            explanation = T(
+                f"effecten tellen door tot jaar {head.last_year}; ",
+                f"outcomes count until year {head.last_year}; ")(lang) + explanation
+    elif key == "price_year":
+        if settings.price_year is None:
+            ws.write_blank(r, 1, None, fmt["head_value_text"])
+        else:
+            ws.write_number(r, 1, settings.price_year, fmt["head_integer"])
+    elif key == "scenario":
+        write_label(ws, r, 1, head.scenario or BASE(lang), fmt["head_value_text"])
+        if head.scenario:
+            explanation = T("de waarden uit het scenario staan als vaste waarden in de "
+                            "rekensporen", "the scenario's values are fixed values in "
+                            "the trails")(lang)
+    elif key == "computed":
+        write_label(ws, r, 1, ctx.today.isoformat(), fmt["head_value_text"])
+        explanation = f"sroi-excel {__version__}"
+    return explanation
 
 
 def _stakeholder_section(ctx: Context, ws, page: _Page, row: int) -> int:

@@ -51,17 +51,47 @@ class Out(NamedTuple):
 def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
                  block: bool = True) -> Any:
     """Write a planned table; ``make_row(i, rec)`` gives {column key: Out} for row i."""
-    lang, fmt = ctx.lang, ctx.fmt
-    table = ctx.tables[key]
-    frame = ctx.frames[key]
-    ws = ctx.add_sheet(key)
-    write_label(ws, 0, 0, ctx.name(key), fmt["title"])  # the analysis name is in the page header
-    scenario = ctx.results.scenario or BASE(lang)
-    write_label(ws, 1, 0, f"{HEADLINE['scenario'](lang)}: {scenario}", fmt["subtitle"])
+    table, frame = ctx.tables[key], ctx.frames[key]
     keys = table.keys
     columns = {k: ctx.column(k) for k in keys}
     widths = {k: _width(frame, k, columns[k][0], columns[k][1], wide=k == keys[-1])
               for k in keys}
+    ws = ctx.add_sheet(key)
+    _heading(ctx, ws, key, columns, widths)
+    # Per column: key, style, letter, where the value is in a row, and whether a number in it
+    # is written as it is (see _spec).
+    plan = [(k, columns[k][1], xl_col_to_name(c), frame.columns.index(k),
+             columns[k][1] not in ("yesno", "text")) for c, k in enumerate(keys)]
+    height = _row_height(frame, [(k, widths[k]) for k in keys if columns[k][1] == "text"])
+    if block and table.n:
+        # A sheet with more cells beside the table (the per-year matrix) is written cell by
+        # cell: a block owns its rows whole.
+        ctx.blocks[table.sheet] = _block(ctx, key, plan, make_row, height)
+    else:
+        for i, rec in enumerate(frame.records()):
+            made = make_row(i, rec)
+            r = table.row(i)
+            if (h := height(rec)) is not None:
+                ws.set_row(r, h)
+            for c, (k, style, _, at, _) in enumerate(plan):
+                _write_spec(ws, r, c, _spec(style, k, rec[at], made.get(k), ctx.lang), ctx.fmt)
+    row = _total_row(ctx, ws, key, columns, totals)
+    ws.autofilter(table.header_row, 0, max(table.header_row + table.n, table.header_row),
+                  len(keys) - 1)
+    ws.fit_to_pages(1, 0)
+    ws.print_area(0, 0, max(row, table.header_row + 1), len(keys) - 1)
+    return ws
+
+
+def _heading(ctx: Context, ws, key: str, columns: dict[str, tuple[str, str]],
+             widths: dict[str, float]) -> None:
+    """Title, scenario, the table's introduction and its header row, frozen and repeated on
+    every printed page."""
+    lang, fmt = ctx.lang, ctx.fmt
+    keys = list(columns)
+    write_label(ws, 0, 0, ctx.name(key), fmt["title"])  # the analysis name is in the page header
+    scenario = ctx.results.scenario or BASE(lang)
+    write_label(ws, 1, 0, f"{HEADLINE['scenario'](lang)}: {scenario}", fmt["subtitle"])
     span = sum(widths.values())
     for i, line in enumerate(INTROS.get(key, [])):
         # Across the table's width and wrapped, so the print area does not cut it off.
@@ -70,7 +100,7 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
         if lines > 1:
             ws.set_row(2 + i, 15 * lines)
         write_merged(ws, 2 + i, 0, len(keys) - 1, text, fmt["subtitle_wrap"])
-    row = table.header_row
+    row = ctx.tables[key].header_row
     lines = 1
     for c, k in enumerate(keys):
         header, style = columns[k]
@@ -78,19 +108,19 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
         lines = max(lines, line_count(header, widths[k] - 1))
         ws.set_column(c, c, widths[k], fmt["wrap"] if style == "text" else None)
     ws.set_row(row, 15 * lines)
-    texts = [k for k in keys if columns[k][1] == "text"]
     ws.freeze_panes(row + 1, 0)
     ws.repeat_rows(row)
-    # Per column: key, style, letter, where the value is in a row, and whether a number in it
-    # is written as it is (see _spec).
-    plan = [(k, columns[k][1], xl_col_to_name(c), frame.columns.index(k),
-             columns[k][1] not in ("yesno", "text")) for c, k in enumerate(keys)]
+
+
+def _row_height(frame: Rows, texts: list[tuple[str, float]]):
+    """``height(rec)``: the height a row needs for its wrapped texts, None for one line;
+    ``texts`` are the wrapped columns with their widths."""
     # Per wrapped column: where, its width, and the length of a text that surely fits on a line.
     wrapped = [(frame.columns.index(k), width, fits(width))
-               for k, width in ((k, widths[k] * WIDE_FONT - 1) for k in texts)]
+               for k, width in ((k, width * WIDE_FONT - 1) for k, width in texts)]
 
     def height(rec) -> float | None:
-        # Wrapped texts need a taller row; spreadsheet programs do not grow it on opening.
+        # Spreadsheet programs do not grow a row for its wrapped texts on opening.
         lines = 1
         for at, width, short in wrapped:
             text = rec[at]
@@ -98,76 +128,69 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
                 lines = max(lines, line_count(text, width))
         return 14.5 * min(lines, MAX_LINES) + 1 if lines > 1 else None
 
-    if block and table.n:
-        # The data rows are written by rowxml, made only when the workbook is written. A sheet
-        # with more cells beside the table (the per-year matrix) is written cell by cell: a
-        # block owns its rows whole.
-        def rows(attr: rowxml.Styles) -> Iterator[str]:
-            # Numbers and formulas with a number cached are written in line (this loop runs
-            # for every cell of the largest tables; a call per cell cost ~60% more), texts by
-            # their writer with the column's style looked up once, every other cell as _spec
-            # says.
-            columns = [(k, style, letter, f'<c r="{letter}', attr[style], at, plain,
-                        attr.index(_text_style(k)) if style == "text" else 0)
-                       for k, style, letter, at, plain in plan]
-            for i, rec in enumerate(frame.records()):
-                made = make_row(i, rec)
-                number = str(table.row(i) + 1)
-                cells = []
-                for k, style, letter, start, styled, at, plain, text_xf in columns:
-                    out = made.get(k)
-                    if out is None:
-                        value = rec[at]
-                        kind = type(value)
-                        if plain and (kind is float and value == value or kind is int):
-                            cells.append(f'{start}{number}"{styled}><v>{float(value):.16G}</v>'
-                                         "</c>")
-                            continue
-                        if kind is str and style == "text":
-                            cells.append(rowxml.string_cell(letter + number, text_xf, value))
-                            continue
-                    else:
-                        value, text, _ = out
-                        if text and type(value) is float and value == value:
-                            text = text[1:]
-                            if '"' in text or "&" in text or "<" in text or ">" in text:
-                                text = rowxml.escape(text)
-                            cells.append(f'{start}{number}"{styled}><f>{text}</f>'
-                                         f"<v>{value!r}</v></c>")
-                            continue
-                    cells.append(_cell_xml(letter + number, style, k, rec[at], out, lang,
-                                           attr))
-                yield rowxml.row_xml(table.row(i), "".join(cells), height(rec))
+    return height
 
-        styles = {*(style for _, style, _, _, _ in plan), "value_text", "wrap", "explanation"}
-        styles |= {f"frozen_{style}" for style in styles if f"frozen_{style}" in fmt}
-        ctx.blocks[table.sheet] = rowxml.Block(table.row(0), table.row(table.n - 1), rows,
-                                               tuple(sorted(styles)))
-    else:
+
+def _block(ctx: Context, key: str, plan: list, make_row, height) -> rowxml.Block:
+    """The table's data rows, written by rowxml only when the workbook is written."""
+    lang, table, frame = ctx.lang, ctx.tables[key], ctx.frames[key]
+
+    def rows(attr: rowxml.Styles) -> Iterator[str]:
+        # Numbers and formulas with a number cached are written in line (this loop runs for
+        # every cell of the largest tables; a call per cell cost ~60% more), texts by their
+        # writer with the column's style looked up once, every other cell as _spec says.
+        columns = [(k, style, letter, f'<c r="{letter}', attr[style], at, plain,
+                    attr.index(_text_style(k)) if style == "text" else 0)
+                   for k, style, letter, at, plain in plan]
         for i, rec in enumerate(frame.records()):
             made = make_row(i, rec)
-            r = table.row(i)
-            if (h := height(rec)) is not None:
-                ws.set_row(r, h)
-            for c, (k, style, _, at, _) in enumerate(plan):
-                _write_spec(ws, r, c, _spec(style, k, rec[at], made.get(k), lang), fmt)
+            number = str(table.row(i) + 1)
+            cells = []
+            for k, style, letter, start, styled, at, plain, text_xf in columns:
+                out = made.get(k)
+                if out is None:
+                    value = rec[at]
+                    kind = type(value)
+                    if plain and (kind is float and value == value or kind is int):
+                        cells.append(f'{start}{number}"{styled}><v>{float(value):.16G}</v></c>')
+                        continue
+                    if kind is str and style == "text":
+                        cells.append(rowxml.string_cell(letter + number, text_xf, value))
+                        continue
+                else:
+                    value, text, _ = out
+                    if text and type(value) is float and value == value:
+                        text = text[1:]
+                        if '"' in text or "&" in text or "<" in text or ">" in text:
+                            text = rowxml.escape(text)
+                        cells.append(f'{start}{number}"{styled}><f>{text}</f>'
+                                     f"<v>{value!r}</v></c>")
+                        continue
+                cells.append(_cell_xml(letter + number, style, k, rec[at], out, lang, attr))
+            yield rowxml.row_xml(table.row(i), "".join(cells), height(rec))
+
+    styles = {*(style for _, style, _, _, _ in plan), "value_text", "wrap", "explanation"}
+    styles |= {f"frozen_{style}" for style in styles if f"frozen_{style}" in ctx.fmt}
+    return rowxml.Block(table.row(0), table.row(table.n - 1), rows, tuple(sorted(styles)))
+
+
+def _total_row(ctx: Context, ws, key: str, columns: dict[str, tuple[str, str]],
+               totals: dict[str, str]) -> int:
+    """The totals under the table (formulas in ``totals`` by column); the row after it."""
+    table, frame, fmt = ctx.tables[key], ctx.frames[key], ctx.fmt
     row = table.total_row
-    if totals and table.n:
-        write_label(ws, row, 0, TOTAL(lang), fmt["total_label"])
-        for c, k in enumerate(keys[1:], 1):
-            if k in totals:
-                style = columns[k][1]
-                cached = column_total(frame, k) if totals[k].startswith("=SUM(") else None
-                text = totals[k].format(span=table.span(k, external=False), row=row + 1)
-                ws.write_formula(row, c, text, fmt[f"total_{style}"], cached)
-            else:
-                ws.write_blank(row, c, None, fmt["total_label"])
-        row += 1
-    ws.autofilter(table.header_row, 0, max(table.header_row + table.n, table.header_row),
-                  len(keys) - 1)
-    ws.fit_to_pages(1, 0)
-    ws.print_area(0, 0, max(row, table.header_row + 1), len(keys) - 1)
-    return ws
+    if not totals or not table.n:
+        return row
+    write_label(ws, row, 0, TOTAL(ctx.lang), fmt["total_label"])
+    for c, k in enumerate(table.keys[1:], 1):
+        if k in totals:
+            style = columns[k][1]
+            cached = column_total(frame, k) if totals[k].startswith("=SUM(") else None
+            text = totals[k].format(span=table.span(k, external=False), row=row + 1)
+            ws.write_formula(row, c, text, fmt[f"total_{style}"], cached)
+        else:
+            ws.write_blank(row, c, None, fmt["total_label"])
+    return row + 1
 
 
 def _width(table: Rows, key: str, header: str, style: str, wide: bool = False) -> float:

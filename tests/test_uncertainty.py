@@ -711,7 +711,7 @@ def test_sensitivity_sheets_have_the_page_header_and_footer(workbook):
             assert found, name
             # the name in bold at the left (& doubled, as header codes need), the sheet at the
             # right; the footer: the tool's version left, page numbers right
-            assert ("<oddHeader>&amp;L&amp;&quot;Calibri,Bold&quot;Maatjes &amp;&amp; meer"
+            assert ('<oddHeader>&amp;L&amp;"Calibri,Bold"Maatjes &amp;&amp; meer'
                     "&amp;R&amp;A</oddHeader>") in found.group(1), name
             assert "&amp;RPagina &amp;P van &amp;N</oddFooter>" in found.group(1), name
             assert '<pageSetup paperSize="9" fitToHeight="0" orientation="landscape"/>' in xml
