@@ -216,8 +216,8 @@ class Model:
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector, then restore it as it was: while a model is read, and
-    for the whole of check and fill.
+    """Pause Python's cycle collector, then restore it as it was: while a model is read,
+    checked and analysed.
 
     A model of 10,000 outcomes is some 200,000 objects that all live on, and the results, the
     analysis and the rendered rows made from it many more, with no reference cycles to speak
