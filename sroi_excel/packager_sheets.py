@@ -172,6 +172,7 @@ class UserSide:
 
 
 def user_side(user: UserParts, deleted: set[str], global_names: set[str]) -> UserSide:
+    """What stays of the user's package once the parts ``deleted`` go."""
     parts = user.parts
     vml = [block for part in parts if part not in deleted and part.lower().endswith(".vml")
            for block in _vml_blocks(parts[part].decode("utf-8", "replace"))]

@@ -57,6 +57,7 @@ _ENCODING = re.compile(r"""^\ufeff?<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""
 
 
 def unescape(raw: str) -> str:
+    """XML character data or attribute text with its references resolved."""
     def one(match: re.Match[str]) -> str:
         ref = match.group(1)
         if ref.startswith("#x"):
@@ -69,6 +70,7 @@ def unescape(raw: str) -> str:
 
 
 def esc_text(value: str) -> str:
+    """Text as XML character data."""
     return (
         value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         .replace("\r", "&#13;")
@@ -76,12 +78,14 @@ def esc_text(value: str) -> str:
 
 
 def esc_attr(value: str) -> str:
+    """Text as an XML attribute value in double quotes."""
     return (
         esc_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
     )
 
 
 def local_name(tag: str) -> str:
+    """An ElementTree tag without its namespace."""
     return tag.rpartition("}")[2]
 
 
@@ -177,6 +181,7 @@ class Node:
 
 
 def parse_tree(text: str) -> Node:
+    """The located tree of an XML part's text."""
     root: Node | None = None
     stack: list[Node] = []
     for match in _TOKEN.finditer(text):
@@ -331,6 +336,7 @@ class Rel:
 
 
 def relationships(doc: Doc) -> list[Rel]:
+    """The relationships a relationships part lists."""
     found = []
     for node in doc.root.children:
         if node.local != "Relationship":
@@ -343,6 +349,7 @@ def relationships(doc: Doc) -> list[Rel]:
 
 
 def next_rid(used: set[str]) -> Iterator[str]:
+    """Relationship ids ``rIdN`` not in ``used``, from above the highest used."""
     numbers = [int(m.group(1)) for rid in used if (m := re.fullmatch(r"rId(\d+)", rid))]
     for number in count(max(numbers, default=0) + 1):
         if f"rId{number}" not in used:

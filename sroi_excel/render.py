@@ -34,10 +34,11 @@ from .render_tables import (
     write_years,
 )
 from .schema import RESULT_SHEETS
+from .uncertainty import Uncertainty
 
 
 def render_results(results: Results, lang: str | None = None,
-                   today: dt.date | None = None, uncertainty=None) -> bytes:
+                   today: dt.date | None = None, uncertainty: Uncertainty | None = None) -> bytes:
     """The result sheets as a workbook of their own (.xlsx bytes).
 
     ``uncertainty`` (uncertainty.analyse) fills the sensitivity and Monte Carlo sheets.
@@ -46,7 +47,8 @@ def render_results(results: Results, lang: str | None = None,
 
 
 def render_for_merge(results: Results, lang: str | None = None,
-                     today: dt.date | None = None, uncertainty=None) -> Rendered:
+                     today: dt.date | None = None, uncertainty: Uncertainty | None = None
+                     ) -> Rendered:
     """The result sheets for :func:`packager.merge_result_sheets`, the large tables' rows
     made only while the merged workbook is written (see rowxml)."""
     lang = lang or results.model.language

@@ -12,7 +12,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from . import __version__, charts, rowxml, schema
 from .engine import (
@@ -449,7 +452,8 @@ def _payback_candidates(cum_inputs: list[float], cum_value: list[float]) -> list
 FROZEN = {"italic": True, "bg_color": "#E7E6E6", "font_color": "#404040"}
 
 
-def formats(book, currency: str) -> dict:
+def formats(book: Workbook, currency: str) -> dict[str, Format]:
+    """The result sheets' cell formats by name, added to ``book``; amounts in ``currency``."""
     base = {"font_name": schema.FONT}
     props: dict[str, dict] = {name: dict(p) for name, p in STYLES.items()}
     numbers = {"money": currency, "number": "#,##0.00", "integer": "0", "percent": "0.0%",
@@ -493,7 +497,9 @@ def analysis_title(results: Results, lang: str) -> str:
     return results.model.settings.name or T("SROI-analyse", "SROI analysis")(lang)
 
 
-def print_setup(ws, title: str, lang: str) -> None:
+def print_setup(ws: Worksheet, title: str, lang: str) -> None:
+    """A4 landscape with the sheets' margins, ``title`` and the sheet name in the page header,
+    the tool's version and the page numbers in the footer."""
     ws.set_paper(9)  # A4
     ws.set_landscape()
     ws.set_margins(**MARGINS_IN)
@@ -504,7 +510,8 @@ def print_setup(ws, title: str, lang: str) -> None:
                   + "&R" + T("Pagina &P van &N", "Page &P of &N")(lang))
 
 
-def write_label(ws, row, col, text, style):
+def write_label(ws: Worksheet, row: int, col: int, text: object, style: Format) -> None:
+    """Text in a cell, never read as a formula."""
     ws.write_string(row, col, str(text), style)  # our labels and user text: never a formula
 
 
@@ -514,6 +521,7 @@ def literal(text: str) -> str:
 
 
 def link(cell: Cell) -> str:
+    """A formula that shows an input cell."""
     return f"={_quoted(cell.sheet)}!{cell.ref}"
 
 
@@ -522,12 +530,13 @@ def _quoted(sheet: str) -> str:
     return quote_sheetname(sheet)  # once per sheet, not once per linked cell
 
 
-def is_blank(value) -> bool:
+def is_blank(value: object) -> bool:
+    """Whether a table value is missing (None, or NaN as pandas has it)."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def ratio_formula(ws, row, col, inputs: str, value: str, cached, fmt, style: str,
-                   lang: str) -> None:
+def ratio_formula(ws: Worksheet, row: int, col: int, inputs: str, value: str,
+                  cached: float | None, fmt: dict[str, Format], style: str, lang: str) -> None:
     """value / inputs, or "n/a" where there are no inputs (the engine's None)."""
     na = NA_SHORT(lang)
     text = f"=IF({inputs}=0,{literal(na)},{value}/{inputs})"
@@ -537,7 +546,8 @@ def ratio_formula(ws, row, col, inputs: str, value: str, cached, fmt, style: str
         ws.write_formula(row, col, text, fmt[style], float(cached))
 
 
-def write_merged(ws, row, c1, c2, text, style) -> None:
+def write_merged(ws: Worksheet, row: int, c1: int, c2: int, text: str, style: Format) -> None:
+    """Text across columns ``c1``..``c2`` of a row."""
     if c2 > c1:
         ws.merge_range(row, c1, row, c2, "", style)
     write_label(ws, row, c1, text, style)

@@ -266,6 +266,7 @@ def _linked(source: Source, value) -> Out:
 
 
 def write_stakeholders(ctx: Context) -> None:
+    """Per belanghebbende / By stakeholder: inputs and value summed from the trails."""
     trail, inputs = ctx.tables["trail"], ctx.tables["input_trail"]
     table = ctx.tables["stakeholders"]
 
@@ -309,6 +310,7 @@ def write_stakeholders(ctx: Context) -> None:
 
 
 def write_outcomes(ctx: Context) -> None:
+    """Per opbrengst / By outcome: each outcome's first-year figures and its trail rows' sums."""
     table, trail = ctx.tables["outcomes"], ctx.tables["trail"]
     rows_of: dict[int, list[int]] = {}
     for j, number in enumerate(ctx.frames["trail"].column("outcome_no")):
@@ -346,6 +348,8 @@ def write_outcomes(ctx: Context) -> None:
 
 
 def write_years(ctx: Context) -> None:
+    """Per jaar / By year: inputs, value, discounting and payback per year, then the value per
+    stakeholder and the cumulative chart's points beside it."""
     table, trail, inputs = ctx.tables["years"], ctx.tables["trail"], ctx.tables["input_trail"]
     rate_value, rate_inputs = ctx.cells["rate_value"], ctx.cells["rate_inputs"]
     col = table.letters
@@ -511,6 +515,8 @@ def _write_chart_data(ctx: Context, ws) -> None:
 
 
 def write_trail(ctx: Context) -> None:
+    """Rekenspoor / Calculation trail: each outcome's figures from its input cells to its
+    present value, the discount factors above the year columns."""
     table = ctx.tables["trail"]
     sources = ctx.sources["trail"]
     years = [k for k in table.keys if k.startswith(YEAR_KEY)]
@@ -574,6 +580,7 @@ def write_trail(ctx: Context) -> None:
 
 
 def write_input_trail(ctx: Context) -> None:
+    """Rekenspoor inbreng / Input trail: hours, rate, amount and present value per input."""
     table = ctx.tables["input_trail"]
     sources = ctx.sources["input_trail"]
     rate = ctx.cells["rate_inputs"]

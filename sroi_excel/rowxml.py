@@ -1,8 +1,8 @@
 """The large result tables' data rows, written as SpreadsheetML text by this project.
 
 xlsxwriter writes every other cell of the result sheets, through its public API. A calculation
-trail of 10,000 outcomes is some 300,000 cells, and one xlsxwriter call per cell was most of
-the fill time; so the data rows of the trails and the By stakeholder and By outcome tables are
+trail of 10,000 outcomes is some 300,000 cells, and one xlsxwriter call per cell would be most
+of the fill time; so the data rows of the trails and the By stakeholder and By outcome tables are
 written here, as ``<row>`` text, and only while the merged workbook is zipped
 (:class:`packager.LateRows`): they are never all in memory at once.
 
@@ -102,6 +102,7 @@ def number_cell(ref: str, xf: int, value: float) -> str:
 
 
 def blank_cell(ref: str, xf: int) -> str:
+    """A cell with a style and no value."""
     return f'<c r="{ref}"{_style(xf)}/>'
 
 
