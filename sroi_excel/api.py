@@ -15,7 +15,6 @@ from . import __version__, ownsheets, packager, reader, render, safefile, uncert
 from .check import validate
 from .engine import Results, compute
 from .exceptions import Problem, SroiError, ValidationError, WriteRefusedError
-from .model import collector_paused
 from .template import build_template
 
 FINGERPRINT_PROPERTY = "sroi-excel-inputs"
@@ -116,28 +115,6 @@ def _checked(reading: reader.Reading) -> list[Problem]:
     return problems
 
 
-# From this many monetised outcomes on, fill runs the uncertainty analysis in a second process
-# while this one checks the workbook and runs the engine (see aside.py). Measured in
-# bench/README.
-ASIDE_OUTCOMES = 1000
-
-
-def _aside(reading: reader.Reading, scenario, draws, seed, progress):
-    """The uncertainty analysis started in a second process, where that is worth it and
-    possible; None: it runs in this one (also when a progress bar is to be shown here)."""
-    from . import aside, forking
-
-    model = reading.model
-    if (model is None or reading.errors or progress is not None
-            or sum(o.monetised for o in model.outcomes) < ASIDE_OUTCOMES
-            or not forking.can_fork()):
-        return None
-    try:
-        return aside.Aside(model, scenario, draws, seed)
-    except OSError:  # no process or temporary file to be had
-        return None
-
-
 def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | None = None,
           seed: int | None = None, progress: uncertainty.Progress | None = None) -> Report:
     """Validate a workbook without writing; results are computed when there are no errors.
@@ -156,14 +133,10 @@ def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | 
     return Report(Path(path), tuple(problems), results, stale=stale, uncertainty=unsure)
 
 
-def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem],
-                 pending=None):
-    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning.
-    ``pending``: the analysis already running in a second process (aside.Aside), if any."""
-    found = pending.result(results) if pending is not None else None
-    if found is None:
-        found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
-                                    progress=progress, results=results)
+def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem]):
+    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning."""
+    found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
+                                progress=progress, results=results)
     problems += [Problem("", "", note.en, "warning") for note in found.notes]
     return found
 
@@ -196,11 +169,8 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
          force: bool = False) -> Report:
     """Compute the analysis and write the result sheets into the workbook (or into output).
 
-    ``draws``, ``seed`` and ``progress`` as for :func:`check`. Without ``progress``, a
-    workbook of ASIDE_OUTCOMES monetised outcomes or more has its uncertainty analysis run in
-    a second process meanwhile, on Linux (see aside.py): the same results. Cells of the
-    result sheets changed since the last fill are refused (ValidationError naming them)
-    unless ``force``.
+    ``draws``, ``seed`` and ``progress`` as for :func:`check`. Cells of the result sheets
+    changed since the last fill are refused (ValidationError naming them) unless ``force``.
     """
     source = Path(path)
     target = Path(output) if output is not None else source
@@ -208,29 +178,23 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     # Refuse early (open in Excel, read-only) before spending time on the computation.
     safefile.check_writable(target, source=snapshot if _same(source, target) else None,
                             backup=backup)
-    with collector_paused():
-        reading = reader.read(snapshot.data, source.name)
-        pending = _aside(reading, scenario, draws, seed, progress)
-        try:
-            problems = _checked(reading)
-            if reading.model is None or any(p.severity == "error" for p in problems):
-                raise ValidationError(problems)
-            lang = _result_language(reading, problems)
-            results = compute(reading.model, scenario)
-            problems += list(results.warnings)
-            unsure = _uncertainty(results, scenario, draws, seed, progress, problems, pending)
-        finally:
-            if pending is not None:
-                pending.stop()
-        results = _with_warnings(results, problems)
-        rendered = render.render_for_merge(results, lang, uncertainty=unsure)
-        # Written elsewhere (-o), the workbook keeps whatever was typed into its result sheets.
-        record = ownsheets.checked(reading.parts, rendered, problems=problems,
-                                   force=force or not _same(source, target))
-        merged = packager.merge_result_sheets(
-            snapshot.data, rendered, name=source.name, parts=reading.parts,
-            properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__,
-                        ownsheets.PROPERTY: record})
+    reading = reader.read(snapshot.data, source.name)
+    problems = _checked(reading)
+    if reading.model is None or any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    lang = _result_language(reading, problems)
+    results = compute(reading.model, scenario)
+    problems += list(results.warnings)
+    unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
+    results = _with_warnings(results, problems)
+    rendered = render.render_for_merge(results, lang, uncertainty=unsure)
+    # Written elsewhere (-o), the workbook keeps whatever was typed into its result sheets.
+    record = ownsheets.checked(reading.parts, rendered, problems=problems,
+                               force=force or not _same(source, target))
+    merged = packager.merge_result_sheets(
+        snapshot.data, rendered, name=source.name, parts=reading.parts,
+        properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__,
+                    ownsheets.PROPERTY: record})
     linked = _link_warnings(snapshot, source, target)  # before the backup is one more name
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)
@@ -359,14 +323,3 @@ def headline(path: str, results) -> str:
                else "no payback within the horizon")
     return (f"{path}{scenario}: SROI ratio {h.ratio:.2f} (net {h.net_ratio:.2f}) · PV outcomes "
             f"{h.pv_value:,.2f} · PV inputs {h.pv_inputs:,.2f} · NPV {h.npv:,.2f} · {payback}")
-
-
-def __getattr__(name: str):
-    # Several workbooks at once, in a process pool: sroi_excel.batch, imported only when one of
-    # its names is asked for (it imports this module lazily in turn), as a fill of one
-    # workbook does not need it.
-    if name in ("BatchReport", "FileResult", "fill_many"):
-        from . import batch
-
-        return getattr(batch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

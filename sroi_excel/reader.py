@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from . import opc, schema, sheetxml
 from .exceptions import FileFormatError, Problem, ValidationError
-from .model import Model, collector_paused
+from .model import Model
 from .reader_assumptions import read_assumptions
 from .reader_cells import CellReader, Sheets, did_you_mean
 from .reader_formulas import Formulas
@@ -83,8 +83,7 @@ def read(source: str | os.PathLike | bytes, name: str | None = None) -> Reading:
             f"{name} could not be opened as an Excel workbook ({exc.__class__.__name__}: "
             f"{exc}); open it in Excel or LibreOffice and save it again as .xlsx") from None
     try:
-        with collector_paused():
-            return replace(read_sheets(Sheets(book)), parts=parts)
+        return replace(read_sheets(Sheets(book)), parts=parts)
     except FileFormatError as exc:  # a sheet found damaged while reading it
         raise FileFormatError(f"{name}: {exc}") from None
 
