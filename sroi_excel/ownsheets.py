@@ -34,8 +34,9 @@ from . import render
 from .exceptions import Problem, ValidationError, WorkbookError
 from .formulatext import SharedFormula
 from .opc import read_package
-from .packager import Rendered, late_marker, owned_sheets, read_property
+from .packager import Rendered, owned_sheets, read_property
 from .packager import sheet_names as workbook_sheet_names
+from .packager_sheets import late_places
 from .sheetxml import Workbook
 
 PROPERTY = "sroi-excel-cells"
@@ -192,12 +193,13 @@ def _rendered_cells(rendered: Rendered) -> dict[str, Cells]:
     """The cells of every sheet ``rendered`` holds, its late rows made here (style numbers do
     not matter to the cells)."""
     parts = dict(read_package(rendered.package, "the rendered result workbook"))
-    for key, late in rendered.late_rows.items():
-        marker = late_marker(key).encode()
-        rows = "".join(late.make(_Same())).encode("utf-8")
-        for path, data in parts.items():
-            if marker in data:
-                parts[path] = data.replace(marker, rows)
+    book = Workbook(parts)
+    for name, late in rendered.late_rows.items():
+        path = book._paths[name]
+        text = parts[path].decode("utf-8")
+        for rows, at in reversed(late_places(text, late, path)):
+            text = text[:at] + "".join(rows.make(lambda name: 0)) + text[at:]
+        parts[path] = text.encode("utf-8")
     book = Workbook(parts)
     return {name: _cells(book, name) for name in book.sheetnames}
 
@@ -376,10 +378,3 @@ def _number(x: float) -> str:
         return f"{x:.15g}"  # the same as half up, but for exactly that case
     d = Decimal(shortest)
     return f"{float(d.quantize(Decimal(1).scaleb(d.adjusted() - 14), ROUND_HALF_UP)):.15g}"
-
-
-class _Same:
-    """The style numbers of a :class:`packager.LateRows` left as they are."""
-
-    def __getitem__(self, index: int) -> int:
-        return index

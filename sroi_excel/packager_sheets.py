@@ -368,7 +368,7 @@ class Copies:
         head, tail = result.split(b"<sheetData/>", 1)
         pieces: list[bytes | Iterable[str]] = [head + b"<sheetData>"]
         done = 0
-        for rows, at in _places(body, late, part):
+        for rows, at in late_places(body, late, part):
             pieces += [body[done:at].encode("utf-8"), rows.make(self.styles.__getitem__)]
             done = at
         pieces.append(body[done:].encode("utf-8") + b"</sheetData>" + tail)
@@ -427,7 +427,7 @@ def _rebase_vml(data: bytes, offset: int) -> bytes:
 _ROW_NUMBER = re.compile(r'<row r="([0-9]+)"')
 
 
-def _places(body: str, late: Sequence[LateRows], part: str) -> list[tuple[LateRows, int]]:
+def late_places(body: str, late: Sequence[LateRows], part: str) -> list[tuple[LateRows, int]]:
     """Where in a sheet's data each of its late rows go: before the first row numbered after
     them (text in the data is escaped, so ``<row`` is always a row)."""
     numbers = [(int(m.group(1)), m.start()) for m in _ROW_NUMBER.finditer(body)]
