@@ -1,0 +1,162 @@
+"""Input that a user types or pastes and that would otherwise be read as another figure than
+meant, silently: each case as a user meets it in the template, with the message that names the
+cell, says what was read and what to type, in check and on the results sheet."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from sroi_excel import formula, portfolio, reader
+from sroi_excel.engine import compute
+from sroi_excel.model import Amount, InputItem, Model, Outcome, Settings, Stakeholder
+from sroi_excel.template import build_template
+
+from .conftest import edited_template, run
+
+# The template's example by hand: 40 participants x 25% success = 10 a year, each worth 15,000,
+# less 30% deadweight and 20% attribution: impact 84,000 a year; drop-off 50% over 2 years, a
+# new group every year of 3, so the value is 84,000, 126,000 and 126,000. The coach costs
+# 800 h x 75 = 60,000 in each year 1-3. Everything is discounted at 2.25%.
+D = [1 / 1.0225 ** t for t in range(4)]
+PV_VALUE = 84_000 * D[1] + 126_000 * (D[2] + D[3])
+PV_INPUTS = 60_000 * (D[1] + D[2] + D[3])
+
+
+def edited(lang: str = "nl", edits: dict | None = None, formats: dict | None = None) -> bytes:
+    """The template with cells changed and, as a paste or another workbook leaves them, some
+    number formats too: {("Opbrengsten", "J2"): "General"}."""
+    book = openpyxl.load_workbook(io.BytesIO(edited_template(lang, edits)))
+    for (sheet, ref), number_format in (formats or {}).items():
+        book[sheet][ref].number_format = number_format
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def problems(data: bytes, severity: str) -> list[str]:
+    """What check reports: the reader's problems and, without errors, the computation's."""
+    reading = reader.read(data, "analyse.xlsx")
+    found = list(reading.problems)
+    if not reading.errors:
+        found += compute(reading.model).warnings
+    return [str(p) for p in found if p.severity == severity]
+
+
+def checked(tmp_path, data: bytes):
+    """`sroi-excel check` on the workbook: its exit code and output."""
+    path = tmp_path / "analyse.xlsx"
+    path.write_bytes(data)
+    result = run("check", path, "--draws", "0")
+    return result.exit_code, result.output
+
+
+def results_sheet_warnings(tmp_path, data: bytes, lang: str = "nl") -> list[str]:
+    """`sroi-excel fill`, then the warnings as the results sheet shows them."""
+    path = tmp_path / "analyse.xlsx"
+    path.write_bytes(data)
+    result = run("fill", path, "--draws", "0", "--no-backup")
+    assert result.exit_code == 0, result.output
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+        "Resultaten" if lang == "nl" else "Results").to_python()
+    heading = "Waarschuwingen van check" if lang == "nl" else "Warnings from check"
+    start = next(r for r, row in enumerate(rows) if row and row[0] == heading)
+    return [row[0] for row in rows[start + 1:] if row and row[0]]
+
+
+# -- an assumption named like a cell ----------------------------------------------------------
+
+WMO = ("Aannames!A2: the name 'Wmo2024' is also a cell reference (column WMO, row 2024): a "
+       "formula =Wmo2024 reads that cell, not this assumption, and Excel cannot define such a "
+       "name either; rename it, e.g. to 'Wmo_2024', and use that name in formulas")
+
+
+def test_an_assumption_named_like_a_cell_is_refused_where_it_is_named_and_where_it_is_used(
+        tmp_path):
+    data = edited_template("nl", {("Aannames", "A2"): "Wmo2024",
+                                  ("Opbrengsten", "D2"): "=Wmo2024*Succes"})
+    errors = problems(data, "error")
+    assert WMO in errors
+    assert ("Opbrengsten!D2: =Wmo2024*Succes: Wmo2024 is the cell WMO2024 of this sheet, not "
+            "the assumption 'Wmo2024'; rename the assumption (e.g. to 'Wmo_2024') and use that "
+            "name") in errors
+    code, output = checked(tmp_path, data)
+    assert code == 1 and f"error: {WMO}" in output
+
+
+def test_the_suggested_name_works():
+    data = edited_template("nl", {("Aannames", "A2"): "Wmo_2024",
+                                  ("Opbrengsten", "D2"): "=Wmo_2024*Succes"})
+    model = reader.read_workbook(data)
+    assert compute(model).trail["quantity"].iloc[0] == pytest.approx(10)  # 40 x 25%
+
+
+@pytest.mark.parametrize("name,why,suggestion", [
+    ("FTE2025", "is also a cell reference (column FTE, row 2025): a formula =FTE2025 reads that "
+     "cell, not this assumption, and Excel cannot define such a name either", "FTE_2025"),
+    ("AB12", "is also a cell reference (column AB, row 12): a formula =AB12 reads that cell, not "
+     "this assumption, and Excel cannot define such a name either", "AB_12"),
+    ("R", "is a reference in Excel's R1C1 style (R and C alone are the current row and column), "
+     "so Excel cannot define such a name", "R_"),
+    ("c", "is a reference in Excel's R1C1 style (R and C alone are the current row and column), "
+     "so Excel cannot define such a name", "c_"),
+    ("R2C3", "is a reference in Excel's R1C1 style (row 2, column 3), so Excel cannot define "
+     "such a name", "R_2C3"),
+    ("RC", "is a reference in Excel's R1C1 style (the cell itself), so Excel cannot define such "
+     "a name", "RC_"),
+    ("R1", "is also a cell reference (column R, row 1): a formula =R1 reads that cell, not this "
+     "assumption, and Excel cannot define such a name either", "R_1"),
+    ("Aantal deelnemers", "cannot be a name in Excel (letters, digits, _ and . only, starting "
+     "with a letter or _)", "Aantal_deelnemers"),
+    ("2e_jaar", "cannot be a name in Excel (letters, digits, _ and . only, starting with a "
+     "letter or _)", "_2e_jaar"),
+])
+def test_names_excel_refuses_are_errors_with_a_name_to_use(name, why, suggestion):
+    data = edited_template("nl", {("Aannames", "A2"): name, ("Opbrengsten", "D2"): 10})
+    assert problems(data, "error") == [
+        f"Aannames!A2: the name '{name}' {why}; rename it, e.g. to '{suggestion}', and use that "
+        "name in formulas"]
+    renamed = edited_template("nl", {("Aannames", "A2"): suggestion, ("Opbrengsten", "D2"): 10})
+    assert problems(renamed, "error") == []
+
+
+@pytest.mark.parametrize("name", ["XFE1", "Wmo2024b", "Jaar_2024", "Rente", "Cost",
+                                  "Kosten.2024", "\u00e9quipe", "_Wmo2024"])
+def test_names_excel_accepts_are_not_refused(name):
+    data = edited_template("nl", {("Aannames", "A2"): name, ("Opbrengsten", "D2"): 10})
+    assert problems(data, "error") == []
+
+
+RATIO = 10 * PV_VALUE / PV_INPUTS  # the proxy typed ten times too large: 18.61
+
+
+# -- stakeholder names in one Unicode form -----------------------------------------------------
+
+COMPOSED, DECOMPOSED = "Cli\u00ebnt", "Clie\u0308nt"
+
+
+def _one_year(stakeholder: str, paid: float, gained: float) -> Model:
+    return Model(Settings(name=f"{stakeholder} {paid}", years=1),
+                 (Stakeholder(stakeholder),), (),
+                 (InputItem(stakeholder, "cost", "money", amount=Amount.of(paid), year=1),),
+                 (Outcome(stakeholder, "gain", Amount.of(1), Amount.of(gained)),), ())
+
+
+# -- a one-year analysis with a discount rate ---------------------------------------------------
+
+ONE_YEAR = {("Instellingen", "B6"): 1, ("Inbreng", "G2"): 0, ("Inbreng", "H2"): "nee"}
+
+
+# -- the example's switching-value stakeholder --------------------------------------------------
+
+RENAMED = {("Belanghebbenden", "A3"): "Gemeente De Bilt", ("Inbreng", "A2"): "Gemeente De Bilt",
+           ("Opbrengsten", "A2"): "Gemeente De Bilt"}
+
+
+# -- pasted amounts ---------------------------------------------------------------------------
+
+NBSP, NNBSP = "\u00a0", "\u202f"
