@@ -81,6 +81,10 @@ def _assumption(cells: CellReader, name: str, row: Row, year_cols: dict[int, int
         if value is None:
             cells.error(row.title, at.ref, f"the assumption '{name}' has no value")
         return None
+    unit = text(row.value("unit"))
+    percent = PERCENT_UNIT.search(unit) is not None
+    if percent:
+        cells.percent_unit(amount, at, f"the assumption '{name}'", unit)
     per_year = []
     for year, c in sorted(year_cols.items()):
         cell_value = row.raw[c] if c < len(row.raw) else None
@@ -89,8 +93,14 @@ def _assumption(cells: CellReader, name: str, row: Row, year_cols: dict[int, int
         year_amount = cells.amount(cell_value, row.cell(c), f"value for year {year}")
         if year_amount is not None:
             per_year.append((year, year_amount))
+            if percent:
+                cells.percent_unit(year_amount, row.cell(c),
+                                   f"the value for year {year} of '{name}'", unit)
     low = cells.number_constant(*row.get("low", (None, at)), "low")
     high = cells.number_constant(*row.get("high", (None, at)), "high")
+    if percent:
+        for key, bound in (("low", low), ("high", high)):
+            cells.percent_unit(bound, row.at(key), f"the {key} of '{name}'", unit)
     if low is not None and high is not None and low > high:
         cells.error(row.title, row.at("low").ref,
                     f"low ({low:g}) is above high ({high:g}) for '{name}'")
@@ -98,7 +108,7 @@ def _assumption(cells: CellReader, name: str, row: Row, year_cols: dict[int, int
     source = text(row.value("source"))
     if not source:
         cells.warn(row.title, row.at("source", at).ref, f"the assumption '{name}' has no source")
-    return Assumption(name, amount, text(row.value("unit")), source, low, high,
+    return Assumption(name, amount, unit, source, low, high,
                       tuple(per_year), row.at("name"), distribution=distribution)
 
 

@@ -393,7 +393,32 @@ class CellReader:
             self.error(at.sheet, at.ref, f"{label} is {number:.0%}; it must be between 0% and "
                        "100%")
             return None
+        self.one_as_hundred(number, at, label)
         return amount
+
+    def one_as_hundred(self, number: float, at: Cell, label: str, unit: str = "") -> None:
+        """Warn where a percentage is exactly 1 and its cell shows "1": probably one percent
+        meant, read as 100%. A cell that shows "100%" says the user meant it."""
+        if number == 1 and not self.sheets.book.shows_percent(at.sheet, at.ref):
+            self.warn(at.sheet, at.ref, f"{label} is 1{_in_unit(unit)}, which reads as 100%; "
+                      "type 1% if you mean one percent")
+
+    def percent_unit(self, amount: Amount | float | None, at: Cell | None, label: str,
+                     unit: str) -> None:
+        """A number typed for something measured in %: an error above 1 (55 reads as 5,500%),
+        a warning at exactly 1. Formulas are taken as they are."""
+        if isinstance(amount, Amount):
+            if amount.is_formula or amount.price is not None:
+                return
+            at, amount = amount.at or at, amount.node.value
+        if amount is None or at is None:
+            return
+        if amount > 1:
+            self.error(at.sheet, at.ref, (
+                f"{label} is {amount:g}{_in_unit(unit)}, which reads as {amount:,.0%}; type "
+                f"{amount:g}% (with the percent sign) or the fraction {amount / 100:g}"))
+        else:
+            self.one_as_hundred(amount, at, label, unit)
 
     def percent_constant(self, value, at: Cell, label: str) -> float | None:
         """A fraction typed as a number, not a formula."""
@@ -479,6 +504,10 @@ class CellReader:
 
 
 # -- text in messages ------------------------------------------------------------------------
+
+def _in_unit(unit: str) -> str:
+    return f" with the unit '{unit}'" if unit else ""
+
 
 def text(value) -> str:
     """A cell as text: empty for an empty cell."""

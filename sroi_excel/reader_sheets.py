@@ -17,6 +17,7 @@ from .model import (
     Settings,
     Stakeholder,
 )
+from .reader_assumptions import PERCENT_UNIT
 from .reader_cells import CellReader, Row, did_you_mean, text
 
 _TEXT_SETTINGS = ("name", "organisation", "currency", "note", "scenario")
@@ -292,6 +293,7 @@ def read_scenarios(cells: CellReader, title: str | None, assumptions: list[Assum
     if title is None:
         return []
     known = {a.name.casefold(): a.name for a in assumptions}
+    units = {a.name: a.unit for a in assumptions if PERCENT_UNIT.search(a.unit)}
     grouped: dict[str, list] = {}
     names: dict[str, str] = {}
     seen: dict[tuple[str, str], str] = {}
@@ -319,6 +321,9 @@ def read_scenarios(cells: CellReader, title: str | None, assumptions: list[Assum
             if value is None:
                 cells.error(title, value_at.ref, "the scenario value is missing")
             continue
+        if assumption in units:
+            cells.percent_unit(amount, value_at, f"the value of '{assumption}' in scenario "
+                               f"'{str(scen).strip()}'", units[assumption])
         names.setdefault(key[0], str(scen).strip())
         grouped.setdefault(key[0], []).append((assumption, amount))
     return [Scenario(names[k], tuple(v)) for k, v in grouped.items()]

@@ -131,7 +131,84 @@ def test_names_excel_accepts_are_not_refused(name):
     assert problems(data, "error") == []
 
 
+# -- a rate or percentage typed as 1 -----------------------------------------------------------
+
+@pytest.mark.parametrize("sheet,ref,label", [
+    ("Instellingen", "B7", "Discontovoet effecten"),
+    ("Instellingen", "B8", "Discontovoet inbreng"),
+    ("Opbrengsten", "G2", "deadweight"),
+    ("Opbrengsten", "H2", "attribution"),
+    ("Opbrengsten", "I2", "displacement"),
+    ("Opbrengsten", "J2", "drop-off"),
+])
+def test_a_rate_typed_as_1_is_said_to_read_as_100_percent(sheet, ref, label):
+    # As pasted from elsewhere: the cell shows "1", not "100%".
+    data = edited("nl", {(sheet, ref): 1}, {(sheet, ref): "General"})
+    assert (f"{sheet}!{ref}: {label} is 1, which reads as 100%; type 1% if you mean one "
+            "percent") in problems(data, "warning")
+
+
+def test_a_rate_shown_as_100_percent_is_taken_as_meant():
+    # Typed as 100% (or as 1 into the template's percentage cells): the cell shows 100%.
+    data = edited("nl", {("Opbrengsten", "G2"): 1, ("Opbrengsten", "J2"): 1})
+    assert not any("reads as 100%" in m for m in problems(data, "warning"))
+    # A formula says what it means, too.
+    data = edited("nl", {("Opbrengsten", "J2"): "=100%"}, {("Opbrengsten", "J2"): "General"})
+    assert not any("reads as 100%" in m for m in problems(data, "warning"))
+
+
+def test_a_rate_typed_as_1_in_check_and_on_the_results_sheet(tmp_path):
+    data = edited("en", {("Settings", "B7"): 1}, {("Settings", "B7"): "General"})
+    message = ("Settings!B7: Discount rate (outcomes) is 1, which reads as 100%; type 1% if you "
+               "mean one percent")
+    code, output = checked(tmp_path, data)
+    assert code == 0 and f"warning: {message}" in output
+    assert message in results_sheet_warnings(tmp_path, data, "en")
+
+
+# -- an assumption in %, a ratio above 10, a proxy without a source --------------------------
+
+@pytest.mark.parametrize("sheet,ref,what,value", [
+    ("Aannames", "B3", "the assumption 'Succes'", 55),
+    ("Aannames", "E3", "the low of 'Succes'", 15),
+    ("Aannames", "F3", "the high of 'Succes'", 35),
+    ("Aannames", "I3", "the value for year 2 of 'Succes'", 30),
+    ("Scenario's", "C2", "the value of 'Succes' in scenario 'minimum'", 15),
+])
+def test_a_percentage_assumption_above_1_is_an_error(sheet, ref, what, value):
+    data = edited_template("nl", {(sheet, ref): value})
+    assert (f"{sheet}!{ref}: {what} is {value} with the unit '%', which reads as "
+            f"{value * 100:,}%; type {value}% (with the percent sign) or the fraction "
+            f"{value / 100:g}") in problems(data, "error")
+
+
+@pytest.mark.parametrize("unit", ["procent", "Percent", "% per jaar", "percentage"])
+def test_every_way_to_write_the_percent_unit_counts(unit):
+    data = edited_template("nl", {("Aannames", "B3"): 55, ("Aannames", "C3"): unit})
+    assert len(problems(data, "error")) == 1
+
+
+def test_a_percentage_assumption_of_1_is_a_warning_unless_shown_as_100_percent():
+    data = edited("nl", {("Aannames", "B3"): 1}, {("Aannames", "B3"): "General"})
+    assert ("Aannames!B3: the assumption 'Succes' is 1 with the unit '%', which reads as 100%; "
+            "type 1% if you mean one percent") in problems(data, "warning")
+    shown = edited("nl", {("Aannames", "B3"): 1})  # the template's cell shows 100%
+    assert not any("reads as 100%" in m for m in problems(shown, "warning"))
+
+
+def test_other_units_may_be_above_1():
+    data = edited_template("nl", {("Aannames", "B3"): 55, ("Aannames", "C3"): "uren"})
+    assert problems(data, "error") == []
+
+
 RATIO = 10 * PV_VALUE / PV_INPUTS  # the proxy typed ten times too large: 18.61
+
+
+def test_the_issue_case_percent_typed_as_a_whole_number(tmp_path):
+    # Succes (unit %) typed as 55: 40 x 55 = 2,200 people a year. Refused before any ratio.
+    data = edited_template("nl", {("Aannames", "B3"): 55})
+    code, output = checked(tmp_path, data)
+    assert code == 1 and "reads as 5,500%" in output
 
 
 # -- stakeholder names in one Unicode form -----------------------------------------------------

@@ -142,7 +142,8 @@ def test_read_workbook_raises_with_all_problems():
 
 
 def test_check_reports_formula_errors_per_scenario(workbook):
-    path = workbook(edits={("Scenario's", "C2"): 5})  # Succes 500% in minimum -> quantity fine
+    # Succes 5 in minimum (as a factor, not a percentage) -> the quantity is fine
+    path = workbook(edits={("Scenario's", "C2"): 5, ("Aannames", "C3"): "factor"})
     path2 = workbook(edits={("Opbrengsten", "G2"): "=Succes*4"}, name="b.xlsx")
     report = api.check(path2)
     assert any("deadweight is 100%" not in str(p) and "scenario 'maximum'" in str(p)
