@@ -19,6 +19,7 @@ from . import schema
 from .exceptions import FileFormatError, FormulaError, Problem
 from .formulatext import column_letter, coordinate_from_string
 from .model import Amount, Cell, Settings
+from .reader_pasted import pasted_message, read_pasted
 from .sheetxml import ArrayFormula, DataTableFormula
 
 if TYPE_CHECKING:
@@ -534,21 +535,12 @@ def did_you_mean(name: str, options: list[str]) -> str:
 
 def numberish(text: str) -> bool:
     """Whether text looks like a number (which then cannot be the code of a price)."""
-    return re.fullmatch(r"[-+]?[\d.,\s]*\d[\d.,\s]*%?", text.replace("€", "").strip()) is not None
+    return read_pasted(text) is not None or re.fullmatch(
+        r"[-+]?[\d.,\s]*\d[\d.,\s]*%?", text.replace("€", "").strip()) is not None
 
 
 def text_number_message(text: str, label: str) -> str:
-    """Explain why a text cell is not a number, suggesting the number it probably is."""
+    """Explain why a text cell is not a number, with the number it would be where it is one."""
     shown = short(text)
-    cleaned = text.replace("€", "").replace(" ", "").strip()
-    dutch = re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?|-?\d+,\d+", cleaned)
-    if dutch and ("," in cleaned or "." in cleaned):  # plain digits: see below
-        number = float(cleaned.replace(".", "").replace(",", "."))
-        kind = "a decimal comma" if "," in cleaned else "thousands separators"
-        return (f"the {label} '{shown}' is text, not a number ({kind} stored as "
-                f"text); type it as the number {number:g} or format the cell as a number")
-    plain = re.fullmatch(r"-?[\d,]*\.?\d+%?", cleaned)
-    if plain:
-        return (f"the {label} '{shown}' is stored as text; re-type it as a number (Excel: "
-                "Convert to Number)")
-    return f"the {label} is text ('{shown}'); it must be a number or a formula"
+    return (pasted_message(text, shown, label)
+            or f"the {label} is text ('{shown}'); it must be a number or a formula")

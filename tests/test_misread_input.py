@@ -237,3 +237,87 @@ RENAMED = {("Belanghebbenden", "A3"): "Gemeente De Bilt", ("Inbreng", "A2"): "Ge
 # -- pasted amounts ---------------------------------------------------------------------------
 
 NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+@pytest.mark.parametrize("typed,because,number", [
+    ("EUR 14.668", "the currency EUR and thousands separators", "14668"),
+    ("€ 420", "the currency €", "420"),
+    ("EUR 420", "the currency EUR", "420"),
+    (f"€{NBSP}14.668,50", "the currency €, thousands separators and a decimal comma",
+     "14668.5"),
+    (f"1{NNBSP}234,5", "a non-breaking space as pasted from a PDF or web page and a decimal "
+     "comma", "1234.5"),
+    (f"15{NBSP}000", "a non-breaking space as pasted from a PDF or web page", "15000"),
+    (f"15{NNBSP}000", "a non-breaking space as pasted from a PDF or web page", "15000"),
+    ("15 000", "spaces between the digits", "15000"),
+    ("1.234,56", "thousands separators and a decimal comma", "1234.56"),
+    ("0,5", "a decimal comma", "0.5"),
+    ("(420)", "brackets for a negative amount", "-420"),
+    ("-€ 420", "the currency €", "-420"),
+    ("€ -420", "the currency €", "-420"),
+    ("€ 420,-", "the currency € and ',-' after the amount", "420"),
+    ("\u2212420", "a minus sign that Excel does not read as one", "-420"),
+    ("1,234,567.5", "thousands separators", "1234567.5"),
+])
+def test_a_pasted_amount_gets_the_number_to_type(typed, because, number):
+    data = edited_template("nl", {("Opbrengsten", "E2"): typed})
+    assert problems(data, "error") == [
+        f"Opbrengsten!E2: the financial proxy '{typed}' is stored as text, with {because}; type "
+        f"{number} instead"]
+
+
+@pytest.mark.parametrize("typed,because,percent", [
+    (f"30{NBSP}%", "a non-breaking space as pasted from a PDF or web page", "30%"),
+    (f"30{NNBSP}%", "a non-breaking space as pasted from a PDF or web page", "30%"),
+    ("30 %", "a space before the percent sign", "30%"),
+    ("12,5 %", "a decimal comma and a space before the percent sign", "12.5%"),
+])
+def test_a_pasted_percentage_gets_the_percentage_to_type(typed, because, percent):
+    data = edited_template("nl", {("Opbrengsten", "G2"): typed})
+    assert problems(data, "error") == [
+        f"Opbrengsten!G2: the deadweight '{typed}' is stored as text, with {because}; type "
+        f"{percent} instead"]
+
+
+def test_a_number_stored_as_text_gets_the_number_to_type():
+    data = edited_template("nl", {("Inbreng", "E2"): "800"})
+    assert problems(data, "error") == [
+        "Inbreng!E2: the hours '800' is a number stored as text; type 800 instead (Excel: "
+        "Convert to Number)"]
+
+
+@pytest.mark.parametrize("typed,thousands,decimal,separator", [
+    ("14.668", "14668", "14.668", "point"),
+    ("1,234", "1234", "1.234", "comma"),
+])
+def test_an_ambiguous_pasted_number_gets_both_readings(typed, thousands, decimal, separator):
+    data = edited_template("nl", {("Opbrengsten", "E2"): typed})
+    what = "a decimal point" if separator == "point" else "a decimal comma"
+    assert problems(data, "error") == [
+        f"Opbrengsten!E2: the financial proxy '{typed}' is stored as text; type {thousands} if "
+        f"the {separator} separates thousands, or {decimal} if it is {what}"]
+
+
+def test_text_that_is_no_number_is_still_said_to_be_text():
+    data = edited_template("nl", {("Opbrengsten", "E2"): "veel"})
+    assert problems(data, "error")[0].startswith(
+        "Opbrengsten!E2: the financial proxy is text ('veel'); it must be a number or a formula")
+
+
+def test_a_pasted_amount_through_the_cli_leaves_the_workbook_as_it_was(tmp_path):
+    path = tmp_path / "analyse.xlsx"
+    path.write_bytes(edited_template("nl", {("Opbrengsten", "E2"): "EUR 14.668"}))
+    before = path.read_bytes()
+    result = run("fill", path)
+    assert result.exit_code == 1
+    assert ("error: Opbrengsten!E2: the financial proxy 'EUR 14.668' is stored as text, with "
+            "the currency EUR and thousands separators; type 14668 instead") in result.output
+    assert path.read_bytes() == before
+
+
+def test_a_formula_still_reads_as_before():
+    # Nothing above touches what the engine computes from a correct workbook.
+    model = reader.read_workbook(edited_template("nl"))
+    head = compute(model).headline
+    assert head.pv_value == pytest.approx(PV_VALUE) and head.pv_inputs == pytest.approx(PV_INPUTS)
+    assert isinstance(model.outcomes[0].quantity.node, formula.Binary)

@@ -44,8 +44,8 @@ def test_template_reads_without_errors_in_both_languages():
     ({("Opbrengsten", "E2"): "veel"},
      "Opbrengsten!E2: the financial proxy is text ('veel'); it must be a number or a formula"),
     ({("Opbrengsten", "E2"): "1.234,56"},
-     "Opbrengsten!E2: the financial proxy '1.234,56' is text, not a number (a decimal comma "
-     "stored as text); type it as the number 1234.56 or format the cell as a number"),
+     "Opbrengsten!E2: the financial proxy '1.234,56' is stored as text, with thousands "
+     "separators and a decimal comma; type 1234.56 instead"),
     ({("Opbrengsten", "E2"): None},
      "Opbrengsten!E2: the financial proxy is missing"),
     ({("Opbrengsten", "K2"): 0},
