@@ -492,13 +492,14 @@ class CellReader:
         return parsed
 
     def stakeholder(self, value, at: Cell, known: dict[str, str]) -> str | None:
-        """A stakeholder named on the stakeholders sheet (``known``: folded name -> name)."""
+        """A stakeholder named on the stakeholders sheet (``known``: schema.name_key -> name)."""
         if value is None:
             self.error(at.sheet, at.ref, "the stakeholder is missing; pick one from the list")
             return None
         name = str(value).strip()
-        if name.casefold() in known:
-            return known[name.casefold()]
+        key = schema.name_key(name)
+        if key in known:
+            return known[key]
         self.error(at.sheet, at.ref, f"the stakeholder '{short(name)}' is not on the "
                    "stakeholders sheet" + did_you_mean(name, list(known.values())))
         return None

@@ -6,6 +6,8 @@ the price index (reader_prices).
 
 from __future__ import annotations
 
+import unicodedata
+
 from . import schema
 from .model import (
     Amount,
@@ -132,12 +134,13 @@ def read_stakeholders(cells: CellReader, title: str) -> list[Stakeholder]:
         name, at = row["name"]
         if name is None:
             continue
-        name = str(name).strip()
-        if name.casefold() in seen:
+        name = unicodedata.normalize("NFC", str(name).strip())
+        key = schema.name_key(name)
+        if key in seen:
             cells.error(title, at.ref, f"the stakeholder '{name}' is listed twice (also at "
-                        f"{seen[name.casefold()].ref}); each name must be unique")
+                        f"{seen[key].ref}); each name must be unique")
             continue
-        seen[name.casefold()] = at
+        seen[key] = at
         result.append(Stakeholder(name, text(row.value("description")), at))
     if not result:
         cells.error(title, f"A{table.header + 1}", "no stakeholders are listed; add at least one")

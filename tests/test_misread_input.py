@@ -216,11 +216,47 @@ def test_the_issue_case_percent_typed_as_a_whole_number(tmp_path):
 COMPOSED, DECOMPOSED = "Cli\u00ebnt", "Clie\u0308nt"
 
 
+@pytest.mark.parametrize("listed,typed", [(COMPOSED, DECOMPOSED), (DECOMPOSED, COMPOSED)])
+def test_a_stakeholder_typed_in_either_unicode_form_is_one_stakeholder(listed, typed):
+    assert listed != typed
+    assert unicodedata.normalize("NFC", listed) == unicodedata.normalize("NFC", typed)
+    data = edited_template("nl", {
+        ("Belanghebbenden", "A3"): listed, ("Inbreng", "A2"): typed,
+        ("Opbrengsten", "A2"): typed, ("Instellingen", "B18"): typed.upper()})
+    reading = reader.read(data)
+    assert reading.errors == []
+    model = reading.model
+    assert {o.stakeholder for o in model.outcomes} == {"Deelnemers", COMPOSED}
+    assert model.inputs[0].stakeholder == COMPOSED
+    assert model.settings.switching_stakeholder == COMPOSED
+    rows = {r.stakeholder: r for r in compute(model).tables["stakeholders"].records()}
+    assert list(rows) == ["Deelnemers", COMPOSED]
+    assert rows[COMPOSED].value == pytest.approx(PV_VALUE)
+    assert rows[COMPOSED].inputs == pytest.approx(PV_INPUTS)
+
+
+def test_a_stakeholder_listed_twice_in_two_unicode_forms_is_listed_twice():
+    data = edited_template("nl", {("Belanghebbenden", "A2"): COMPOSED,
+                                  ("Belanghebbenden", "A3"): DECOMPOSED})
+    assert (f"Belanghebbenden!A3: the stakeholder '{COMPOSED}' is listed twice (also at A2); "
+            "each name must be unique") in problems(data, "error")
+
+
 def _one_year(stakeholder: str, paid: float, gained: float) -> Model:
     return Model(Settings(name=f"{stakeholder} {paid}", years=1),
                  (Stakeholder(stakeholder),), (),
                  (InputItem(stakeholder, "cost", "money", amount=Amount.of(paid), year=1),),
                  (Outcome(stakeholder, "gain", Amount.of(1), Amount.of(gained)),), ())
+
+
+@pytest.mark.parametrize("first,second", [(COMPOSED, DECOMPOSED), (DECOMPOSED, COMPOSED)])
+def test_the_portfolio_sums_a_stakeholder_typed_in_either_unicode_form(first, second):
+    p = portfolio.build([("a.xlsx", _one_year(first, 100, 250)),
+                         ("b.xlsx", _one_year(second, 200, 150))], lang="en")
+    for name in (COMPOSED, DECOMPOSED):
+        row = p.stakeholder(name, None)  # in 100 + 200, out 250 + 150
+        assert (row["analyses"], row["inputs"], row["value"]) == (2, 300, 400)
+    assert portfolio.shared_stakeholders(p) == [unicodedata.normalize("NFC", first)]
 
 
 # -- a one-year analysis with a discount rate ---------------------------------------------------
@@ -232,6 +268,23 @@ ONE_YEAR = {("Instellingen", "B6"): 1, ("Inbreng", "G2"): 0, ("Inbreng", "H2"): 
 
 RENAMED = {("Belanghebbenden", "A3"): "Gemeente De Bilt", ("Inbreng", "A2"): "Gemeente De Bilt",
            ("Opbrengsten", "A2"): "Gemeente De Bilt"}
+
+
+def test_renamed_example_stakeholders_do_not_block_the_first_fill(tmp_path):
+    data = edited_template("nl", RENAMED)
+    message = ("Instellingen!B18: the stakeholder 'Gemeente' (for switching values) is not on "
+               "the stakeholders sheet, so it is ignored and switching values are computed for "
+               "the analysis as a whole only; type a stakeholder from that sheet or leave the "
+               "cell empty; did you mean 'Gemeente De Bilt'?")
+    reading = reader.read(data)
+    assert reading.errors == [] and reading.model.settings.switching_stakeholder is None
+    assert message in problems(data, "warning")
+    assert message in results_sheet_warnings(tmp_path, data)
+
+
+def test_the_template_says_an_unknown_switching_stakeholder_is_ignored():
+    book = openpyxl.load_workbook(io.BytesIO(build_template("en")))
+    assert "not on the Stakeholders sheet is ignored" in book["Settings"]["C18"].value
 
 
 # -- pasted amounts ---------------------------------------------------------------------------
