@@ -204,11 +204,79 @@ def test_other_units_may_be_above_1():
 RATIO = 10 * PV_VALUE / PV_INPUTS  # the proxy typed ten times too large: 18.61
 
 
+def test_a_ratio_above_10_is_a_warning_in_check_and_on_the_results_sheet(tmp_path):
+    data = edited_template("nl", {("Opbrengsten", "E2"): 150_000})
+    assert f"{RATIO:.2f}" == "18.61"
+    message = (f"Opbrengsten!D2: the SROI ratio is {RATIO:.2f}, above 10, which published "
+               "analyses rarely reach; check the largest outcome, 'Minder uitkeringen' (100% of "
+               "the value): its quantity, its financial proxy (Opbrengsten!E2) and the "
+               "assumptions they use, for a figure typed in the wrong unit")
+    assert message in problems(data, "warning")
+    code, output = checked(tmp_path, data)
+    assert code == 0 and f"warning: {message}" in output
+    assert message in results_sheet_warnings(tmp_path, data)
+
+
+def test_a_ratio_of_10_or_less_is_no_warning():
+    data = edited_template("nl", {("Opbrengsten", "E2"): 15_000 * 10 / RATIO * 9.99})
+    assert not any("SROI ratio" in m for m in problems(data, "warning"))
+
+
+def test_a_proxy_without_a_source_in_check_and_on_the_results_sheet(tmp_path):
+    data = edited_template("nl", {("Opbrengsten", "F2"): None})
+    message = "Opbrengsten!F2: the financial proxy of 'Minder uitkeringen' has no source"
+    code, output = checked(tmp_path, data)
+    assert code == 0 and f"warning: {message}" in output
+    assert message in results_sheet_warnings(tmp_path, data)
+
+
 def test_the_issue_case_percent_typed_as_a_whole_number(tmp_path):
     # Succes (unit %) typed as 55: 40 x 55 = 2,200 people a year. Refused before any ratio.
     data = edited_template("nl", {("Aannames", "B3"): 55})
     code, output = checked(tmp_path, data)
     assert code == 1 and "reads as 5,500%" in output
+
+
+# -- a monetised outcome that is 0 in every year ----------------------------------------------
+
+def test_a_quantity_reading_an_empty_cell_is_a_warning(tmp_path):
+    # No assumption Wmo2024: the formula reads the empty cell WMO2024 of the outcomes sheet.
+    data = edited_template("nl", {("Opbrengsten", "D2"): "=Wmo2024*Succes"})
+    message = ("Opbrengsten!D2: the quantity of 'Minder uitkeringen' is 0 in every year "
+               "(=Wmo2024*Succes gives 0; an empty cell counts as 0), so the outcome adds "
+               "nothing; check the cells and assumptions the formula uses, or mark the outcome "
+               "as not monetised")
+    assert message in problems(data, "warning")
+    assert message in results_sheet_warnings(tmp_path, data)
+
+
+def test_a_proxy_of_0_is_a_warning():
+    data = edited_template("nl", {("Opbrengsten", "E2"): 0})
+    assert ("Opbrengsten!E2: the financial proxy of 'Minder uitkeringen' is 0, so the outcome "
+            "adds nothing; type the financial proxy, or mark the outcome as not monetised"
+            ) in problems(data, "warning")
+
+
+def test_a_quantity_from_a_cell_holding_0_is_a_warning():
+    # A value pasted over a formula elsewhere: the cell still holds the 0 it was saved with.
+    data = edited_template("nl", {("Lees mij", "C1"): 0, ("Opbrengsten", "D2"): "='Lees mij'!C1"})
+    assert any(m.startswith("Opbrengsten!D2: the quantity of 'Minder uitkeringen' is 0 in every "
+                            "year (='Lees mij'!C1 gives 0") for m in problems(data, "warning"))
+
+
+def test_a_0_that_a_scenario_changes_is_meant():
+    # No participants at the base values, 40 in the maximum: a deliberate 0.
+    data = edited_template("nl", {("Aannames", "B2"): 0, ("Scenario's", "A4"): "maximum",
+                                  ("Scenario's", "B4"): "Deelnemers", ("Scenario's", "C4"): 40})
+    assert not any("is 0" in m for m in problems(data, "warning"))
+    alone = edited_template("nl", {("Aannames", "B2"): 0})
+    assert any(m.startswith("Opbrengsten!D2: the quantity of 'Minder uitkeringen' is 0 in every "
+                            "year (=Deelnemers*Succes gives 0") for m in problems(alone, "warning"))
+
+
+def test_a_quantity_that_is_0_in_some_years_only_is_no_warning():
+    data = edited_template("nl", {("Aannames", "H2"): 0, ("Aannames", "I2"): 40})
+    assert not any("is 0" in m for m in problems(data, "warning"))
 
 
 # -- stakeholder names in one Unicode form -----------------------------------------------------
@@ -262,6 +330,32 @@ def test_the_portfolio_sums_a_stakeholder_typed_in_either_unicode_form(first, se
 # -- a one-year analysis with a discount rate ---------------------------------------------------
 
 ONE_YEAR = {("Instellingen", "B6"): 1, ("Inbreng", "G2"): 0, ("Inbreng", "H2"): "nee"}
+
+
+def test_one_year_discounted_outcomes_against_inputs_at_the_start_is_a_warning(tmp_path):
+    # Year 1 only: value 84,000 discounted one year; the coach's 60,000 paid in year 0 is not.
+    data = edited_template("nl", ONE_YEAR)
+    discounted, plain = 84_000 * D[1] / 60_000, 84_000 / 60_000
+    assert (f"{discounted:.2f}", f"{plain:.2f}") == ("1.37", "1.40")
+    message = ("Instellingen!B7: the analysis covers one year at a discount rate of 2.25%: the "
+               "outcomes of year 1 are discounted and the inputs of year 0 are not, so the SROI "
+               "ratio is 1.37 where without discounting it is 1.40; for the undiscounted "
+               "convention of most one-year SROIs set the discount rate to 0%, or put the inputs "
+               "in year 1 to discount both alike")
+    assert message in problems(data, "warning")
+    code, output = checked(tmp_path, data)
+    assert code == 0 and f"warning: {message}" in output
+    assert message in results_sheet_warnings(tmp_path, data)
+    # Either way out gives the undiscounted ratio, and no warning.
+    for other in ({("Instellingen", "B7"): 0}, {("Inbreng", "G2"): 1}):
+        data = edited_template("nl", {**ONE_YEAR, **other})
+        assert compute(reader.read_workbook(data)).headline.ratio == pytest.approx(plain)
+        assert not any("one year" in m for m in problems(data, "warning"))
+
+
+def test_several_years_with_inputs_at_the_start_is_no_warning():
+    data = edited_template("nl", {("Inbreng", "G2"): 0, ("Inbreng", "H2"): "nee"})
+    assert not any("one year" in m for m in problems(data, "warning"))
 
 
 # -- the example's switching-value stakeholder --------------------------------------------------
