@@ -376,6 +376,17 @@ def test_renamed_example_stakeholders_do_not_block_the_first_fill(tmp_path):
     assert message in results_sheet_warnings(tmp_path, data)
 
 
+def test_a_mistyped_switching_stakeholder_is_a_warning_with_the_name_meant():
+    data = edited_template("nl", {("Instellingen", "B18"): "Gemeent"})
+    reading = reader.read(data)
+    assert reading.errors == [] and reading.model.settings.switching_stakeholder is None
+    assert [str(p) for p in reading.warnings if p.cell == "B18"] == [
+        "Instellingen!B18: the stakeholder 'Gemeent' (for switching values) is not on the "
+        "stakeholders sheet, so it is ignored and switching values are computed for the "
+        "analysis as a whole only; type a stakeholder from that sheet or leave the cell "
+        "empty; did you mean 'Gemeente'?"]
+
+
 def test_the_template_says_an_unknown_switching_stakeholder_is_ignored():
     book = openpyxl.load_workbook(io.BytesIO(build_template("en")))
     assert "not on the Stakeholders sheet is ignored" in book["Settings"]["C18"].value
