@@ -14,9 +14,10 @@ import functools
 import math
 from collections import namedtuple
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .check import plausibility
 from .core import Frame, evaluate_amount, input_rate
 from .exceptions import Problem, WorkbookError
 from .model import Amount, Model
@@ -317,8 +318,9 @@ def compute(model: Model, scenario: str | None = None) -> Results:
             (o.stakeholder, o.name, o.indicator, o.proxy_source)
             for o in model.outcomes if not o.monetised]),
     }
-    return Results(model=model, scenario=frame.scenario, headline=headline, tables=tables,
-                   warnings=tuple(outcomes.warnings))
+    results = Results(model=model, scenario=frame.scenario, headline=headline, tables=tables,
+                      warnings=tuple(outcomes.warnings))
+    return replace(results, warnings=(*results.warnings, *plausibility(results)))
 
 
 def _outcomes(frame: Frame, years: list) -> _Outcomes:

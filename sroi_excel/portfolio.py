@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -118,7 +119,7 @@ class Portfolio:
         """One stakeholder summed over every analysis, for one scenario."""
         label = self.totals.iloc[self._index(scenario)]["scenario"]
         rows = self.stakeholders[
-            (self.stakeholders["stakeholder"].str.casefold() == name.casefold())
+            (self.stakeholders["stakeholder"].map(schema.name_key) == schema.name_key(name))
             & (self.stakeholders["scenario"] == label)]
         if rows.empty:
             raise KeyError(f"no stakeholder named '{name}' in the portfolio")
@@ -187,8 +188,9 @@ def build(members: Sequence[tuple[str, Model]], scenarios: Sequence[str] | None 
             for rec in r.stakeholders.itertuples(index=False):
                 if not rec.inputs and not rec.value:
                     continue  # listed in the workbook but with nothing in or out
-                key = rec.stakeholder.casefold()
-                entry = sums.setdefault(key, [rec.stakeholder, 0, 0.0, 0.0])
+                key = schema.name_key(rec.stakeholder)
+                entry = sums.setdefault(key, [unicodedata.normalize("NFC", rec.stakeholder),
+                                              0, 0.0, 0.0])
                 entry[1] += 1
                 entry[2] += rec.inputs
                 entry[3] += rec.value
@@ -373,8 +375,8 @@ def _pivot(ws, fmt, row: int, p: Portfolio, lang: str,
             if stakeholder is None:
                 value = results.headline.npv
             else:
-                rows = results.stakeholders[results.stakeholders["stakeholder"].str.casefold()
-                                            == stakeholder.casefold()]
+                rows = results.stakeholders[results.stakeholders["stakeholder"].map(
+                    schema.name_key) == schema.name_key(stakeholder)]
                 value = float(rows["net"].sum())
             ws.write_number(row, c, value, fmt["money"])
         row += 1
@@ -392,7 +394,7 @@ def _pivot(ws, fmt, row: int, p: Portfolio, lang: str,
 
 def _has(p: Portfolio, stakeholder: str, analysis: str) -> bool:
     d = p.detail
-    return bool(((d["stakeholder"].str.casefold() == stakeholder.casefold())
+    return bool(((d["stakeholder"].map(schema.name_key) == schema.name_key(stakeholder))
                  & (d["analysis"] == analysis)).any())
 
 

@@ -131,9 +131,11 @@ SETTINGS = Sheet(
         _c("switching_stakeholder", "Omslagpunt voor belanghebbende",
            "Switching values for stakeholder",
            "Optioneel: een belanghebbende. Het tabblad Gevoeligheid toont dan ook bij welke "
-           "waarde de netto contante waarde van deze partij 0 is.",
+           "waarde de netto contante waarde van deze partij 0 is. Een naam die niet op het "
+           "tabblad Belanghebbenden staat, wordt genegeerd (met een waarschuwing).",
            "Optional: a stakeholder. The Sensitivity sheet then also shows at which value this "
-           "party's net present value is 0.", kind="stakeholder"),
+           "party's net present value is 0. A name that is not on the Stakeholders sheet is "
+           "ignored, with a warning.", kind="stakeholder"),
     ),
     Text("Vul kolom B in. Gele cellen zijn invoer.", "Fill in column B. Yellow cells are input."),
 )
@@ -390,6 +392,12 @@ RESULT_SHEETS = {
     "sensitivity": Text("Gevoeligheid", "Sensitivity"),
     "monte_carlo": Text("Monte Carlo", "Monte Carlo"),
 }
+
+
+def name_key(name: str) -> str:
+    """A stakeholder's name folded for comparison: case ignored and in one Unicode form (NFC),
+    so that 'Cliënt' typed as one character or as e and a combining diaeresis is one name."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def normalise(label: object) -> str:

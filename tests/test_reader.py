@@ -41,8 +41,8 @@ def test_template_reads_without_errors_in_both_languages():
     ({("Opbrengsten", "E2"): "veel"},
      "Opbrengsten!E2: the financial proxy is text ('veel'); it must be a number or a formula"),
     ({("Opbrengsten", "E2"): "1.234,56"},
-     "Opbrengsten!E2: the financial proxy '1.234,56' is text, not a number (a decimal comma "
-     "stored as text); type it as the number 1234.56 or format the cell as a number"),
+     "Opbrengsten!E2: the financial proxy '1.234,56' is stored as text, with thousands "
+     "separators and a decimal comma; type 1234.56 instead"),
     ({("Opbrengsten", "E2"): None},
      "Opbrengsten!E2: the financial proxy is missing"),
     ({("Opbrengsten", "K2"): 0},
@@ -139,7 +139,8 @@ def test_read_workbook_raises_with_all_problems():
 
 
 def test_check_reports_formula_errors_per_scenario(workbook):
-    path = workbook(edits={("Scenario's", "C2"): 5})  # Succes 500% in minimum -> quantity fine
+    # Succes 5 in minimum (as a factor, not a percentage) -> the quantity is fine
+    path = workbook(edits={("Scenario's", "C2"): 5, ("Aannames", "C3"): "factor"})
     path2 = workbook(edits={("Opbrengsten", "G2"): "=Succes*4"}, name="b.xlsx")
     report = api.check(path2)
     assert any("deadweight is 100%" not in str(p) and "scenario 'maximum'" in str(p)

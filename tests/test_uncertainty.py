@@ -378,7 +378,6 @@ def test_settings_and_distribution_are_read(workbook):
     ({("Instellingen", "B16"): "abc"}, "Instellingen!B16", "must be a whole number"),
     ({("Instellingen", "B17"): 0}, "Instellingen!B17", "must be above 0%"),
     ({("Instellingen", "B17"): 10}, "Instellingen!B17", "reads as 1000%"),
-    ({("Instellingen", "B18"): "Gemeent"}, "Instellingen!B18", "did you mean 'Gemeente'"),
 ])
 def test_uncertainty_settings_errors_name_sheet_and_cell(workbook, edits, cell, words):
     from sroi_excel import reader
