@@ -121,6 +121,7 @@ def merge_result_sheets(
     name: str = "workbook",
     recalculate: bool = False,
     parts: Mapping[str, bytes] | None = None,
+    keep_owned: bool = False,
 ) -> bytes:
     """Return ``package`` with its previous result sheets replaced by those of ``rendered``.
 
@@ -132,7 +133,9 @@ def merge_result_sheets(
     every formula on open (``fullCalcOnLoad``), for user formulas that refer to result sheets
     and so hold stale cached values; it is off because Excel then asks to save on close.
     ``parts``: ``package`` as :func:`opc.read_package` unpacked it already (the reader's), so
-    that it is not unpacked again.
+    that it is not unpacked again. ``keep_owned``: replace only the result sheets that have the
+    names of rendered ones and keep the others, still listed as ours (compare's sheet added
+    beside fill's).
     """
     extra = dict(properties or {})
     for reserved in (RESULT_PROPERTY, RESULT_NAMES_PROPERTY):
@@ -145,7 +148,8 @@ def merge_result_sheets(
         rendered = Rendered(rendered)
     user = parts if parts is not None else read_package(package, name)
     ours = read_package(rendered.package, "the rendered result workbook")
-    merge = _Merge(user, ours, extra, name, recalculate, rendered.late_rows, trusted=trusted)
+    merge = _Merge(user, ours, extra, name, recalculate, rendered.late_rows, trusted=trusted,
+                   keep_owned=keep_owned)
     return write_package(merge.run())
 
 
@@ -691,8 +695,10 @@ class _Sheet:
 class _Merge:
     def __init__(self, user: dict[str, bytes], ours: dict[str, bytes],
                  properties: dict[str, str], name: str, recalculate: bool = False,
-                 late_rows: Mapping[str, LateRows] | None = None, trusted: bool = False):
+                 late_rows: Mapping[str, LateRows] | None = None, trusted: bool = False,
+                 keep_owned: bool = False):
         self.recalculate = recalculate
+        self.keep_owned = keep_owned
         self.trusted = trusted  # our parts: see merge_result_sheets
         self.late_rows = late_rows or {}
         self.user = user
@@ -844,6 +850,13 @@ class _Merge:
         owned = {n.casefold() for n in owned_sheets(self.user)}
         self.owned_names = {n.casefold() for n in _read_list_property(self.user,
                                                                       RESULT_NAMES_PROPERTY)}
+        self.still_owned: list[str] = []
+        if self.keep_owned:
+            ours = {s.name.casefold() for s in self.our_sheets}
+            self.still_owned = [s.name for s in self.sheets
+                                if s.name.casefold() in owned - ours]
+            owned &= ours
+            self.owned_names = set()  # the kept sheets' names stay as they are
         self.removed = [s for s in self.sheets if s.name.casefold() in owned]
         self.kept = [s for s in self.sheets if s.name.casefold() not in owned]
         removed_parts = {s.part for s in self.removed if s.part}
@@ -1271,9 +1284,12 @@ class _Merge:
     # ---- document properties ---------------------------------------------------------
 
     def _set_properties(self) -> None:
-        values = {RESULT_PROPERTY: "\n".join(s.name for s in self.our_sheets)}
+        values = {RESULT_PROPERTY: "\n".join([*self.still_owned,
+                                               *(s.name for s in self.our_sheets)])}
         if self.our_global_names or _read_property(self.user, RESULT_NAMES_PROPERTY) is not None:
-            values[RESULT_NAMES_PROPERTY] = "\n".join(self.our_global_names)
+            kept = _read_list_property(self.user, RESULT_NAMES_PROPERTY) if self.keep_owned \
+                else []
+            values[RESULT_NAMES_PROPERTY] = "\n".join([*kept, *self.our_global_names])
         values.update(self.properties)
         for key, value in values.items():
             if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", key + value):
