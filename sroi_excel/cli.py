@@ -265,7 +265,7 @@ def compare(old: str, new: str, output: str | None, into: bool, as_json: bool) -
     if into and output is not None:
         raise click.UsageError("-o/--output and --into exclude each other: --into writes the "
                                "comparison into NEW itself")
-    with _errors(as_json, new):
+    with _errors(as_json):  # the message names the workbook at fault
         report = api.compare(old, new, output=output, into=into)
     if as_json:
         click.echo(_json(report.summary()))

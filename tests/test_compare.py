@@ -552,6 +552,9 @@ def test_cli_errors_exit_1_and_write_nothing(tmp_path, which, edits, message):
         assert message in result.output
         assert {p: digest(p) for p in paths.values()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.xlsx", "old.xlsx"]
+    data = json.loads(run("compare", paths["old"], paths["new"], "--json").output)
+    assert data["ok"] is False
+    assert f"error: {data['errors'][0]['message']}".startswith(message.strip())
 
 
 def test_cli_exit_codes_of_files_and_options(tmp_path):
