@@ -7,11 +7,12 @@ Each function reads, computes and writes through the pipeline modules and raises
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, packager, reader, render, safefile, uncertainty
+from . import __version__, ownsheets, packager, reader, render, safefile, uncertainty
 from .check import validate
 from .engine import Results, compute
 from .exceptions import (
@@ -21,7 +22,7 @@ from .exceptions import (
     WorkbookError,
     WriteRefusedError,
 )
-from .model import collector_paused
+from .packager import Rendered
 from .template import build_template
 
 FINGERPRINT_PROPERTY = "sroi-excel-inputs"
@@ -122,28 +123,6 @@ def _checked(reading: reader.Reading) -> list[Problem]:
     return problems
 
 
-# From this many monetised outcomes on, fill runs the uncertainty analysis in a second process
-# while this one checks the workbook and runs the engine (see aside.py). Measured in
-# bench/README.
-ASIDE_OUTCOMES = 1000
-
-
-def _aside(reading: reader.Reading, scenario, draws, seed, progress):
-    """The uncertainty analysis started in a second process, where that is worth it and
-    possible; None: it runs in this one (also when a progress bar is to be shown here)."""
-    from . import aside, forking
-
-    model = reading.model
-    if (model is None or reading.errors or progress is not None
-            or sum(o.monetised for o in model.outcomes) < ASIDE_OUTCOMES
-            or not forking.can_fork()):
-        return None
-    try:
-        return aside.Aside(model, scenario, draws, seed)
-    except OSError:  # no process or temporary file to be had
-        return None
-
-
 def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | None = None,
           seed: int | None = None, progress: uncertainty.Progress | None = None) -> Report:
     """Validate a workbook without writing; results are computed when there are no errors.
@@ -162,54 +141,82 @@ def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | 
     return Report(Path(path), tuple(problems), results, stale=stale, uncertainty=unsure)
 
 
-def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem],
-                 pending=None):
-    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning.
-    ``pending``: the analysis already running in a second process (aside.Aside), if any."""
-    found = pending.result(results) if pending is not None else None
-    if found is None:
-        found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
-                                    progress=progress, results=results)
+def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem]):
+    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning."""
+    found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
+                                progress=progress, results=results)
     problems += [Problem("", "", note.en, "warning") for note in found.notes]
     return found
 
 
+def _one_writer_at_a_time(fill):
+    """``fill`` holding the lock on the file it writes (safefile.exclusive) from reading the
+    workbook to writing it: a second fill of the same file waits, then reads what the first
+    one wrote, so neither overwrites the other's work unseen."""
+    @functools.wraps(fill)
+    def locked(path, output=None, *args, **kwargs):
+        with safefile.exclusive(output if output is not None else path):
+            return fill(path, output, *args, **kwargs)
+    return locked
+
+
+def _result_language(reading: reader.Reading, problems: list[Problem]) -> str:
+    """The language of the result sheets (that of earlier fills); refuses sheets that have
+    their names but are not the tool's."""
+    lang, note = ownsheets.result_language(reading.parts, reading.model.language)
+    if note is not None:
+        problems.append(note)
+    ownsheets.refuse_foreign(reading.parts, render.sheet_names(lang))
+    return lang
+
+
+@_one_writer_at_a_time
 def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
          scenario: str | None = None, backup: bool = True, *, draws: int | None = None,
-         seed: int | None = None, progress: uncertainty.Progress | None = None) -> Report:
+         seed: int | None = None, progress: uncertainty.Progress | None = None,
+         force: bool = False) -> Report:
     """Compute the analysis and write the result sheets into the workbook (or into output).
 
-    ``draws``, ``seed`` and ``progress`` as for :func:`check`. Without ``progress``, a
-    workbook of ASIDE_OUTCOMES monetised outcomes or more has its uncertainty analysis run in
-    a second process meanwhile, on Linux (see aside.py): the same results.
+    ``draws``, ``seed`` and ``progress`` as for :func:`check`. Cells of the result sheets
+    changed since the last fill are refused (ValidationError naming them) unless ``force``.
     """
     source = Path(path)
     target = Path(output) if output is not None else source
     snapshot = safefile.read_snapshot(source)
     # Refuse early (open in Excel, read-only) before spending time on the computation.
-    safefile.check_writable(target, source=snapshot if _same(source, target) else None)
-    with collector_paused():
-        reading = reader.read(snapshot.data, source.name)
-        pending = _aside(reading, scenario, draws, seed, progress)
-        try:
-            problems = _checked(reading)
-            if reading.model is None or any(p.severity == "error" for p in problems):
-                raise ValidationError(problems)
-            results = compute(reading.model, scenario)
-            problems += list(results.warnings)
-            unsure = _uncertainty(results, scenario, draws, seed, progress, problems, pending)
-        finally:
-            if pending is not None:
-                pending.stop()
-        results = _with_warnings(results, problems)
-        rendered = render.render_for_merge(results, uncertainty=unsure)
-        merged = packager.merge_result_sheets(
-            snapshot.data, rendered, name=source.name, parts=reading.parts,
-            properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__})
+    safefile.check_writable(target, source=snapshot if _same(source, target) else None,
+                            backup=backup)
+    reading = reader.read(snapshot.data, source.name)
+    problems = _checked(reading)
+    if reading.model is None or any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    lang = _result_language(reading, problems)
+    results = compute(reading.model, scenario)
+    problems += list(results.warnings)
+    unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
+    results = _with_warnings(results, problems)
+    rendered = render.render_for_merge(results, lang, uncertainty=unsure)
+    # Written elsewhere (-o), the workbook keeps whatever was typed into its result sheets.
+    record = ownsheets.checked(reading.parts, rendered, problems=problems,
+                               force=force or not _same(source, target))
+    merged = packager.merge_result_sheets(
+        snapshot.data, rendered, name=source.name, parts=reading.parts,
+        properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__,
+                    ownsheets.PROPERTY: record})
+    linked = _link_warnings(snapshot, source, target)  # before the backup is one more name
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)
+    problems += linked
     return Report(source, tuple(problems), results, output=target, backup=kept,
-                  sheets=tuple(render.sheet_names(results.model.language)), uncertainty=unsure)
+                  sheets=tuple(render.sheet_names(lang)), uncertainty=unsure)
+
+
+def _link_warnings(snapshot: safefile.Snapshot, source: Path, target: Path) -> list[Problem]:
+    """A workbook filled in place that has other names (hard links) keeps its old content
+    under those: said, not written through (see safefile)."""
+    said = safefile.hard_link_warning(snapshot, os.fspath(source)) if _same(
+        source, target) else None
+    return [Problem("", "", said, "warning")] if said else []
 
 
 @dataclass(frozen=True)
@@ -336,11 +343,13 @@ def compare(old: str | os.PathLike, new: str | os.PathLike,
         if not (into and path is new_path) and _same(path, target):
             raise WriteRefusedError(f"the comparison would replace the workbook {path}; "
                                     "choose another name for the output")
-    old_snapshot = safefile.read_snapshot(old_path)
-    new_snapshot = safefile.read_snapshot(new_path)
-    if into:
-        safefile.check_writable(target, source=new_snapshot)
-    with collector_paused():
+    # Like fill, it holds the lock on the file it writes from reading to writing: with --into,
+    # a fill of NEW meanwhile waits, and neither overwrites the other's sheets unseen.
+    with safefile.exclusive(target):
+        old_snapshot = safefile.read_snapshot(old_path)
+        new_snapshot = safefile.read_snapshot(new_path)
+        if into:
+            safefile.check_writable(target, source=new_snapshot)
         old_model = _computable(old_snapshot.data, old_path)[0]
         new_model, parts = _computable(new_snapshot.data, new_path)
         try:
@@ -349,11 +358,19 @@ def compare(old: str | os.PathLike, new: str | os.PathLike,
             raise WorkbookError(f"{new_path.name}: {exc}") from None
         book = render_compare.render(comparison, old_path.name, new_path.name)
         if into:
-            book = packager.merge_result_sheets(new_snapshot.data, book, name=new_path.name,
-                                                parts=parts, keep_owned=True)
-    kept = safefile.write_atomic(target, book, source=new_snapshot if into else None)
+            book = _merged_into(new_snapshot.data, Rendered(book), new_path.name, parts)
+        kept = safefile.write_atomic(target, book, source=new_snapshot if into else None)
     return CompareReport(old_path, new_path, comparison, target, kept,
                          render_compare.sheet_name(comparison.language), into)
+
+
+def _merged_into(data: bytes, rendered: Rendered, name: str, parts) -> bytes:
+    """The workbook with the comparison sheet replaced or added, the user's sheets and the
+    tool's others kept, and the record of the tool's sheets (ownsheets) kept in step, so
+    that a later fill still sees what was typed into its own sheets."""
+    return packager.merge_result_sheets(
+        data, rendered, name=name, parts=parts, keep_owned=True,
+        properties={ownsheets.PROPERTY: ownsheets.record_beside(parts, rendered)})
 
 
 def _computable(data: bytes, path: Path):
@@ -405,14 +422,3 @@ def headline(path: str, results) -> str:
                else "no payback within the horizon")
     return (f"{path}{scenario}: SROI ratio {h.ratio:.2f} (net {h.net_ratio:.2f}) · PV outcomes "
             f"{h.pv_value:,.2f} · PV inputs {h.pv_inputs:,.2f} · NPV {h.npv:,.2f} · {payback}")
-
-
-def __getattr__(name: str):
-    # Several workbooks at once, in a process pool: sroi_excel.batch, imported only when one of
-    # its names is asked for (it imports this module lazily in turn), as a fill of one
-    # workbook does not need it.
-    if name in ("BatchReport", "FileResult", "fill_many"):
-        from . import batch
-
-        return getattr(batch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from . import formula
 from .core import Frame, Values, evaluate_amount, evaluate_percent
 from .exceptions import FormulaError, Problem, WorkbookError
-from .model import Amount, Model, collector_paused
+from .model import Amount, Model
 
 _PERCENT_FIELDS = (("deadweight", "deadweight"), ("attribution", "attribution"),
                    ("displacement", "displacement"), ("dropoff", "drop-off"))
@@ -33,11 +33,6 @@ _Raw = tuple[tuple[str, str, str], ...]  # (sheet, cell, message) without the sc
 
 def validate(model: Model) -> list[Problem]:
     """Problems that only show when formulas are evaluated (per year, per scenario)."""
-    with collector_paused():  # a few objects per amount, and no cycles: see there
-        return _validate(model)
-
-
-def _validate(model: Model) -> list[Problem]:
     found: dict[tuple[str, str, str], Problem] = {}
     checks = _checks(model)
     names: list[frozenset[str] | None] = [None] * len(checks)

@@ -1,9 +1,16 @@
 """Excel formula text as openpyxl tokenizes it: shared-formula translation and name targets.
 
-The reader once got these from openpyxl (``Translator``, ``DefinedName.destinations``). The
-input fingerprint stored in filled workbooks hashes the formula text of every cell, so a
-shared formula must come out character for character as openpyxl wrote it, quirks included
-(a run of spaces becomes one). This is a port of openpyxl 3.1's tokenizer for that purpose.
+The input fingerprint stored in filled workbooks hashes the formula text of every cell, so a
+shared formula must come out character for character as openpyxl writes it, quirks included
+(a run of spaces becomes one); defined names point where openpyxl's ``destinations`` says.
+This is a port of openpyxl 3.1's ``Tokenizer`` and ``Translator`` for that purpose, checked
+against them by tests/test_sheetxml.py (4,000 random formulas among others).
+
+openpyxl itself would cost more time than this module costs code: importing it loads the
+whole package, 0.13 s on top of what fill imports (median of 7 runs), and `fill` of the
+50-outcome bench workbook took 0.14-0.17 s longer with it (medians of two series of 15
+alternating runs: 0.83-0.85 s against 0.97-1.02 s). Every workbook would pay it: each has
+defined names, which need the tokenizer.
 """
 
 from __future__ import annotations

@@ -85,9 +85,9 @@ class Linker:
         node = amount.node
         if type(node) is formula.Number:  # most amounts: a number, no assumption
             return Source(at)
-        # Rows copied down share one formula tree (see reader._Reader.resolved): its reasons
-        # are found once per year. Kept with the tree, so that a tree's id is never taken for
-        # that of another made after it.
+        # Rows copied down share one formula tree (see reader_formulas.Formulas.resolved): its
+        # reasons are found once per year. Kept with the tree, so that a tree's id is never
+        # taken for that of another made after it.
         key = (id(node), year)
         found = self._reasons.get(key)
         if found is None or found[0] is not node:

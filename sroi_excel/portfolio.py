@@ -25,6 +25,7 @@ from . import __version__, schema
 from .engine import Results, compute
 from .exceptions import Problem, ScenarioError, SroiError
 from .model import Model
+from .render_layout import fill_date
 from .schema import STYLES, Text
 
 T = Text
@@ -243,10 +244,8 @@ def shared_stakeholders(portfolio: Portfolio) -> list[str]:
 
 def render_overview(portfolio: Portfolio, today: dt.date | None = None) -> bytes:
     """The overview workbook as .xlsx bytes: tables per analysis, totals, stakeholders, chart."""
-    from .render import _today  # one rule for the date (SOURCE_DATE_EPOCH for reproducible files)
-
     lang = portfolio.language
-    today = today or _today()
+    today = today or fill_date()  # one rule for the date (SOURCE_DATE_EPOCH: reproducible)
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
                                      "strings_to_urls": False, "strings_to_numbers": False})

@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import __version__, charts, schema
 from .compare import KINDS, Change, Comparison, Shown
+from .render_layout import fill_date
 from .schema import Text
 
 SHEET = Text("Vergelijking", "Comparison")
@@ -78,7 +79,7 @@ def render(comparison: Comparison, old_name: str, new_name: str,
            today: dt.date | None = None) -> bytes:
     """The comparison as an .xlsx workbook of one sheet."""
     lang = comparison.language
-    today = today or _today()
+    today = today or fill_date()
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
                                      "strings_to_urls": False, "strings_to_numbers": False})
@@ -87,12 +88,6 @@ def render(comparison: Comparison, old_name: str, new_name: str,
     _Sheet(book, comparison, lang, old_name, new_name, today).write()
     book.close()
     return out.getvalue()
-
-
-def _today() -> dt.date:
-    from .render import _today as today  # one rule for the date (SOURCE_DATE_EPOCH)
-
-    return today()
 
 
 class _Sheet:

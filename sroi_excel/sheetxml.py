@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser, fromstring
 from xml.parsers import expat
 
-from .formulatext import SharedFormula, column_index, coordinate_to_tuple, range_boundaries
+from .formulatext import SharedFormula, coordinate_to_tuple, range_boundaries
 from .opc import rels_path
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -32,7 +32,8 @@ _WORKBOOK_TYPES = ("application/vnd.ms-excel.template.macroEnabled.main+xml",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml")
 _RESERVED_GLOBAL = ("_xlnm.Print_Titles", "_xlnm.Print_Area", "_xlnm._FilterDatabase")
 
-_ROW, _C, _V, _F, _IS = (f"{{{MAIN}}}{tag}" for tag in ("row", "c", "v", "f", "is"))
+_ROW, _V, _F, _IS = (f"{{{MAIN}}}{tag}" for tag in ("row", "v", "f", "is"))
+_DIGITS = "0123456789"
 _DIMENSION, _SHEET_DATA = f"{MAIN}}}dimension", f"{MAIN}}}sheetData"  # expat's spelling
 
 
@@ -203,7 +204,7 @@ class Workbook:
         if path is None:
             return
         counter = 1
-        for r, values in _row_elements(self.parts[path], self):
+        for r, values in _rows(self.parts[path], self):
             if r < counter:
                 continue  # openpyxl skips a row numbered below the one before
             counter = r + 1
@@ -429,6 +430,7 @@ class _Sheet:
         self.epoch = book.epoch
         self.shared: dict[str | None, SharedFormula] = {}
         self.row = 0
+        self.columns: dict[str, int] = {}  # column letters -> number, for the letters seen
 
     def row_number(self, r: str | None) -> int:
         """The number of a <row>: its r (openpyxl accepts "7.0"), else one past the last."""
@@ -443,6 +445,33 @@ class _Sheet:
                     raise ValueError(f"{r} is not a valid row number") from None
                 self.row = int(number)
         return self.row
+
+    def column(self, coordinate: str) -> int:
+        """The column number of a cell reference ("B5" -> 2), as coordinate_to_tuple gives it."""
+        letters = coordinate.rstrip(_DIGITS)
+        # Letters seen before, followed by digits only: the reference is well formed.
+        column = self.columns.get(letters) if len(letters) < len(coordinate) else None
+        if column is None:
+            column = coordinate_to_tuple(coordinate)[1]  # raises what openpyxl raised
+            if letters.isalpha():
+                self.columns[letters] = column
+        return column
+
+    def cell(self, c: Element, coordinate: str | None, style) -> object:
+        """The value of a <c> element: its formula, else its value by type, else None."""
+        f = c.find(_F)
+        if f is not None:
+            return self.formula(f, coordinate)
+        kind = c.get("t", "n")
+        if kind == "inlineStr":
+            child = c.find(_IS)
+            return None if child is None else _text_content(child)
+        text = c.findtext(_V)
+        if not text:
+            return None
+        if kind == "s":
+            return self.strings[int(text)]
+        return self.value(kind, text, style)
 
     def number(self, text: str, style) -> object:
         """A number cell: int unless written with a point or exponent; a date if styled so."""
@@ -484,336 +513,45 @@ class _Sheet:
         return text
 
 
-def _row_elements(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
-    """(row number, values) of every <row> element, parsed as openpyxl parses it.
-
-    The fast reading covers the XML that Excel, LibreOffice, openpyxl and xlsxwriter write;
-    on anything else (or damage, or a value openpyxl would choke on) it hands over to the
-    element-by-element parse, which starts again and skips the rows already given.
-    """
-    given = 0
-    try:
-        for row in _fast_rows(data, book):
-            given += 1
-            yield row
-        return
-    except _Unsupported:
-        pass
-    for n, row in enumerate(_slow_rows(data, book)):
-        if n >= given:
-            yield row
-
-
-def _slow_rows(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
-    """Every <row> through ElementTree, as openpyxl's WorkSheetParser reads it (same errors)."""
+def _rows(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
+    """(row number, values) of every <row>, as openpyxl's WorkSheetParser reads it (same
+    errors), parsed a piece at a time so that a reader that stops early parses little."""
     sheet = _Sheet(book)
     parser = XMLPullParser(events=("end",))
     view = memoryview(data)
-    for start in range(0, max(len(data), 1), 1 << 16):
-        parser.feed(view[start:start + (1 << 16)])
+    for start in range(0, max(len(data), 1), _PIECE):
+        parser.feed(view[start:start + _PIECE])
         yield from _rows_of(parser, sheet)
     parser.close()
     yield from _rows_of(parser, sheet)
 
 
-def _row_values(cells: list[tuple[int, object]]) -> list:
-    """A row's values by column; the last cell in the XML sets the width, as in openpyxl."""
-    if not cells:
-        return []
-    width = cells[-1][0]
-    values = [None] * width
-    for column, value in cells:
-        if column <= width:
-            values[column - 1] = value
-    return values
+_PIECE = 1 << 16  # bytes of XML parsed at a time
 
 
 def _rows_of(parser: XMLPullParser, sheet: _Sheet) -> Iterator[tuple[int, list]]:
     """The rows among the elements the parser has finished (openpyxl's parse_row and
-    parse_cell: every child of a row counts as a cell)."""
+    parse_cell: every child of a row counts as a cell; the last cell sets the row's width)."""
     for _, el in parser.read_events():
-        if el.tag == _ROW:
-            r = sheet.row_number(el.get("r"))
-            column = 0
-            cells = []
-            for c in el:
-                kind = c.get("t", "n")
-                coordinate = c.get("r")
-                style = c.get("s", 0)
-                if style:
-                    style = int(style)
-                value = None if kind == "inlineStr" else (c.findtext(_V, None) or None)
-                if coordinate:
-                    column = coordinate_to_tuple(coordinate)[1]
-                else:
-                    column += 1
-                f = c.find(_F)
-                if f is not None:
-                    value = sheet.formula(f, coordinate)
-                elif value is not None:
-                    value = sheet.value(kind, value, style)
-                elif kind == "inlineStr":
-                    child = c.find(_IS)
-                    if child is not None:
-                        value = _text_content(child)
-                cells.append((column, value))
-            el.clear()
-            yield r, _row_values(cells)
-
-
-# -- the fast reading ----------------------------------------------------------------------------
-#
-# Regular expressions over the bytes of the sheet, on XML that expat has found well-formed (it
-# is fed ahead of the rows taken). The expressions accept only plain XML in the main namespace:
-# no comments, CDATA, processing instructions or namespace declarations inside <sheetData>,
-# and only the elements row, c, f, v, is and t. Text and attribute values are decoded as an
-# XML parser would (line ends, the five entities, character references).
-
-
-class _Unsupported(Exception):
-    """XML outside what the fast reading handles: the slow parse takes over."""
-
-
-_ATTR = rb"\s++(?!xmlns)[A-Za-z_][\w.:-]*+\s*+=\s*+(?:\"[^\"<]*+\"|'[^'<]*+')"
-_ATTRS = rb"(?:" + _ATTR + rb")*+\s*+"
-_TEXT = rb"[^<]*+"
-_T = rb"<t(?=[\s/>])" + _ATTRS + rb"(?:/>|>" + _TEXT + rb"</t\s*+>)"
-_INNER = (rb"(?:[^<]++|<[vf](?=[\s/>])" + _ATTRS + rb"(?:/>|>" + _TEXT + rb"</[vf]\s*+>)"
-          rb"|<is\s*+(?:/>|>(?:[^<]++|" + _T + rb")*+</is\s*+>))*+")
-
-
-# One token per match: a whole cell, or a row's opening or closing tag. The common cells,
-# <c r="B2" s="1" t="s"><v>7</v></c>, <c r="D2"><f>2*A2</f><v>4</v></c> and <c r="E2" s="3"/>,
-# have their parts captured (col set); any other token is captured whole (other), a row's
-# number too where it is plain (rnum). Few groups: findall builds a tuple of them per cell.
-_TOKEN = re.compile(
-    rb'<c r="(?P<col>[A-Z]{1,3})[0-9]{1,7}"(?: s="(?P<s>[0-9]{1,9})")?'
-    rb'(?: t="(?P<t>[a-zA-Z]{1,9})")?\s*+(?:/>|>(?:<v>(?P<v>[^<&\r]++)</v>'
-    rb"|<f>(?P<f>[^<&\r]++)</f>(?P<fv><v>[^<]*+</v>)?)</c\s*+>)"
-    rb"|(?P<other><row(?: r=\"(?P<rnum>[0-9]{1,9})\")?" + _ATTRS + rb"/?>"
-    rb"|</row\s*+>"
-    rb"|<c" + _ATTRS + rb"(?:/>|>" + _INNER + rb"</c\s*+>))")
-_ROW_CLOSE = re.compile(rb"</row\s*+>")
-_CELL_HEAD = re.compile(rb"<c(?P<attrs>" + _ATTRS + rb")(?:(?P<empty>/)>|>)")
-_PIECE = re.compile(rb"<(?P<tag>[vf]|is)(?=[\s/>])(?P<attrs>" + _ATTRS + rb")"
-                    rb"(?:/>|>(?P<body>(?:[^<]++|" + _T + rb")*+)</(?P=tag)\s*+>)")
-_T_TEXT = re.compile(rb"<t(?=[\s/>])" + _ATTRS + rb"(?:/>|>(?P<text>" + _TEXT + rb")</t\s*+>)")
-_ATTR_PARTS = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));")
-_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml(?P<decl>[^?]*)\?>)?\s*<worksheet(?P<attrs>"
-                   + _ATTRS.replace(b"(?!xmlns)", b"") + rb")>")
-_UTF8_DECL = re.compile(rb"""\A\s+version\s*=\s*["']1\.0["']"""
-                        rb"""(?:\s+encoding\s*=\s*["']utf-8["'])?"""
-                        rb"""(?:\s+standalone\s*=\s*["'](?:yes|no)["'])?\s*\Z""", re.I)
-_DEFAULT_NS = re.compile(rb"\sxmlns\s*=")
-# A namespace spelled with a character reference could bind a prefix to the main namespace
-# unseen by the byte counts below.
-_NS_WITH_REFERENCE = re.compile(rb"""\sxmlns(?::[^\s=]+)?\s*=\s*(?:"[^"&]*&|'[^'&]*&)""")
-_ROW_TAG = re.compile(rb"<row[\s/>]")
-_SHEET_DATA_OPEN = re.compile(rb"<sheetData\s*+(?P<empty>/?)>")
-_FEED = 1 << 20  # bytes given to expat at a time
-_PIECE_SIZE = 1 << 18  # bytes of rows taken apart at a time
-
-
-def _entity(m: re.Match) -> str:
-    """The character an entity or character reference stands for."""
-    named, decimal, hexadecimal = m.groups()
-    if named:
-        return _NAMED[named]
-    return chr(int(decimal) if decimal else int(hexadecimal, 16))
-
-
-def _text(raw: bytes) -> str:
-    """Character data as an XML parser gives it: CR LF and CR read as LF, entities replaced."""
-    text = raw.decode()
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _ENTITY.sub(_entity, text) if "&" in text else text
-
-
-def _attributes(raw: bytes) -> dict[str, str]:
-    """Attribute values as an XML parser gives them (whitespace characters become spaces)."""
-    found = {}
-    for name, double, single in _ATTR_PARTS.findall(raw):
-        value = (double or single).decode()
-        if "\r" in value or "\n" in value or "\t" in value:
-            value = value.replace("\r\n", " ").translate({9: 32, 10: 32, 13: 32})
-        if "&" in value:
-            value = _ENTITY.sub(_entity, value)
-        found[name.decode()] = value
-    return found
-
-
-def _namespace_with_reference(data: bytes) -> bool:
-    """Whether a namespace declaration holds a reference, looked for only where "xmlns" is: a
-    search of the whole sheet tried the pattern at every whitespace character."""
-    at = data.find(b"xmlns")
-    while at >= 0:
-        if _NS_WITH_REFERENCE.match(data, max(at - 1, 0)):
-            return True
-        at = data.find(b"xmlns", at + 1)
-    return False
-
-
-def _sheet_data(data: bytes) -> tuple[int, int]:
-    """Start and end of the content of <sheetData>, when the sheet is plain enough to read fast."""
-    root = _ROOT.match(data)
-    main = MAIN.encode()
-    if (root is None or (root["decl"] is not None and not _UTF8_DECL.match(root["decl"]))
-            or b"<!" in data or data.count(b"<?") != (root["decl"] is not None)
-            or data.count(main) != 1 or data.count(b"<sheetData") != 1
-            or _namespace_with_reference(data)):
-        raise _Unsupported
-    attributes = _attributes(root["attrs"])
-    opening = _SHEET_DATA_OPEN.search(data, root.end())
-    if attributes.get("xmlns") != MAIN or opening is None:
-        raise _Unsupported
-    head = data[:opening.start()]
-    # One default namespace (main) until <sheetData>, and no <row> outside it.
-    if len(_DEFAULT_NS.findall(head)) != 1 or _ROW_TAG.search(head):
-        raise _Unsupported
-    if opening["empty"]:
-        return opening.end(), opening.end()
-    end = data.find(b"</sheetData", opening.end())
-    if end < 0 or _ROW_TAG.search(data, end):
-        raise _Unsupported
-    return opening.end(), end
-
-
-def _fast_rows(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
-    """(row number, values) of every row, or _Unsupported where the slow parse must decide."""
-    start, end = _sheet_data(data)
-    sheet = _Sheet(book)
-    strings, dates, columns = sheet.strings, sheet.dates, _COLUMNS
-    checker = expat.ParserCreate(namespace_separator="}")
-    checked = 0
-
-    def check(upto: int) -> int:
-        """Let expat read the sheet to beyond ``upto``; damage hands over to the slow parse."""
-        position = checked
-        while position <= upto and position < len(data):
-            following = min(position + _FEED, len(data))
-            try:
-                checker.Parse(data[position:following], following == len(data))
-            except expat.ExpatError:
-                raise _Unsupported from None
-            position = following
-        return position
-
-    position = start
-    while position < end:
-        # A piece of rows at a time: taken apart, checked, then given.
-        cut = _ROW_CLOSE.search(data, min(position + _PIECE_SIZE, end), end)
-        stop = cut.end() if cut else end
-        rows: list[tuple[int, list]] = []
-        # None between rows, so that a cell outside a row fails (TypeError) and is refused.
-        values: list | None = None
+        if el.tag != _ROW:
+            continue
+        r = sheet.row_number(el.get("r"))
+        values: list = []
         column = 0
-        seen = 0  # the "<" of the tokens taken, to show that no markup went unread
-        try:
-            for col, style, kind, v, f, fv, other, rnum in _TOKEN.findall(data, position, stop):
-                if col:
-                    column = columns.get(col) or _column(col)
-                    if v:
-                        seen += 4
-                        if not kind:
-                            value = (int(v) if v.isdigit() else float(v)
-                                     if b"." in v or b"E" in v or b"e" in v else int(v))
-                            if dates and (int(style) if style else 0) in dates:
-                                value = sheet.number(v.decode(), int(style) if style else 0)
-                        elif kind == b"s":
-                            value = strings[int(v)]
-                        elif kind == b"inlineStr":
-                            value = None
-                        else:
-                            value = sheet.value(kind.decode(), v.decode(),
-                                                int(style) if style else 0)
-                    elif f:
-                        seen += 6 if fv else 4
-                        value = "=" + f.decode()
-                    else:
-                        seen += 1
-                        value = None
-                elif other.startswith(b"<c"):  # any other cell
-                    seen += other.count(b"<")
-                    head = _CELL_HEAD.match(other)
-                    found = _attributes(head["attrs"])
-                    coordinate = found.get("r")
-                    column = coordinate_to_tuple(coordinate)[1] if coordinate else column + 1
-                    style = found.get("s", 0)
-                    if style:
-                        style = int(style)
-                    body = other[head.end():other.rindex(b"<")] if not head["empty"] else b""
-                    value = _inner_value(sheet, body, found.get("t", "n"), style,
-                                         coordinate) if body else None
-                elif other.startswith(b"<row"):
-                    if values is not None:
-                        raise _Unsupported
-                    seen += 1
-                    if rnum:
-                        r = sheet.row = int(rnum)
-                    else:
-                        r = sheet.row_number(_attributes(other[4:]).get("r"))
-                    values, column = [], 0
-                    if other.endswith(b"/>"):
-                        rows.append((r, values))
-                        values = None
-                    continue
-                else:  # </row
-                    seen += 1
-                    if column < len(values):
-                        del values[column:]  # the last cell sets the width, as in openpyxl
-                    rows.append((r, values))
-                    values = None
-                    continue
-                width = len(values)
-                if column > width:
-                    if column > width + 1:
-                        values.extend([None] * (column - 1 - width))
-                    values.append(value)
-                else:
-                    values[column - 1] = value
-        except _Unsupported:
-            raise
-        except Exception:  # let the slow parse raise what openpyxl raised
-            raise _Unsupported from None
-        if values is not None or seen != data.count(b"<", position, stop):
-            raise _Unsupported
-        position = stop
-        if position >= checked:
-            checked = check(position)
-        yield from rows
-    check(len(data))
-
-
-_COLUMNS: dict[bytes, int] = {}
-
-
-def _column(letters: bytes) -> int:
-    """A column's number from its letters, remembered: a sheet uses few columns, often."""
-    index = _COLUMNS[letters] = column_index(letters.decode())
-    return index
-
-
-def _inner_value(sheet: _Sheet, inner: bytes, kind: str, style, coordinate: str | None
-                 ) -> object:
-    """A cell's value from its f, v and is elements, each the first of its kind."""
-    pieces: dict[bytes, re.Match] = {}
-    for m in _PIECE.finditer(inner):
-        pieces.setdefault(m["tag"], m)
-    if b"f" in pieces:
-        f = pieces[b"f"]
-        element = Element("f", _attributes(f["attrs"]))
-        element.text = _text(f["body"]) if f["body"] is not None else None
-        return sheet.formula(element, coordinate)
-    if kind != "inlineStr" and b"v" in pieces:
-        body = pieces[b"v"]["body"]
-        if body:
-            return sheet.value(kind, _text(body), style)
-        return None
-    if kind == "inlineStr" and b"is" in pieces:
-        texts = [m["text"] for m in _T_TEXT.finditer(pieces[b"is"]["body"] or b"")]
-        last = texts[-1] if texts else None
-        return _text(last) if last else ""
-    return None
+        for c in el:
+            coordinate = c.get("r")
+            style = c.get("s", 0)
+            if style:
+                style = int(style)
+            column = sheet.column(coordinate) if coordinate else column + 1
+            value = sheet.cell(c, coordinate, style)
+            width = len(values)
+            if column > width:
+                if column > width + 1:
+                    values.extend([None] * (column - 1 - width))
+                values.append(value)
+            else:
+                values[column - 1] = value
+        del values[column:]
+        el.clear()
+        yield r, values

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from sroi_excel import api, reader, render, schema
+from sroi_excel import api, reader, render, render_layout, schema
 from sroi_excel.engine import compute
 from sroi_excel.schema import RESULT_SHEETS
 
@@ -105,8 +105,8 @@ def engine_differences(path: Path, results, name: str) -> list[str]:
                        ("years", results.years), ("trail", trail_frame(results)),
                        ("input_trail", inputs)):
         keys = [k for k in frame.columns
-                if (k in render.COLUMNS or k.startswith(render.YEAR_KEY)) and k not in ("kind",)
-                and not (len(frame) and frame[k].isna().all())]
+                if (k in render_layout.COLUMNS or k.startswith(render_layout.YEAR_KEY))
+                and k not in ("kind",) and not (len(frame) and frame[k].isna().all())]
         problems += compare_frame(sheet_table(path, key, keys, lang, first_year), frame, keys,
                                   f"{name} {key}")
     found = headline(path, lang)
@@ -209,7 +209,7 @@ def test_result_sheets_print_whole(name, converted):
         assert title in printed.replace("\n", " ") or title in printed, title
     symbol = results.model.settings.currency
     assert money(results.headline.pv_value, symbol) in printed
-    assert render.HEADLINE["ratio"](lang) in printed
+    assert render_layout.HEADLINE["ratio"](lang) in printed
     # Table sheets: the last column's header and the grand total are printed (not cut off).
     for key, total_key in (("trail", "present_value"), ("input_trail", "present_value"),
                            ("outcomes", "present_value")):

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 
 from sroi_excel import api, formula, reader
-from sroi_excel.exceptions import FileFormatError, ValidationError
+from sroi_excel.exceptions import ValidationError
 
 from .conftest import edited_template
-from .make_bad_workbooks import patched, sheet_part
 
 
 def messages(data: bytes, severity: str = "error") -> list[str]:
@@ -179,23 +176,3 @@ def test_formulas_read_in_one_workbook_are_not_used_for_the_next():
     assert second.outcomes[0].quantity.node.right == formula.Name("SUCCES")
 
 
-# -- the cycle collector, paused while the model is built ----------------------------------------
-
-def _damaged_sheet() -> bytes:
-    data = edited_template("nl")
-    part = sheet_part(data, "Opbrengsten")
-    return patched(data, {part: lambda xml: xml.replace(b'<row r="2"', b'<row r="twee"', 1)})
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_reading_leaves_the_cycle_collector_as_it_was(enabled):
-    was = gc.isenabled()
-    try:
-        gc.enable() if enabled else gc.disable()
-        reader.read(edited_template("nl"), "t.xlsx")
-        assert gc.isenabled() is enabled
-        with pytest.raises(FileFormatError, match="the sheet 'Opbrengsten' is damaged"):
-            reader.read(_damaged_sheet(), "t.xlsx")
-        assert gc.isenabled() is enabled
-    finally:
-        gc.enable() if was else gc.disable()

@@ -100,6 +100,7 @@ def test_backup_is_copied_when_hard_links_fail(wb: Path, monkeypatch: pytest.Mon
         raise OSError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(safefile.os, "link", no_link)
+    monkeypatch.setattr(safefile, "_exchange", None)  # such file systems cannot swap names
     backup = write_atomic(wb, NEW)
     assert backup is not None and backup.read_bytes() == OLD
     assert wb.read_bytes() == NEW
@@ -170,7 +171,6 @@ def test_stale_temp_files_are_removed_young_ones_kept(wb: Path) -> None:
     ("lock_name", "program"),
     [
         ("~$analysis.xlsx", "Excel"),
-        ("~$alysis.xlsx", "Excel"),  # Excel's shortened form for longer names
         (".~lock.analysis.xlsx#", "LibreOffice"),
     ],
 )
@@ -180,7 +180,12 @@ def test_refused_when_open_in_office(
     (wb.parent / lock_name).write_bytes(b"owner")
     monkeypatch.chdir(wb.parent)
     assert lock_file(wb) == wb.parent / lock_name
-    expected = f"analysis.xlsx is open in {program} (lock file {lock_name}); close it and run again"
+    expected = (
+        f"analysis.xlsx is open in {program} (lock file {lock_name}, made 0 minutes ago); "
+        f"close it there and run again. If {program} is not running any more (after a crash, "
+        f"say), the lock file was left behind: delete the lock file (rm '{lock_name}') and run "
+        "again"
+    )
     with pytest.raises(WriteRefusedError) as info:
         check_writable(Path("analysis.xlsx"))
     assert str(info.value) == expected
@@ -188,6 +193,14 @@ def test_refused_when_open_in_office(
         write_atomic("analysis.xlsx", NEW)
     assert wb.read_bytes() == OLD
     assert temps(wb.parent) == []
+
+
+def test_excel_never_shortens_the_name_of_its_owner_file(wb: Path) -> None:
+    # Word writes ~$alysis.docx for analysis.docx; Excel writes ~$analysis.xlsx, whatever the
+    # length (LibreOffice, svl/qa/unit/lockfiles/test_lockfiles.cxx, testExcelLockFileURL).
+    (wb.parent / "~$alysis.xlsx").write_bytes(b"owner")
+    assert lock_file(wb) is None
+    check_writable(wb)
 
 
 def test_no_lock_file(wb: Path) -> None:
@@ -309,6 +322,33 @@ def test_change_during_the_write_wins(wb: Path, monkeypatch: pytest.MonkeyPatch)
     assert temps(wb.parent) == []
 
 
+@pytest.mark.skipif(safefile._exchange is None, reason="names are swapped in one step on Linux")
+def test_two_saves_in_the_instant_of_the_swap_keep_the_newer(
+    wb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One save lands just before the swap (so the swap takes it out), another just before the
+    # swap back (so it replaced our file): the newer one keeps the name, nothing else is left.
+    snap = read_snapshot(wb)
+    swap = safefile._exchange
+    calls = []
+
+    def saves_around(a: Path, b: Path) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            (wb.parent / "first").write_bytes(b"first save")
+            os.replace(wb.parent / "first", wb)
+        elif len(calls) == 2:
+            (wb.parent / "second").write_bytes(b"second save")
+            os.replace(wb.parent / "second", wb)
+        swap(a, b)
+
+    monkeypatch.setattr(safefile, "_exchange", saves_around)
+    with pytest.raises(WriteRefusedError, match="changed on disk"):
+        write_atomic(wb, NEW, source=snap)
+    assert wb.read_bytes() == b"second save"
+    assert sorted(p.name for p in wb.parent.iterdir()) == ["analysis.xlsx"]
+
+
 # --- failures while writing ----------------------------------------------------------------
 
 
@@ -348,17 +388,32 @@ def test_disk_full_on_new_file_leaves_nothing(
 def test_ctrl_c_before_replace_leaves_workbook_identical(
     wb: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_replace = os.replace
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
 
-    def interrupted(src: object, dst: object) -> None:
-        if Path(os.fspath(dst)) == wb:
-            raise KeyboardInterrupt
-        real_replace(src, dst)
-
-    monkeypatch.setattr(safefile.os, "replace", interrupted)
+    monkeypatch.setattr(safefile, "_publish", interrupted)
     with pytest.raises(WriteRefusedError, match="interrupted; the workbook was not changed"):
         write_atomic(wb, NEW)
     assert wb.read_bytes() == OLD
+    assert temps(wb.parent) == []
+
+
+@pytest.mark.skipif(safefile._exchange is None or not hasattr(signal, "pthread_sigmask"),
+                    reason="names are swapped in one step on Linux")
+def test_ctrl_c_during_the_swap_waits_for_the_backup(
+    wb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    swap = safefile._exchange
+
+    def swap_while_ctrl_c(a: Path, b: Path) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # arrives now, is taken once the backup is made
+        swap(a, b)
+
+    monkeypatch.setattr(safefile, "_exchange", swap_while_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(wb, NEW)
+    assert wb.read_bytes() == NEW
+    assert wb.with_name("analysis.xlsx.bak").read_bytes() == OLD
     assert temps(wb.parent) == []
 
 

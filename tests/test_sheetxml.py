@@ -31,6 +31,7 @@ from openpyxl.worksheet.formula import DataTableFormula as OpenpyxlDataTable
 
 from sroi_excel import formulatext, opc, reader, sheetxml
 from sroi_excel.exceptions import FileFormatError
+from sroi_excel.reader_cells import MAX_ROWS, Sheets
 
 from .make_bad_workbooks import CASES, Book, patched, sheet_part, template
 
@@ -283,13 +284,11 @@ def one_sheet(rows: str, styles: str = STYLES, strings: str = STRINGS) -> bytes:
 @pytest.mark.parametrize("xml,expected", CELLS, ids=[c[0] for c in CELLS])
 def test_cell_types(xml, expected):
     data = one_sheet(f'<row r="5">{xml}</row>')
-    rows = {path: list(rows_of(data, path)) for path in ("fast", "slow")}
-    for path, found in rows.items():
-        assert found == [(5, [expected])] or (expected is None and found == []), path
-        if found:
-            assert type(found[0][1][0]) is type(expected), path
-    assert openpyxl_values(data)["Blad1"] == [(r, [_typed(v) for v in row])
-                                              for r, row in rows["slow"]]
+    found = list(rows_of(data))
+    assert found == [(5, [expected])] or (expected is None and found == [])
+    if found:
+        assert type(found[0][1][0]) is type(expected)
+    assert openpyxl_values(data)["Blad1"] == [(r, [_typed(v) for v in row]) for r, row in found]
 
 
 ROWS = [
@@ -315,35 +314,24 @@ ROWS = [
 def test_rows_as_openpyxl(rows):
     data = one_sheet(rows)
     expected = openpyxl_values(data)["Blad1"]
-    assert [(r, [_typed(v) for v in row]) for r, row in rows_of(data, "fast")] == expected
-    assert [(r, [_typed(v) for v in row]) for r, row in rows_of(data, "slow")] == expected
+    assert [(r, [_typed(v) for v in row]) for r, row in rows_of(data)] == expected
 
 
-def test_fast_reading_covers_what_office_programs_write():
-    """The shipped workbooks (openpyxl, xlsxwriter and LibreOffice output) never need the slow
-    parse: it is there for odd XML only."""
-    for path in SHIPPED:
-        book = sheetxml.Workbook(opc.read_package(path.read_bytes()))
-        for title in book.sheetnames:
-            data = book.sheet_xml(title)
-            if data:
-                list(sheetxml._fast_rows(data, book))  # raises _Unsupported otherwise
-
-
-
-def _fast_only(data: bytes) -> list:
-    """The rows of the only sheet by the fast reading alone (raises _Unsupported)."""
-    book = sheetxml.Workbook(opc.read_package(data))
-    return list(sheetxml._fast_rows(book.sheet_xml(book.sheetnames[0]), book))
-
-
-@pytest.mark.parametrize("xml,expected", [c for c in CELLS if "<r>" not in c[0]],
-                         ids=[c[0] for c in CELLS if "<r>" not in c[0]])
-def test_cell_types_by_the_fast_reading(xml, expected):
-    """Every plain cell is read without the slow parse (rich-text runs are left to it)."""
-    found = _fast_only(one_sheet(f'<row r="5">{xml}</row>'))
-    assert found == [(5, [expected])]
-    assert type(found[0][1][0]) is type(expected)
+@pytest.mark.parametrize("cells", [
+    '<c r="B1"><v>1</v></c><c r="B"><v>2</v></c>',
+    '<c r="B1"><v>1</v></c><c r="1"><v>2</v></c>',
+    '<c r="B1"><v>1</v></c><c r="B1x"><v>2</v></c>',
+    '<c r="B1 "><v>1</v></c><c r="B1 1"><v>2</v></c>',
+    '<c r="B1"><v>1</v></c><c r="B1 "><v>2</v></c><c r="B1 "><v>3</v></c>',
+    '<c r="b1"><v>1</v></c><c r="C1"><v>2</v></c><c r="b1"><v>3</v></c>',
+    '<c r="AA1"><v>1</v></c><c r="A1"><v>2</v></c><c r="AA1"><v>3</v></c>',
+    '<c r="A1"><v>1</v></c><c r="A0"><v>2</v></c><c r="A001"><v>3</v></c>',
+])
+def test_cell_references_as_openpyxl(cells):
+    """Columns remembered by their letters give what the reference itself gives."""
+    data = one_sheet(f'<row r="1">{cells}</row>')
+    assert _outcome(lambda: [(r, [_typed(v) for v in row]) for r, row in rows_of(data)]) == (
+        _outcome(lambda: openpyxl_values(data)["Blad1"]))
 
 
 @pytest.mark.parametrize("rows", [
@@ -354,23 +342,11 @@ def test_cell_types_by_the_fast_reading(xml, expected):
     '<row r="2"></row></row>',
     '<row r="2"><row r="3"></row></row>',
 ])
-def test_cells_outside_a_row_are_left_to_the_slow_parse(rows):
-    with pytest.raises(sheetxml._Unsupported):
-        _fast_only(one_sheet(rows))
+def test_cells_outside_a_row_as_openpyxl(rows):
+    data = one_sheet(rows)
+    assert _outcome(lambda: [(r, [_typed(v) for v in row]) for r, row in rows_of(data)]) == (
+        _outcome(lambda: openpyxl_values(data)["Blad1"]))
 
-
-@pytest.mark.parametrize("xml,found", [
-    (b'<worksheet xmlns="http://x/main">', False),
-    (b'<worksheet xmlns="http://x/m&#97;in">', True),
-    (b"<worksheet xmlns:m='a&amp;b'>", True),
-    (b'<worksheet\txmlns:m = "a&#98;">', True),
-    (b'<worksheet xmlns="http://x/main" xmlns:r="http://x/r"><c xmlns:q="&#97;"/>', True),
-    (b'xmlns="a&#98;"', False),  # not after whitespace
-    (b'<worksheet xmlnsx="a&#98;">', False),
-    (b'<worksheet xmlns="a"><t>&amp;</t>', False),
-])
-def test_a_namespace_spelled_with_a_reference_is_found(xml, found):
-    assert sheetxml._namespace_with_reference(xml) is found
 
 # -- whole workbooks against openpyxl ------------------------------------------------------------
 
@@ -487,14 +463,13 @@ def test_a_sheet_past_the_row_limit_is_not_parsed_to_its_end(monkeypatch):
     case = next(c for c in CASES if c.name == "many_sparse_rows")
     data = case.build().data
     scanned = []
-    real = sheetxml._TOKEN
 
-    class Spy:
-        def findall(self, text, start, stop):
-            scanned.append(stop - start)
-            return real.findall(text, start, stop)
+    class Spy(sheetxml.XMLPullParser):
+        def feed(self, data):
+            scanned.append(len(data))
+            super().feed(data)
 
-    monkeypatch.setattr(sheetxml, "_TOKEN", Spy())
+    monkeypatch.setattr(sheetxml, "XMLPullParser", Spy)
     reading = reader.read(data, "werkmap.xlsx")
     assert any("at most 20,000 rows" in str(p) for p in reading.errors)
     sheet = max(len(v) for v in opc.read_package(data).values())
@@ -536,24 +511,16 @@ def _typed(value):
     return (type(value).__name__, value)
 
 
-def rows_of(data: bytes, path: str = "fast"):
-    """(row, values) of the only sheet: as the reader reads it (the fast reading where it
-    can), or by the element parse alone."""
+def rows_of(data: bytes):
+    """(row, values) of the only sheet, as the reader reads it."""
     book = sheetxml.Workbook(opc.read_package(data))
-    xml = book.sheet_xml(book.sheetnames[0])
-    rows = sheetxml._row_elements if path == "fast" else sheetxml._slow_rows
-    counter = 1
-    for r, values in rows(xml, book):
-        if r >= counter:
-            counter = r + 1
-            if values:
-                yield r, values
+    yield from book.rows(book.sheetnames[0])
 
 
 def our_values(data: bytes) -> dict[str, list]:
     """(row, values) of every row holding cells, up to where the reader stops."""
     book = sheetxml.Workbook(opc.read_package(data))
-    return {title: [(r, row) for r, row in book.rows(title) if r <= reader.MAX_ROWS + 1]
+    return {title: [(r, row) for r, row in book.rows(title) if r <= MAX_ROWS + 1]
             for title in book.sheetnames}
 
 
@@ -573,7 +540,7 @@ def openpyxl_values(data: bytes) -> dict[str, list]:
 
 def _openpyxl_rows(ws):
     for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), 1):
-        if r > reader.MAX_ROWS + 1:
+        if r > MAX_ROWS + 1:
             break
         if row:
             yield r, list(row)
@@ -600,8 +567,8 @@ class OpenpyxlBook:
         return self.book._archive.read(ws._worksheet_path)
 
 
-class OldReader(reader._Reader):
-    """The reader with the table and fingerprint code it had with openpyxl."""
+class OldSheets(Sheets):
+    """The sheets with the table and fingerprint code the reader had with openpyxl."""
 
     def sheet_cells(self, title):
         if title not in self.cells:
@@ -636,7 +603,7 @@ class OldReader(reader._Reader):
 def openpyxl_reading(data: bytes) -> reader.Reading:
     book = OpenpyxlBook(data)
     try:
-        return OldReader(book).run()
+        return reader.read_sheets(OldSheets(book))
     finally:
         book.book.close()
 
@@ -670,9 +637,9 @@ def test_the_fingerprint_is_the_sha256_of_the_tables():
     """Spelled out once, so a change to how it is computed cannot go unnoticed."""
     data = template()
     reading = reader.read(data, "t.xlsx")
-    r = OldReader(OpenpyxlBook(data))
-    r.run()
-    assert reading.fingerprint == r.hasher.hexdigest()
+    sheets = OldSheets(OpenpyxlBook(data))
+    reader.read_sheets(sheets)
+    assert reading.fingerprint == sheets.hasher.hexdigest()
     assert reading.fingerprint == hashlib.sha256(r_bytes(data)).hexdigest()
 
 
@@ -680,11 +647,11 @@ def r_bytes(data: bytes) -> bytes:
     """The bytes hashed: repr((title, row number, row)) of every table row the reader reads."""
     hashed = []
 
-    class Recorder(OldReader):
+    class Recorder(OldSheets):
         def rows(self, title):
             table = super().rows(title)
             hashed.extend(repr((title, r, row)).encode() for r, row in enumerate(table, 1))
             return table
 
-    Recorder(OpenpyxlBook(data)).run()
+    reader.read_sheets(Recorder(OpenpyxlBook(data)))
     return b"".join(hashed)
