@@ -10,6 +10,7 @@ import io
 import json
 import math
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree
@@ -19,9 +20,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sroi_excel import api, formula, opc, packager, render_compare
+from sroi_excel import api, formula, opc, ownsheets, packager, render_compare, safefile
 from sroi_excel.compare import SHAPLEY_MAX, compare
-from sroi_excel.exceptions import WorkbookError
+from sroi_excel.exceptions import ValidationError, WorkbookError, WriteRefusedError
 from sroi_excel.model import (
     Amount,
     Assumption,
@@ -606,12 +607,87 @@ def test_into_adds_the_sheet_and_keeps_every_other_one(tmp_path):
     # The user's sheets are the same parts, byte for byte.
     for name in ("Instellingen", "Aannames", "Opbrengsten", "Resultaten"):
         assert sheet_xml(parts, name) == sheet_xml(filled, name), name
+    # And the defined names of both, the local ones of fill's sheets among them.
+    assert set(defined_names(filled)) <= set(defined_names(parts))
     # Again: the comparison is replaced, not added twice; a fill then replaces the tool's
     # sheets, the comparison among them.
     assert run("compare", old, new, "--into").exit_code == 0
     assert packager.sheet_names(opc.read_package(new.read_bytes())) == names
     assert run("fill", new, "--draws", "0").exit_code == 0
     assert packager.sheet_names(opc.read_package(new.read_bytes())) == names[:-1]
+
+
+def test_into_keeps_the_record_of_fills_sheets_so_a_later_fill_still_finds_notes(tmp_path):
+    # fill records a digest per sheet of the tool's, in the order the sheets are listed;
+    # --into lists its sheet after fill's and records its digest there too. A fill then does
+    # not refuse because of the comparison, and still names a note typed into its own sheets.
+    old = template(tmp_path / "old.xlsx")
+    new = template(tmp_path / "new.xlsx", edits={("Aannames", "B2"): 45})
+    api.fill(new, draws=0)
+    recorded = packager.read_property(opc.read_package(new.read_bytes()), ownsheets.PROPERTY)
+    for _ in range(2):  # the second replaces the comparison and its digest
+        api.compare(old, new, into=True)
+        parts = opc.read_package(new.read_bytes())
+        listed = packager.owned_sheets(parts)
+        digests = packager.read_property(parts, ownsheets.PROPERTY).split("\n")
+        assert listed[-1] == "Vergelijking" and len(digests) == len(listed)
+        assert digests[:-1] == recorded.split("\n")
+    book = openpyxl.load_workbook(new)
+    book["Resultaten"]["H3"] = "notitie"
+    book.save(new)
+    with pytest.raises(ValidationError) as info:
+        api.fill(new, draws=0)
+    assert [p.where for p in info.value.problems if p.severity == "error"] == ["Resultaten!H3"]
+    api.fill(new, draws=0, force=True)
+    parts = opc.read_package(new.read_bytes())
+    assert "Vergelijking" not in packager.sheet_names(parts)
+    assert packager.read_property(parts, ownsheets.PROPERTY) == recorded
+
+
+def test_into_a_workbook_never_filled_then_fill(tmp_path):
+    old = template(tmp_path / "old.xlsx")
+    new = template(tmp_path / "new.xlsx", edits={("Aannames", "B2"): 45})
+    api.compare(old, new, into=True)
+    parts = opc.read_package(new.read_bytes())
+    assert packager.owned_sheets(parts) == ["Vergelijking"]
+    assert len(packager.read_property(parts, ownsheets.PROPERTY).split()) == 1
+    report = api.fill(new, draws=0)
+    assert packager.sheet_names(opc.read_package(new.read_bytes()))[-len(report.sheets):] == \
+        list(report.sheets)
+
+
+def test_into_holds_the_workbooks_lock_from_reading_to_writing(tmp_path, monkeypatch):
+    old = template(tmp_path / "old.xlsx")
+    new = template(tmp_path / "new.xlsx", edits={("Aannames", "B2"): 45})
+    lock = safefile.lock_path(new)
+    seen = []
+    read, write = safefile.read_snapshot, safefile.write_atomic
+
+    def reading(path, *args, **kwargs):
+        seen.append(("read", Path(path).name, lock.exists()))
+        return read(path, *args, **kwargs)
+
+    def writing(path, *args, **kwargs):
+        seen.append(("write", Path(path).name, lock.exists()))
+        return write(path, *args, **kwargs)
+
+    monkeypatch.setattr(safefile, "read_snapshot", reading)
+    monkeypatch.setattr(safefile, "write_atomic", writing)
+    api.compare(old, new, into=True)
+    assert seen == [("read", "old.xlsx", True), ("read", "new.xlsx", True),
+                    ("write", "new.xlsx", True)]
+    assert not lock.exists()
+    monkeypatch.setattr(safefile, "LOCK_WAIT_S", 0.3)
+    with safefile.exclusive(new), ThreadPoolExecutor(1) as pool:  # as a fill of NEW would
+        waiting = pool.submit(api.compare, old, new, into=True)
+        with pytest.raises(WriteRefusedError, match="is being written by another sroi-excel"):
+            waiting.result()
+
+
+def defined_names(parts) -> list[tuple]:
+    book = ElementTree.fromstring(parts[WORKBOOK])
+    return [(n.get("name"), n.get("localSheetId"), n.text)
+            for n in book.iter(f"{{{packager.NS_MAIN}}}definedName")]
 
 
 def sheet_xml(parts, name: str) -> bytes:
