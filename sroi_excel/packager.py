@@ -210,15 +210,13 @@ _EMPTY_WORKBOOK = {
 def _merge(user: UserParts, ours: Ours, rendered: Rendered, properties: dict[str, str],
            recalculate: bool, keep_owned: bool) -> dict:
     book = _read_user_book(user)
-    # Kept, the tool's other sheets keep their global names too.
-    still = owned_beside(user.parts, (s.name for s in ours.sheets)) if keep_owned else []
-    still_names = read_list_property(user.parts, RESULT_NAMES_PROPERTY) if keep_owned else []
-    owned = {n.casefold() for n in owned_sheets(user.parts)} - {n.casefold() for n in still}
+    still, still_names = _still_owned(user, ours, keep_owned)
+    owned = _folded(owned_sheets(user.parts)) - _folded(still)
     book.removed = [s for s in book.sheets if s.name.casefold() in owned]
     book.kept = [s for s in book.sheets if s.name.casefold() not in owned]
     dropped_rels, deleted = _plan_removal(user, book)
-    owned_names = {n.casefold() for n in read_list_property(user.parts, RESULT_NAMES_PROPERTY)
-                   } - {n.casefold() for n in still_names}
+    owned_names = _folded(read_list_property(user.parts, RESULT_NAMES_PROPERTY)) - _folded(
+        still_names)
     global_names = _check_names(book, ours, owned_names)
     styles = Styles(user.doc(_styles_path(user, book)), user.name)
     # The samples' styles first: the result sheets' own are numbered after them.
@@ -246,6 +244,19 @@ def _merge(user: UserParts, ours: Ours, rendered: Rendered, properties: dict[str
     out.update({part: user.docs[part].result() for part in user.created})
     out.update(new_parts)
     return out
+
+
+def _still_owned(user: UserParts, ours: Ours, keep_owned: bool) -> tuple[list[str], list[str]]:
+    """The tool's sheets and global names the merge keeps: with ``keep_owned`` all but the
+    sheets of our names, with the global names of them all; else none."""
+    if not keep_owned:
+        return [], []
+    return (owned_beside(user.parts, (s.name for s in ours.sheets)),
+            read_list_property(user.parts, RESULT_NAMES_PROPERTY))
+
+
+def _folded(names: Iterable[str]) -> set[str]:
+    return {name.casefold() for name in names}
 
 
 def _read_user_book(user: UserParts) -> UserBook:

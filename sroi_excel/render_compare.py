@@ -332,51 +332,10 @@ class _Sheet:
         up or down from where the last one left off, the new level. Stacked columns on an
         invisible base; a bar that crosses zero has its part below zero in a second series of
         the same colour."""
-        c = self.c
-        by_ratio = c.old.ratio is not None and c.new.ratio is not None and all(
-            ch.ratio is not None for ch in c.counted)
-        start = c.old.ratio if by_ratio else c.old.npv
-        end = c.new.ratio if by_ratio else c.new.npv
-        steps = [(ch.label(self.lang), ch.ratio if by_ratio else ch.npv) for ch in c.counted]
-        if any(effect is None for _, effect in steps):  # not split: one bar for them all
-            steps = [(self.t("together"), end - start)]
-        if len(steps) > CHART_BARS:
-            rest = steps[CHART_BARS - 1:]
-            steps = steps[:CHART_BARS - 1] + [
-                (self.t("other").format(n=len(rest)), sum(e for _, e in rest))]
-        bars = [(f"{OLD(self.lang)}", 0.0, start, "level")]
-        level = start
-        for label, effect in steps:
-            bars.append((_short(label), level, level + effect,
-                         "up" if effect >= 0 else "down"))
-            level += effect
-        bars.append((f"{NEW(self.lang)}", 0.0, end, "level"))
-        style = "ratio" if by_ratio else "money"
+        bars, by_ratio = _waterfall(self.c, self.lang)
+        names, values = _stacked(bars)
+        header, last = self._chart_data(row, bars, names, values, "ratio" if by_ratio else "money")
         number = "0.00" if by_ratio else self.money
-        names = ["base"] + [f"{kind}{side}" for kind in ("level", "up", "down")
-                            for side in ("", "_below")]
-        values: dict[str, list[float]] = {name: [] for name in names}
-        for _, a, b, kind in bars:
-            base, above, below = _stack(min(a, b), max(a, b))
-            for name in names:
-                values[name].append({"base": base, kind: above,
-                                     f"{kind}_below": below}.get(name, 0.0))
-        # A part below zero only where a bar reaches below it.
-        names = [n for n in names if not n.endswith("_below") or any(values[n])]
-        # The data, at the foot of the sheet: label, base, then each colour.
-        self.text(row, 0, self.t("chart_data"), "section")
-        header = row + 1
-        self.ws.write_string(header, 0, "", self.fmt["header"])
-        for k, name in enumerate(names, 1):
-            label = self.t(name.removesuffix("_below")) + (
-                " < 0" if name.endswith("_below") else "")
-            self.ws.write_string(header, k, label, self.fmt["header"])
-        self.ws.set_row(header, 2 * ROW_POINTS + 2)
-        for i, (label, *_) in enumerate(bars):
-            self.text(header + 1 + i, 0, label, "text")
-            for k, name in enumerate(names, 1):
-                self.number(header + 1 + i, k, values[name][i], style)
-        last = header + len(bars)
         sheet = SHEET(self.lang)
         chart = self.book.add_chart({"type": "column", "subtype": "stacked"})
         colours = {"level": charts.INK, "up": UP_COLOUR, "down": DOWN_COLOUR}
@@ -396,21 +355,28 @@ class _Sheet:
             chart.add_series(series)
         delete = [i for i, name in enumerate(names)
                   if name == "base" or name.endswith("_below") or not any(values[name])]
-        chart.set_title({"name": self.t("chart_ratio" if by_ratio else "chart_npv"),
-                         "name_font": charts.title_font()})
-        chart.set_x_axis({"num_font": {"name": schema.FONT, "size": 8},
-                          "line": {"color": "#808080"}})
-        chart.set_y_axis({"num_font": {"name": schema.FONT, "size": 8}, "num_format": number,
-                          "line": {"color": "#808080"},
-                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
-                          **_axis_floor(bars)})
-        chart.set_legend({"position": "bottom", "font": {"name": schema.FONT, "size": 9},
-                          "delete_series": delete})
-        chart.set_chartarea({"border": {"color": "#BFBFBF"}})
-        width = max(charts.WIDTH, 70 * len(bars))
-        chart.set_size({"width": width, "height": CHART_HEIGHT})
+        _style_chart(chart, self.t("chart_ratio" if by_ratio else "chart_npv"), number, bars,
+                     delete)
         self.ws.insert_chart(at, 0, chart, {"x_offset": 4, "y_offset": 4,
                                             "object_position": 3})
+
+    def _chart_data(self, row: int, bars, names: list[str], values: dict[str, list[float]],
+                    style: str) -> tuple[int, int]:
+        """The chart's data at the foot of the sheet: label, base, then each colour; the rows
+        of its header and its last bar."""
+        self.text(row, 0, self.t("chart_data"), "section")
+        header = row + 1
+        self.ws.write_string(header, 0, "", self.fmt["header"])
+        for k, name in enumerate(names, 1):
+            label = self.t(name.removesuffix("_below")) + (
+                " < 0" if name.endswith("_below") else "")
+            self.ws.write_string(header, k, label, self.fmt["header"])
+        self.ws.set_row(header, 2 * ROW_POINTS + 2)
+        for i, (label, *_) in enumerate(bars):
+            self.text(header + 1 + i, 0, label, "text")
+            for k, name in enumerate(names, 1):
+                self.number(header + 1 + i, k, values[name][i], style)
+        return header, header + len(bars)
 
     def _labels(self, bars, values: list[float], kind: str, number: str,
                 above: list[float] | None) -> dict:
@@ -426,6 +392,57 @@ class _Sheet:
             custom.append({"value": text})
         return {"value": True, "custom": custom, "position": "inside_end",
                 "font": {"name": schema.FONT, "size": 8, "bold": True, "color": "#FFFFFF"}}
+
+
+def _waterfall(c: Comparison, lang: str) -> tuple[list[tuple[str, float, float, str]], bool]:
+    """The bars (label, from, to, level/up/down), in the ratio where every change has its
+    share of it, else in the NPV; and whether in the ratio."""
+    by_ratio = c.old.ratio is not None and c.new.ratio is not None and all(
+        ch.ratio is not None for ch in c.counted)
+    start = c.old.ratio if by_ratio else c.old.npv
+    end = c.new.ratio if by_ratio else c.new.npv
+    steps = [(ch.label(lang), ch.ratio if by_ratio else ch.npv) for ch in c.counted]
+    if any(effect is None for _, effect in steps):  # not split: one bar for them all
+        steps = [(LABELS["together"](lang), end - start)]
+    if len(steps) > CHART_BARS:
+        rest = steps[CHART_BARS - 1:]
+        steps = steps[:CHART_BARS - 1] + [
+            (LABELS["other"](lang).format(n=len(rest)), sum(e for _, e in rest))]
+    bars = [(f"{OLD(lang)}", 0.0, start, "level")]
+    level = start
+    for label, effect in steps:
+        bars.append((_short(label), level, level + effect, "up" if effect >= 0 else "down"))
+        level += effect
+    bars.append((f"{NEW(lang)}", 0.0, end, "level"))
+    return bars, by_ratio
+
+
+def _stacked(bars) -> tuple[list[str], dict[str, list[float]]]:
+    """The series of the stacked columns (base, then level, up and down, each with its part
+    below zero where a bar reaches below it) and their values, bar by bar."""
+    names = ["base"] + [f"{kind}{side}" for kind in ("level", "up", "down")
+                        for side in ("", "_below")]
+    values: dict[str, list[float]] = {name: [] for name in names}
+    for _, a, b, kind in bars:
+        base, above, below = _stack(min(a, b), max(a, b))
+        for name in names:
+            values[name].append({"base": base, kind: above, f"{kind}_below": below}.get(name, 0.0))
+    return [n for n in names if not n.endswith("_below") or any(values[n])], values
+
+
+def _style_chart(chart, title: str, number: str, bars, delete: list[int]) -> None:
+    """Title, axes, legend (without the series in ``delete``) and size of the waterfall."""
+    chart.set_title({"name": title, "name_font": charts.title_font()})
+    chart.set_x_axis({"num_font": {"name": schema.FONT, "size": 8},
+                      "line": {"color": "#808080"}})
+    chart.set_y_axis({"num_font": {"name": schema.FONT, "size": 8}, "num_format": number,
+                      "line": {"color": "#808080"},
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+                      **_axis_floor(bars)})
+    chart.set_legend({"position": "bottom", "font": {"name": schema.FONT, "size": 9},
+                      "delete_series": delete})
+    chart.set_chartarea({"border": {"color": "#BFBFBF"}})
+    chart.set_size({"width": max(charts.WIDTH, 70 * len(bars)), "height": CHART_HEIGHT})
 
 
 def _axis_floor(bars) -> dict:
