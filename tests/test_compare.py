@@ -177,6 +177,16 @@ def test_a_formula_rewritten_with_the_same_value_has_no_effect():
     assert c.method == "none" and change.ratio == 0.0 and change.npv == 0.0
 
 
+def test_a_tiny_value_typed_over_zero_is_a_change():
+    # proxy 0 -> 1e-13 for a quantity of 1e6: value 0 -> 1e-7, so NPV -500 -> -500 + 1e-7.
+    # Small beside 1, but not the same value: it moves the figures and is counted.
+    c = compare(simple(q=1e6, p=0), simple(q=1e6, p=1e-13))
+    change = only(c)
+    assert (change.field, change.kind) == ("proxy", "changed")
+    assert change.npv == pytest.approx(1e-7, rel=1e-6)
+    assert change.npv == c.npv_change
+
+
 def test_an_assumption_a_formula_uses():
     # quantity =Q*2 with Q 5 -> 6: value 10 x 10 = 100 -> 12 x 10 = 120, NPV +20. The
     # outcome's own cell did not change, so it is not listed.
