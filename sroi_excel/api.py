@@ -1,4 +1,5 @@
-"""What the commands do, callable from Python: ``new``, ``check``, ``fill`` and ``portfolio``.
+"""What the commands do, callable from Python: ``new``, ``check``, ``fill``, ``portfolio`` and
+``compare``.
 
 Each function reads, computes and writes through the pipeline modules and raises an
 ``SroiError`` subclass for anything a user can cause; the CLI only turns those into messages.
@@ -14,7 +15,14 @@ from pathlib import Path
 from . import __version__, ownsheets, packager, reader, render, safefile, uncertainty
 from .check import validate
 from .engine import Results, compute
-from .exceptions import Problem, SroiError, ValidationError, WriteRefusedError
+from .exceptions import (
+    Problem,
+    SroiError,
+    ValidationError,
+    WorkbookError,
+    WriteRefusedError,
+)
+from .packager import Rendered
 from .template import build_template
 
 FINGERPRINT_PROPERTY = "sroi-excel-inputs"
@@ -289,6 +297,97 @@ def portfolio(paths: list[str | os.PathLike], output: str | os.PathLike | None =
         kept = safefile.write_atomic(target, pf.render_overview(result), backup=backup)
     return PortfolioReport(result, target if target is not None and result.members else None,
                            kept)
+
+
+@dataclass(frozen=True)
+class CompareReport:
+    """The outcome of compare: the comparison and the file it was written to."""
+
+    old: Path
+    new: Path
+    comparison: object  # sroi_excel.compare.Comparison (imported lazily, as the command is)
+    output: Path
+    backup: Path | None = None
+    sheet: str = ""
+    into: bool = False
+
+    def summary(self) -> dict:
+        """Plain data for --json."""
+        return {"ok": True, "old_file": str(self.old), "new_file": str(self.new),
+                **self.comparison.to_dict(),
+                "written": str(self.output), "sheet": self.sheet,
+                "backup": str(self.backup) if self.backup else None}
+
+
+def compare(old: str | os.PathLike, new: str | os.PathLike,
+            output: str | os.PathLike | None = None, into: bool = False) -> CompareReport:
+    """Compare two versions of an analysis and write the comparison: to ``output`` (default
+    NEW-compare.xlsx beside NEW), or with ``into`` as a sheet into NEW itself (a backup kept).
+
+    Both workbooks are only read (NEW is rewritten with ``into``). A workbook with errors is
+    named with its first error; workbooks in different currencies are refused.
+    """
+    from . import compare as comparing
+    from . import render_compare
+
+    old_path, new_path = Path(old), Path(new)
+    if into and output is not None:
+        raise ValueError("-o/--output and --into exclude each other: --into writes the "
+                         f"comparison into {new_path.name} itself")
+    target = new_path if into else (Path(output) if output is not None else
+                                    new_path.with_name(f"{new_path.stem}-compare.xlsx"))
+    if target.suffix.lower() != ".xlsx":
+        raise ValueError(f"{target.name}: the comparison is an .xlsx workbook; use a name "
+                         "ending in .xlsx")
+    for path in (old_path, new_path):
+        if not (into and path is new_path) and _same(path, target):
+            raise WriteRefusedError(f"the comparison would replace the workbook {path}; "
+                                    "choose another name for the output")
+    # Like fill, it holds the lock on the file it writes from reading to writing: with --into,
+    # a fill of NEW meanwhile waits, and neither overwrites the other's sheets unseen.
+    with safefile.exclusive(target):
+        old_snapshot = safefile.read_snapshot(old_path)
+        new_snapshot = safefile.read_snapshot(new_path)
+        if into:
+            safefile.check_writable(target, source=new_snapshot)
+        old_model = _computable(old_snapshot.data, old_path)[0]
+        new_model, parts = _computable(new_snapshot.data, new_path)
+        try:
+            comparison = comparing.compare(old_model, new_model)
+        except WorkbookError as exc:  # the currencies differ
+            raise WorkbookError(f"{new_path.name}: {exc}") from None
+        book = render_compare.render(comparison, old_path.name, new_path.name)
+        if into:
+            book = _merged_into(new_snapshot.data, Rendered(book), new_path.name, parts)
+        kept = safefile.write_atomic(target, book, source=new_snapshot if into else None)
+    return CompareReport(old_path, new_path, comparison, target, kept,
+                         render_compare.sheet_name(comparison.language), into)
+
+
+def _merged_into(data: bytes, rendered: Rendered, name: str, parts) -> bytes:
+    """The workbook with the comparison sheet replaced or added, the user's sheets and the
+    tool's others kept, and the record of the tool's sheets (ownsheets) kept in step, so
+    that a later fill still sees what was typed into its own sheets."""
+    return packager.merge_result_sheets(
+        data, rendered, name=name, parts=parts, keep_owned=True,
+        properties={ownsheets.PROPERTY: ownsheets.record_beside(parts, rendered)})
+
+
+def _computable(data: bytes, path: Path):
+    """A workbook's model and parts, once it reads, checks and computes without errors; else
+    an error naming the workbook and its first error."""
+    reading, problems = _analyse(data, path.name, None)
+    errors = [p for p in problems if p.severity == "error"]
+    if reading.model is not None and not errors:
+        try:
+            compute(reading.model)
+        except SroiError as exc:
+            errors = [getattr(exc, "problem", None) or Problem("", "", str(exc))]
+    if reading.model is None or errors:
+        first = str(errors[0]) if errors else "the workbook could not be read"
+        more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+        raise WorkbookError(f"{path.name}: {first}{more}")
+    return reading.model, reading.parts
 
 
 def _with_warnings(results: Results, problems: list[Problem]) -> Results:

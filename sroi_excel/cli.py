@@ -251,6 +251,94 @@ def portfolio(paths: tuple[str, ...], output: str | None, scenarios: tuple[str, 
         sys.exit(5)
 
 
+@main.command(short_help="Compare two versions of a workbook: what changed, and its effect.",
+              help="Compare two versions of an analysis, OLD and NEW: every change that affects "
+              "the figures (settings, assumptions, rows added, removed or changed field by "
+              "field, scenarios, prices), each with its share of the change in the SROI ratio "
+              "and the NPV, also per stakeholder. Rows are matched by stakeholder and "
+              "description, not by position. Writes a comparison workbook (default "
+              "NEW-compare.xlsx), or with --into a sheet into NEW; OLD and NEW are only read."
+              + SEE_EXIT_CODES)
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the comparison workbook here (default: NEW-compare.xlsx beside NEW).")
+@click.option("--into", is_flag=True,
+              help="Write the comparison as a sheet into NEW instead (a backup is kept).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def compare(old: str, new: str, output: str | None, into: bool, as_json: bool) -> None:
+    from . import api
+
+    if into and output is not None:
+        raise click.UsageError("-o/--output and --into exclude each other: --into writes the "
+                               "comparison into NEW itself")
+    with _errors(as_json):  # the message names the workbook at fault
+        report = api.compare(old, new, output=output, into=into)
+    if as_json:
+        click.echo(_json(report.summary()))
+        return
+    for line in _compare_lines(report):
+        click.echo(line)
+
+
+def _compare_lines(report) -> list[str]:
+    c = report.comparison
+    old, new = c.old, c.new
+
+    def ratio(h) -> str:
+        return f"{h.ratio:.2f}" if h.ratio is not None else "n/a"
+
+    def payback(h) -> str:
+        return f"{h.payback_years:.1f}" if h.payback_years is not None else "not reached"
+
+    change = f" ({c.ratio_change:+.2f})" if c.ratio_change is not None else ""
+    lines = [f"{report.old.name} -> {report.new.name}: SROI ratio {ratio(old)} -> "
+             f"{ratio(new)}{change} · NPV {old.npv:,.2f} -> {new.npv:,.2f} "
+             f"({c.npv_change:+,.2f})",
+             f"  PV outcomes {old.pv_value:,.2f} -> {new.pv_value:,.2f} · PV inputs "
+             f"{old.pv_inputs:,.2f} -> {new.pv_inputs:,.2f} · payback {payback(old)} -> "
+             f"{payback(new)} years"]
+    counted = c.counted
+    listed = [x for x in c.changes if not x.counted]
+    if counted:
+        lines.append(f"{len(counted)} change(s) that move the figures, largest first "
+                     "(effect on the ratio, on the NPV):")
+    for x in counted:
+        effect = f"{x.ratio:+8.4f}" if x.ratio is not None else f"{'n/a':>8}"
+        step = f"[step {x.step}] " if x.step is not None else ""
+        npv = f"{x.npv:+14,.2f}" if x.npv is not None else f"{'n/a':>14}"
+        lines.append(f"  {effect} {npv}  {step}{_change_text(x)}")
+    if listed:
+        lines.append(f"{len(listed)} change(s) that do not move the figures:")
+        lines += [f"  {_change_text(x)} ({x.note.en if x.note else x.kind})" for x in listed]
+    if not c.changes:
+        lines.append("no changes that affect the figures")
+    method = {
+        "shapley": f"Shapley value: each change's average effect over every order of making "
+                   f"the {len(counted)} change(s), from {c.computations} computations",
+        "sequence": "the changes made one at a time in a fixed order (see [step])",
+    }.get(c.method)
+    if method:
+        lines.append(f"method: {method}; the effects add up to the total (details on the "
+                     "sheet)")
+    lines += [f"note: {note.en}" for note in c.notes]
+    if report.into:
+        backup = f" (previous version kept as {report.backup.name})" if report.backup else ""
+        lines.append(f"wrote the sheet {report.sheet} into {report.output}{backup}")
+    else:
+        lines.append(f"wrote the comparison to {report.output}")
+    return lines
+
+
+def _change_text(change) -> str:
+    def shown(s) -> str:
+        return s.text("en") if s is not None else "-"
+
+    if change.kind in ("added", "removed"):
+        return f"{change.label('en')} {change.kind}: {shown(change.new or change.old)}"
+    return f"{change.label('en')}: {shown(change.old)} -> {shown(change.new)}"
+
+
 def _portfolio_lines(p) -> list[str]:
     def money(x: float) -> str:
         return f"{x:,.2f}"

@@ -34,7 +34,7 @@ from . import render
 from .exceptions import Problem, ValidationError, WorkbookError
 from .formulatext import SharedFormula
 from .opc import read_package
-from .packager import Rendered, owned_sheets, read_property
+from .packager import Rendered, owned_beside, owned_sheets, read_property
 from .packager import sheet_names as workbook_sheet_names
 from .packager_sheets import late_places
 from .sheetxml import Workbook
@@ -120,6 +120,20 @@ def checked(parts: dict[str, bytes], rendered: Rendered, *, force: bool = False,
     if changed:
         raise ValidationError([*(problems or []), *changed])
     return record
+
+
+def record_beside(parts: dict[str, bytes], rendered: Rendered) -> str:
+    """The record for :data:`PROPERTY` when ``rendered``'s sheets are merged beside the tool's
+    others (``keep_owned``, as compare --into does): the digests recorded for those, then
+    those of ``rendered``'s sheets, in the order the merge lists the sheets. Empty when the
+    others have no record (an older fill's): the next fill then has nothing to compare."""
+    recorded = _recorded(parts)
+    new = _rendered_cells(rendered)
+    kept = owned_beside(parts, new)
+    if any(name not in recorded for name in kept):
+        return ""
+    return "\n".join([*(recorded[name] for name in kept),
+                      *(_digest(cells) for cells in new.values())])
 
 
 def _recorded(parts: dict[str, bytes]) -> dict[str, str]:

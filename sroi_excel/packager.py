@@ -19,7 +19,7 @@ result sheets and what only they use), merge the styles (packager_styles), copy 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sroi_excel.exceptions import FileFormatError, WorkbookError
@@ -80,6 +80,7 @@ __all__ = [
     "StyleSamples",
     "alone",
     "merge_result_sheets",
+    "owned_beside",
     "owned_sheets",
     "read_property",
     "sheet_names",
@@ -93,6 +94,13 @@ RESULT_NAMES_PROPERTY = "sroi-excel-names"
 def owned_sheets(parts: Mapping[str, bytes]) -> list[str]:
     """Names of the sheets sroi-excel added, as recorded in the custom document properties."""
     return read_list_property(parts, RESULT_PROPERTY)
+
+
+def owned_beside(parts: Mapping[str, bytes], names: Iterable[str]) -> list[str]:
+    """The sheets listed as the tool's that a merge with ``keep_owned`` keeps beside sheets
+    of ``names``: all others, in the order they are listed."""
+    replaced = {name.casefold() for name in names}
+    return [name for name in owned_sheets(parts) if name.casefold() not in replaced]
 
 
 def sheet_names(parts: Mapping[str, bytes]) -> list[str]:
@@ -123,6 +131,7 @@ def merge_result_sheets(
     name: str = "workbook",
     recalculate: bool = False,
     parts: Mapping[str, bytes] | None = None,
+    keep_owned: bool = False,
 ) -> bytes:
     """Return ``package`` with its previous result sheets replaced by those of ``rendered``.
 
@@ -134,7 +143,9 @@ def merge_result_sheets(
     every formula on open (``fullCalcOnLoad``), for user formulas that refer to result sheets
     and so hold stale cached values; it is off because Excel then asks to save on close.
     ``parts``: ``package`` as :func:`opc.read_package` unpacked it already (the reader's), so
-    that it is not unpacked again.
+    that it is not unpacked again. ``keep_owned``: replace only the tool's sheets that have the
+    names of rendered ones and keep its others, still listed as the tool's (compare's sheet
+    added beside fill's; see :func:`owned_beside`).
     """
     extra = dict(properties or {})
     for reserved in (RESULT_PROPERTY, RESULT_NAMES_PROPERTY):
@@ -148,7 +159,7 @@ def merge_result_sheets(
     user = parts if parts is not None else read_package(package, name)
     ours = read_package(rendered.package, "the rendered result workbook")
     merged = _merge(UserParts(user, name), read_ours(ours, trusted), rendered, extra,
-                    recalculate)
+                    recalculate, keep_owned)
     return write_package(merged)
 
 
@@ -197,13 +208,15 @@ _EMPTY_WORKBOOK = {
 
 
 def _merge(user: UserParts, ours: Ours, rendered: Rendered, properties: dict[str, str],
-           recalculate: bool) -> dict:
+           recalculate: bool, keep_owned: bool) -> dict:
     book = _read_user_book(user)
-    owned = {n.casefold() for n in owned_sheets(user.parts)}
+    still, still_names = _still_owned(user, ours, keep_owned)
+    owned = _folded(owned_sheets(user.parts)) - _folded(still)
     book.removed = [s for s in book.sheets if s.name.casefold() in owned]
     book.kept = [s for s in book.sheets if s.name.casefold() not in owned]
     dropped_rels, deleted = _plan_removal(user, book)
-    owned_names = {n.casefold() for n in read_list_property(user.parts, RESULT_NAMES_PROPERTY)}
+    owned_names = _folded(read_list_property(user.parts, RESULT_NAMES_PROPERTY)) - _folded(
+        still_names)
     global_names = _check_names(book, ours, owned_names)
     styles = Styles(user.doc(_styles_path(user, book)), user.name)
     # The samples' styles first: the result sheets' own are numbered after them.
@@ -218,9 +231,9 @@ def _merge(user: UserParts, ours: Ours, rendered: Rendered, properties: dict[str
     edit_defined_names(book, owned_names, ours.wb, ours.defined)
     if recalculate:
         calculate_on_load(book.wb)
-    values = {RESULT_PROPERTY: "\n".join(s.name for s in ours.sheets)}
+    values = {RESULT_PROPERTY: "\n".join([*still, *(s.name for s in ours.sheets)])}
     if ours.global_names or read_property(user.parts, RESULT_NAMES_PROPERTY) is not None:
-        values[RESULT_NAMES_PROPERTY] = "\n".join(ours.global_names)
+        values[RESULT_NAMES_PROPERTY] = "\n".join([*still_names, *ours.global_names])
     set_properties(user, {**values, **properties}, content_types)
     edit_app(user, book, ours.sheets)
     edit_content_types(user, deleted, content_types)
@@ -231,6 +244,19 @@ def _merge(user: UserParts, ours: Ours, rendered: Rendered, properties: dict[str
     out.update({part: user.docs[part].result() for part in user.created})
     out.update(new_parts)
     return out
+
+
+def _still_owned(user: UserParts, ours: Ours, keep_owned: bool) -> tuple[list[str], list[str]]:
+    """The tool's sheets and global names the merge keeps: with ``keep_owned`` all but the
+    sheets of our names, with the global names of them all; else none."""
+    if not keep_owned:
+        return [], []
+    return (owned_beside(user.parts, (s.name for s in ours.sheets)),
+            read_list_property(user.parts, RESULT_NAMES_PROPERTY))
+
+
+def _folded(names: Iterable[str]) -> set[str]:
+    return {name.casefold() for name in names}
 
 
 def _read_user_book(user: UserParts) -> UserBook:
