@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, ownsheets, packager, reader, render, safefile, uncertainty
+from . import __version__, ownsheets, packager, reader, render, safefile, schema, uncertainty
 from .check import validate
 from .engine import Results, compute
 from .exceptions import (
@@ -66,6 +66,8 @@ class Report:
             data["stale"] = True
         if self.results is not None:
             h = self.results.headline
+            lang = self.results.model.language
+            by_category = "category" in self.results.tables["stakeholders"].columns
             data["results"] = {
                 "scenario": h.scenario,
                 "sroi_ratio": h.ratio,
@@ -79,8 +81,10 @@ class Report:
                 "horizon_years": h.years,
                 "stakeholders": [
                     {"stakeholder": r.stakeholder, "inputs": r.inputs, "value": r.value,
-                     "net": r.net, "ratio": _finite(r.ratio), "net_ratio": _finite(r.net_ratio)}
+                     "net": r.net, "ratio": _finite(r.ratio), "net_ratio": _finite(r.net_ratio),
+                     **(_category(r.category, lang) if by_category else {})}
                     for r in self.results.tables["stakeholders"].records()],
+                "categories": _categories(self.results),
             }
         if self.uncertainty is not None:
             data["uncertainty"] = self.uncertainty.to_dict()
@@ -88,6 +92,22 @@ class Report:
 
 
 FillReport = Report
+
+
+def _category(category: str, lang: str) -> dict:
+    """A category for --json: a kind's key (free text as typed; None for none) and its label."""
+    return {"category": category or None, "category_label": schema.category_label(category,
+                                                                                   lang)}
+
+
+def _categories(results: Results) -> list[dict]:
+    """Who pays and who gains by category, for --json; empty where no category is given."""
+    lang = results.model.language
+    return [{**_category(r.category, lang), "stakeholders": r.stakeholders,
+             "inputs": r.inputs, "value": r.value, "net": r.net, "ratio": _finite(r.ratio),
+             "net_ratio": _finite(r.net_ratio), "share_inputs": r.share_inputs,
+             "share_value": r.share_value}
+            for r in results.tables["categories"].records()]
 
 
 def _finite(value):
@@ -244,6 +264,13 @@ class PortfolioReport:
             "analyses": records(p.analyses),
             "totals": records(p.totals),
             "stakeholders": records(p.stakeholders),
+            "categories": [{"category": row.pop("category") or None,
+                            "category_label": row.pop("label"), **row}
+                           for row in records(p.categories)],
+            "uncategorised": {"count": len(p.uncategorised), "of": p.stakeholder_count,
+                              "stakeholders": [{"stakeholder": name, "analysis": analysis,
+                                                "file": file}
+                                               for name, analysis, file in p.uncategorised]},
             "failed": [{"file": f.file, "reason": f.reason,
                         "errors": [_problem(x) for x in f.problems if x.severity == "error"]}
                        for f in p.failures],

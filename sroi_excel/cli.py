@@ -215,8 +215,9 @@ def prices_command(words: tuple[str, ...], lang: str, as_json: bool) -> None:
 
 @main.command(short_help="Compute several workbooks and print or write an overview.",
               help="Compute several workbooks (filled or not) and print an overview: each "
-              "analysis and scenario, totals per scenario, and stakeholders that appear in "
-              "several workbooks summed across them. -o writes it as a workbook with a chart. "
+              "analysis and scenario, totals per scenario, stakeholders that appear in "
+              "several workbooks summed across them, and the totals by stakeholder category. "
+              "-o writes it as a workbook with charts. "
               "A workbook that cannot be computed is named with the reason; the others still "
               "count." + SEE_EXIT_CODES)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False),
@@ -362,7 +363,16 @@ def _portfolio_lines(p) -> list[str]:
             lines.append(f"{r.stakeholder} [{r.scenario}] across {r.analyses} analyses: inputs "
                          f"{money(r.inputs)} · outcomes {money(r.value)} · net {money(r.net)} · "
                          f"{ratios(r.ratio, r.net_ratio)}")
-    return lines
+    if p.categories.empty:
+        return lines
+    for r in p.categories.itertuples(index=False):
+        lines.append(f"category {r.label} [{r.scenario}] ({r.stakeholders} stakeholder(s) in "
+                     f"{r.analyses} analyses): inputs {money(r.inputs)} ({r.share_inputs:.0%}) · "
+                     f"outcomes {money(r.value)} ({r.share_value:.0%}) · net {money(r.net)} · "
+                     f"{ratios(r.ratio, r.net_ratio)}")
+    from .portfolio import uncategorised_note
+
+    return [*lines, uncategorised_note(p, "en")]
 
 
 def _echo_uncertainty(found) -> None:

@@ -126,6 +126,8 @@ class Stakeholder:
     name: str
     description: str = ""
     at: Cell | None = None
+    # The kind of party (schema.category_of): a key of schema.CATEGORIES, free text, or "".
+    category: str = ""
 
 
 @dataclass(frozen=True)

@@ -141,10 +141,31 @@ def read_stakeholders(cells: CellReader, title: str) -> list[Stakeholder]:
                         f"{seen[key].ref}); each name must be unique")
             continue
         seen[key] = at
-        result.append(Stakeholder(name, text(row.value("description")), at))
+        result.append(Stakeholder(name, text(row.value("description")), at,
+                                  category=_category(cells, row)))
     if not result:
         cells.error(title, f"A{table.header + 1}", "no stakeholders are listed; add at least one")
     return result
+
+
+def _category(cells: CellReader, row: Row) -> str:
+    """The stakeholder's category; free text much like a kind of the list is a warning, since
+    a typing error makes a category of its own."""
+    value, at = row.get("category", (None, row.first))
+    category = schema.category_of(value)
+    if category and category not in schema.CATEGORIES:
+        import difflib  # here: only a category not on the list needs it
+
+        lang = cells.lang_of(at.sheet)
+        labels = {schema.normalise(word): kind(lang)
+                  for kind in schema.CATEGORIES.values() for word in kind.all()}
+        close = difflib.get_close_matches(schema.normalise(category), list(labels), n=1,
+                                          cutoff=0.8)
+        if close:
+            cells.warn(at.sheet, at.ref, (
+                f"the category '{category}' is not one of the list, so it counts as a "
+                f"category of its own; did you mean '{labels[close[0]]}'?"))
+    return category
 
 
 # -- inputs ----------------------------------------------------------------------------------

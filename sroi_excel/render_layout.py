@@ -91,6 +91,14 @@ INTROS: dict[str, list[Text]] = {
         "en van de opbrengsten (Rekenspoor), per belanghebbende.",
         "Who puts in and who gains: present value of inputs (Input trail) and of outcomes "
         "(Calculation trail), per stakeholder.")],
+    "categories": [T(
+        "De belanghebbenden hierboven opgeteld per categorie (tabblad Belanghebbenden, kolom "
+        "Categorie); een categorie in het Engels of met andere hoofdletters telt als dezelfde. "
+        "Aandelen: van de totale inbreng en opbrengsten. Na het wijzigen van een categorie "
+        "opnieuw fill uitvoeren.",
+        "The stakeholders above summed by category (Stakeholders sheet, column Category); a "
+        "category typed in Dutch or in another case counts as the same. Shares: of the total "
+        "inputs and outcomes. Run fill again after changing a category.")],
     "outcomes": [T(
         "Aantal, proxy en percentages: het eerste jaar van de opbrengst (uit het Rekenspoor). "
         "Duur, eerste jaar en jaarlijks bepalen de opbouw van het Rekenspoor: na een wijziging "
@@ -311,7 +319,7 @@ def _frames(results: Results, lang: str) -> tuple[dict[str, Rows], dict]:
                  [(*row, p) for row, p in zip(years.rows, payback, strict=True)])
     trail, trail_sources = _trail(results, linker, lang)
     input_trail, input_sources = _input_trail(results, linker, lang)
-    frames = {"stakeholders": tables["stakeholders"],
+    frames = {"stakeholders": category_labels(tables["stakeholders"], lang),
               "outcomes": _reordered(tables["outcomes"], "proxy_source"), "years": years,
               "trail": trail, "input_trail": input_trail}
     return frames, {"trail": trail_sources, "input_trail": input_sources}
@@ -371,6 +379,15 @@ def _input_trail(results: Results, linker: Linker, lang: str
                      rec.present_value, _reasons_text(found.values(), lang)))
     return Rows(["input_no", "stakeholder", "description", "kind", "year", "hours", "rate",
                  "amount", "discount_factor", "present_value", "explanation"], rows), input_sources
+
+
+def category_labels(table: Rows, lang: str) -> Rows:
+    """``table`` with its categories as the sheet shows them (schema.category_label)."""
+    if "category" not in table.columns:
+        return table
+    at = table.columns.index("category")
+    return Rows(table.columns, [(*row[:at], schema.category_label(row[at], lang), *row[at + 1:])
+                                for row in table.rows])
 
 
 def _reordered(table: Rows, last: str) -> Rows:

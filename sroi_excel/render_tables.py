@@ -29,6 +29,8 @@ from .render_layout import (
     YEAR_KEY,
     Context,
     T,
+    Table,
+    category_labels,
     column_total,
     fits,
     is_blank,
@@ -308,6 +310,75 @@ def write_stakeholders(ctx: Context) -> None:
             ratio_formula(ws, r, table.col("net_ratio"), table.total("inputs", external=False),
                            table.total("net", external=False), net / inp if inp else None,
                            ctx.fmt, "total_ratio", ctx.lang)
+    if ctx.results.tables["categories"].rows:
+        _write_categories(ctx, ws)
+
+
+CATEGORY_TITLE = T("Per categorie: wie betaalt, wie wint", "By category: who pays, who gains")
+
+
+def _write_categories(ctx: Context, ws) -> None:
+    """Below the stakeholders: their inputs and value summed by category, each figure a
+    formula over the stakeholder rows (matched by the category column, as text)."""
+    lang, fmt = ctx.lang, ctx.fmt
+    stake = ctx.tables["stakeholders"]
+    frame = category_labels(ctx.results.tables["categories"], lang)
+    top = stake.total_row + 2
+    table = Table(stake.sheet, list(frame.columns), top + 3, len(frame))
+    columns = {k: ctx.column(k) for k in table.keys}
+    stake_frame = ctx.frames["stakeholders"]
+    widths = [_width(stake_frame, k, *ctx.column(k), wide=k == stake.keys[-1])
+              for k in stake.keys]
+    for c, k in enumerate(table.keys[len(widths):], len(widths)):
+        widths.append(_width(frame, k, *columns[k]))
+        ws.set_column(c, c, widths[-1])
+    write_label(ws, top, 0, CATEGORY_TITLE(lang), fmt["section"])
+    intro = INTROS["categories"][0](lang)
+    span = sum(widths)
+    if (lines := line_count(intro, span)) > 1:
+        ws.set_row(top + 1, 15 * lines)
+    write_merged(ws, top + 1, 0, len(table.keys) - 1, intro, fmt["subtitle_wrap"])
+    lines = 1
+    for c, k in enumerate(table.keys):
+        write_label(ws, table.header_row, c, columns[k][0], fmt["header"])
+        lines = max(lines, line_count(columns[k][0], widths[c] - 1))
+    ws.set_row(table.header_row, 15 * lines)
+
+    col = table.letters
+    names = stake.span("category", external=False)
+    total_in = stake.total("inputs", external=False)
+    total_value = stake.total("value", external=False)
+    height = _row_height(frame, [("category", widths[0])])
+    for i, rec in enumerate(frame.records()):
+        row = table.row(i)
+        r = row + 1
+        if (h := height(rec)) is not None:
+            ws.set_row(row, h)
+        me = f"({names}=$A{r})"
+        write_label(ws, row, 0, rec.category, fmt["wrap"])
+        for key, text in (
+                ("stakeholders", f"=SUMPRODUCT({me}*1)"),
+                ("inputs", f"=SUMPRODUCT({me}*{stake.span('inputs', external=False)})"),
+                ("value", f"=SUMPRODUCT({me}*{stake.span('value', external=False)})"),
+                ("net", f"={col['value']}{r}-{col['inputs']}{r}"),
+                ("share_inputs", f"=IF({total_in}=0,0,{col['inputs']}{r}/{total_in})"),
+                ("share_value", f"=IF({total_value}=0,0,{col['value']}{r}/{total_value})")):
+            ws.write_formula(row, table.col(key), text, fmt[columns[key][1]],
+                             float(getattr(rec, key)))
+        for key, over in (("ratio", "value"), ("net_ratio", "net")):
+            ratio_formula(ws, row, table.col(key), f"{col['inputs']}{r}", f"{col[over]}{r}",
+                          getattr(rec, key), fmt, "ratio", lang)
+    row = table.total_row
+    write_label(ws, row, 0, TOTAL(lang), fmt["total_label"])
+    for key in ("stakeholders", "inputs", "value", "net", "share_inputs", "share_value"):
+        ws.write_formula(row, table.col(key), f"=SUM({table.span(key, external=False)})",
+                         fmt[f"total_{columns[key][1]}"], column_total(frame, key))
+    inp, val = column_total(frame, "inputs"), column_total(frame, "value")
+    for key, over, cached in (("ratio", "value", val), ("net_ratio", "net", val - inp)):
+        ratio_formula(ws, row, table.col(key), table.total("inputs", external=False),
+                      table.total(over, external=False), cached / inp if inp else None, fmt,
+                      "total_ratio", lang)
+    ws.print_area(0, 0, row, max(len(table.keys), len(stake.keys)) - 1)
 
 
 def write_outcomes(ctx: Context) -> None:

@@ -23,7 +23,15 @@ from sroi_excel.engine import compute
 from sroi_excel.schema import RESULT_SHEETS
 
 from .lo import convert_all
-from .results_io import compare_frame, edit_cell, headline, sheet_table, trail_frame
+from .results_io import (
+    compare_frame,
+    edit_cell,
+    grid,
+    headline,
+    sheet_table,
+    table,
+    trail_frame,
+)
 from .test_render import variant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +117,11 @@ def engine_differences(path: Path, results, name: str) -> list[str]:
                 and k not in ("kind",) and not (len(frame) and frame[k].isna().all())]
         problems += compare_frame(sheet_table(path, key, keys, lang, first_year), frame, keys,
                                   f"{name} {key}")
+    if len(results.categories):
+        # The table by category, below the stakeholders (its header names the count column).
+        keys = list(results.categories.columns[1:])
+        problems += compare_frame(table(grid(path, RESULT_SHEETS["stakeholders"](lang)), keys,
+                                        lang), results.categories, keys, f"{name} categories")
     found = headline(path, lang)
     head = results.headline
     for key in ("pv_value", "pv_inputs", "npv", "value_nominal", "inputs_nominal"):
