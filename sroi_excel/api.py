@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, ownsheets, packager, reader, render, safefile, uncertainty
+from . import __version__, locks, ownsheets, packager, reader, render, safefile, uncertainty
 from .check import validate
 from .engine import Results, compute
 from .exceptions import Problem, SroiError, ValidationError, WriteRefusedError
@@ -169,12 +169,12 @@ def _uncertainty(results, scenario, draws, seed, progress, problems: list[Proble
 
 
 def _one_writer_at_a_time(fill):
-    """``fill`` holding the lock on the file it writes (safefile.exclusive) from reading the
+    """``fill`` holding the lock on the file it writes (locks.exclusive) from reading the
     workbook to writing it: a second fill of the same file waits, then reads what the first
     one wrote, so neither overwrites the other's work unseen."""
     @functools.wraps(fill)
     def locked(path, output=None, *args, **kwargs):
-        with safefile.exclusive(output if output is not None else path):
+        with locks.exclusive(output if output is not None else path):
             return fill(path, output, *args, **kwargs)
     return locked
 

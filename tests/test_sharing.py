@@ -21,7 +21,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sroi_excel import api, opc, ownsheets, safefile
+from sroi_excel import api, locks, opc, ownsheets, safefile
 from sroi_excel.exceptions import (
     SroiError,
     ValidationError,
@@ -118,19 +118,16 @@ def test_a_save_while_fill_keeps_its_backup_is_not_overwritten(tmp_path, monkeyp
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize("swap", [True, False], ids=["names swapped", "renamed"])
-def test_a_save_just_before_fill_renames_is_kept(tmp_path, monkeypatch, swap):
-    # The last instant: after every check, right before the new workbook takes the name.
-    if not swap:
-        monkeypatch.setattr(safefile, "_exchange", None)  # as on systems that cannot swap
+def test_a_save_just_before_fill_renames_is_kept(tmp_path, monkeypatch):
+    # After the checks of fill and of the write, right before the new workbook is renamed.
     path = example(tmp_path)
     saved = with_title(path.read_bytes(), "saved at the last instant")
     publish = safefile._publish
 
-    def save_first(tmp, real, *args):
+    def save_first(*args):
         if title_of(path) != "saved at the last instant":
             save_like_a_spreadsheet(path, saved)
-        return publish(tmp, real, *args)
+        return publish(*args)
 
     monkeypatch.setattr(safefile, "_publish", save_first)
     with pytest.raises(WriteRefusedError, match="changed on disk"):
@@ -141,8 +138,8 @@ def test_a_save_just_before_fill_renames_is_kept(tmp_path, monkeypatch, swap):
 
 _HOLD_OURS = """
 import sys, time
-from sroi_excel import safefile
-with safefile.exclusive(sys.argv[1]):
+from sroi_excel import locks
+with locks.exclusive(sys.argv[1]):
     print("locked", flush=True)
     time.sleep(120)
 """
@@ -154,7 +151,7 @@ def test_a_second_fill_waits_for_the_first(tmp_path, monkeypatch):
                               stdout=subprocess.PIPE)
     try:
         assert holder.stdout.readline() == b"locked\n"
-        monkeypatch.setattr(safefile, "LOCK_WAIT_S", 0.3)
+        monkeypatch.setattr(locks, "LOCK_WAIT_S", 0.3)
         with pytest.raises(WriteRefusedError) as info:
             api.fill(path, draws=0)
         assert str(info.value) == (
@@ -172,7 +169,7 @@ def test_a_second_fill_waits_for_the_first(tmp_path, monkeypatch):
 
 def test_the_lock_is_held_for_the_whole_fill(tmp_path, monkeypatch):
     path = example(tmp_path)
-    lock = safefile.lock_path(path)
+    lock = locks.lock_path(path)
     seen = []
     read = safefile.read_snapshot
 
@@ -504,8 +501,12 @@ time.sleep(120)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="flock and lockf are POSIX")
+@pytest.mark.parametrize("proc", [True, False], ids=["/proc/locks", "without /proc/locks"])
 @pytest.mark.parametrize("kind", ["flock", "lockf"])
-def test_a_lock_held_by_another_program_is_honoured(tmp_path, kind):
+def test_a_lock_held_by_another_program_is_honoured(tmp_path, monkeypatch, kind, proc):
+    # Every POSIX system refuses alike; where Linux's /proc/locks is there, it names who.
+    if not proc:
+        monkeypatch.setattr(locks, "PROC_LOCKS", str(tmp_path / "no such file"))
     path = example(tmp_path)
     before = digest(path)
     holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(path), kind],
@@ -514,10 +515,13 @@ def test_a_lock_held_by_another_program_is_honoured(tmp_path, kind):
         assert holder.stdout.readline() == b"locked\n"
         with pytest.raises(WriteRefusedError) as info:
             api.fill(path, draws=0)
-        message = str(info.value)
-        assert message.startswith(f"{path} is locked by another program")
-        if sys.platform.startswith("linux"):
-            assert f"process {holder.pid}" in message
+        named = ""
+        if proc and os.path.exists("/proc/locks"):
+            program = Path(f"/proc/{holder.pid}/comm").read_text().strip()
+            named = f" ({program}, process {holder.pid})"
+        assert str(info.value) == (
+            f"{path} is locked by another program{named}, which holds a {kind} lock on it; "
+            "wait until that program is done or close it, then run again")
         assert digest(path) == before
     finally:
         holder.kill()
@@ -573,7 +577,7 @@ def test_a_libreoffice_lock_file_names_its_user(tmp_path):
 def test_excel_owner_files_match_by_the_whole_name(tmp_path, lock_name, blocks):
     path = example(tmp_path, "2024-analyse.xlsx")
     (tmp_path / lock_name).write_bytes(excel_owner_file("Jan"))
-    assert (safefile.lock_file(path) is not None) == blocks
+    assert (locks.lock_file(path) is not None) == blocks
     if blocks:
         with pytest.raises(WriteRefusedError, match="is open in Excel"):
             api.fill(path, draws=0)
