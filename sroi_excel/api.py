@@ -229,8 +229,8 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
                                    force=force or not _same(source, target))
         merged = packager.merge_result_sheets(
             snapshot.data, rendered, name=source.name, parts=reading.parts,
-            properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__,
-                        ownsheets.PROPERTY: record})
+            properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__},
+            written={ownsheets.PROPERTY: record})
     linked = _link_warnings(snapshot, source, target)  # before the backup is one more name
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count
@@ -121,6 +122,7 @@ def merge_result_sheets(
     name: str = "workbook",
     recalculate: bool = False,
     parts: Mapping[str, bytes] | None = None,
+    written: Mapping[str, Callable[[Mapping[str, str]], str]] | None = None,
 ) -> bytes:
     """Return ``package`` with its previous result sheets replaced by those of ``rendered``.
 
@@ -132,11 +134,13 @@ def merge_result_sheets(
     every formula on open (``fullCalcOnLoad``), for user formulas that refer to result sheets
     and so hold stale cached values; it is off because Excel then asks to save on close.
     ``parts``: ``package`` as :func:`opc.read_package` unpacked it already (the reader's), so
-    that it is not unpacked again.
+    that it is not unpacked again. ``written``: properties made once the result sheets are
+    zipped, ``make(digests)`` given the sha256 (hex) of each result sheet's part as written, by
+    sheet name; the custom properties part then comes last in the package.
     """
     extra = dict(properties or {})
     for reserved in (RESULT_PROPERTY, RESULT_NAMES_PROPERTY):
-        if reserved in extra:
+        if reserved in extra or reserved in (written or {}):
             raise ValueError(f"the custom property {reserved!r} is reserved for the merge")
     # A Rendered is render_for_merge's xlsxwriter output, made in this process: its parts need
     # not be proved safe. Bytes may come from anywhere and are checked like the user's parts.
@@ -145,8 +149,9 @@ def merge_result_sheets(
         rendered = Rendered(rendered)
     user = parts if parts is not None else read_package(package, name)
     ours = read_package(rendered.package, "the rendered result workbook")
-    merge = _Merge(user, ours, extra, name, recalculate, rendered.late_rows, trusted=trusted)
-    return write_package(merge.run())
+    merge = _Merge(user, ours, extra, name, recalculate, rendered.late_rows, trusted=trusted,
+                   written=written)
+    return write_package(merge.run(), merge.digests if written else None)
 
 
 # --------------------------------------------------------------------------------------
@@ -691,8 +696,11 @@ class _Sheet:
 class _Merge:
     def __init__(self, user: dict[str, bytes], ours: dict[str, bytes],
                  properties: dict[str, str], name: str, recalculate: bool = False,
-                 late_rows: Mapping[str, LateRows] | None = None, trusted: bool = False):
+                 late_rows: Mapping[str, LateRows] | None = None, trusted: bool = False,
+                 written: Mapping[str, Callable[[Mapping[str, str]], str]] | None = None):
         self.recalculate = recalculate
+        self.written = dict(written or {})  # see merge_result_sheets
+        self.digests: dict[str, str] = {}  # part -> sha256 as written, filled as it is zipped
         self.trusted = trusted  # our parts: see merge_result_sheets
         self.late_rows = late_rows or {}
         self.user = user
@@ -1276,8 +1284,11 @@ class _Merge:
             values[RESULT_NAMES_PROPERTY] = "\n".join(self.our_global_names)
         values.update(self.properties)
         for key, value in values.items():
-            if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", key + value):
-                raise ValueError(f"the property {key!r} holds characters XML cannot store")
+            _check_storable(key, value)
+        # Stand-ins for the values made as the package is zipped (_made_properties).
+        self.pending = {key: f"sroi-excel-pending-{key}-{secrets.token_hex(8)}"
+                        for key in self.written}
+        values.update(self.pending)
         path = _find_property_part(self.user)
         if path is None:
             path = "docProps/custom.xml"
@@ -1296,6 +1307,7 @@ class _Merge:
                 {},
             )
             self.ct_additions.insert(0, (path, CT_CUSTOM_PROPERTIES, None))
+        self.property_part = path
         doc = self.doc(path)
         root = doc.root
         if not root.is_("Properties", NS_CUSTOM):
@@ -1439,7 +1451,27 @@ class _Merge:
         for part in self.created:
             out[part] = self.docs[part].result()
         out.update(self.new_parts)
+        if self.written:
+            # Last, so that the sheets' digests are known when it is zipped.
+            out[self.property_part] = self._made_properties(out.pop(self.property_part))
         return out
+
+    def _made_properties(self, data: bytes) -> Streamed:
+        """The custom properties part, with the ``written`` values made as it is zipped."""
+        at = sorted((data.index(marker.encode()), key) for key, marker in self.pending.items())
+        pieces: list[bytes | Iterable[str]] = []
+        start = 0
+        for position, key in at:
+            pieces += [data[start:position], self._made(key)]
+            start = position + len(self.pending[key])
+        return Streamed([*pieces, data[start:]])
+
+    def _made(self, key: str) -> Iterator[str]:
+        written = {sheet.name: self.digests[part]
+                   for sheet, part in zip(self.our_sheets, self.new_sheet_parts, strict=True)}
+        value = self.written[key](written)
+        _check_storable(key, value)
+        yield _esc_text(value)
 
 
 _LATE_ROWS = re.compile(r"<!--rows ([0-9]+)-->")
@@ -1492,6 +1524,11 @@ def _vml_blocks(text: str) -> list[int]:
               for b in re.split(r"[,\s]+", m.group(1)) if b]
     blocks += [int(m.group(1)) // 1024 for m in re.finditer(r"_x0000_s(\d+)", text)]
     return blocks or [0]
+
+
+def _check_storable(key: str, value: str) -> None:
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", key + value):
+        raise ValueError(f"the property {key!r} holds characters XML cannot store")
 
 
 def _find_property_part(parts: dict[str, bytes]) -> str | None:
