@@ -1286,7 +1286,7 @@ class _Merge:
         for key, value in values.items():
             _check_storable(key, value)
         # Stand-ins for the values made as the package is zipped (_made_properties).
-        self.pending = {key: f"sroi-excel-pending-{key}-{secrets.token_hex(8)}"
+        self.pending = {key: f"sroi-excel-pending-{secrets.token_hex(8)}"
                         for key in self.written}
         values.update(self.pending)
         path = _find_property_part(self.user)
