@@ -417,13 +417,15 @@ def _publish(swap: _Swap, real: Path, expected: os.stat_result | None, held: int
              shown: str, backup: bool) -> Path | None:
     """Rename the new file over the workbook right after a last check that the workbook is
     the version checked. Returns where the replaced version now is (None: no backup)."""
+    changed = WriteRefusedError(f"{shown} changed on disk since it was read; run fill again")
+    if expected is not None and not _is_version(real, expected, held):
+        raise changed
     # A hard link to the old file, before the rename, becomes the backup after it.
     staged = _link_or_copy(real) if backup else None
     try:
         # Copying the backup takes a while: the last check comes after it.
         if expected is not None and not _is_version(real, expected, held):
-            raise WriteRefusedError(f"{shown} changed on disk since it was read; run fill "
-                                    "again")
+            raise changed
         os.replace(swap.new, real)
     except BaseException:
         if staged is not None:
