@@ -25,13 +25,14 @@ other programs' locks, Excel's and LibreOffice's owner files) the write path pro
 
 This is one path on every platform, tested as it is. Known limits, on purpose:
 
-* A program that takes no lock and saves in the microseconds between the last check and the
-  rename loses its save (a save by rename, as Excel's: ours replaces it), or finds it in
-  ``NAME.bak`` (a save written into the file in place). Excel's owner file (``~$NAME``) is
-  checked as well, and tested with a program saving at random moments during fills, no save
-  was lost (tests/test_sharing.py). Swapping the two names in one step and checking what came
-  out (Linux's ``renameat2``) would close that window, for one platform only; it was not
-  needed to keep that test at zero.
+* The one window left: a program that takes no lock and saves in the microseconds between the
+  last check and the rename. A save by rename (as Excel's) is then replaced by ours and lost;
+  a save written into the file in place ends up in ``NAME.bak``. Excel itself is caught
+  earlier: while it has the workbook open, its owner file (``~$NAME``) makes fill refuse. In
+  the stress test (tests/test_sharing.py: 100 pairs of fills while a program saves as Excel
+  does, at random moments) no save is lost. Linux's ``renameat2(RENAME_EXCHANGE)`` could close
+  the window (swap the two names in one step, check what came out, swap it back); that would
+  be a path for one platform only, and the stress test loses nothing without it.
 * Hard links are not written through: the new file replaces this name only, and other names of
   the same file keep the previous version (:func:`hard_link_warning` says which).
 * A ``SIGKILL`` or power cut in the middle of a write can leave a stray ``.NAME.sroi-tmp-*``
