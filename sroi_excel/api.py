@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, ownsheets, packager, reader, render, safefile, schema, uncertainty
+from . import __version__, locks, ownsheets, packager, reader, render, safefile, schema, uncertainty
 from .check import validate
 from .engine import Results, compute
 from .exceptions import (
@@ -170,12 +170,12 @@ def _uncertainty(results, scenario, draws, seed, progress, problems: list[Proble
 
 
 def _one_writer_at_a_time(fill):
-    """``fill`` holding the lock on the file it writes (safefile.exclusive) from reading the
+    """``fill`` holding the lock on the file it writes (locks.exclusive) from reading the
     workbook to writing it: a second fill of the same file waits, then reads what the first
     one wrote, so neither overwrites the other's work unseen."""
     @functools.wraps(fill)
     def locked(path, output=None, *args, **kwargs):
-        with safefile.exclusive(output if output is not None else path):
+        with locks.exclusive(output if output is not None else path):
             return fill(path, output, *args, **kwargs)
     return locked
 
@@ -221,8 +221,8 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
                                force=force or not _same(source, target))
     merged = packager.merge_result_sheets(
         snapshot.data, rendered, name=source.name, parts=reading.parts,
-        properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__,
-                    ownsheets.PROPERTY: record})
+        properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__},
+        written={ownsheets.PROPERTY: record})
     linked = _link_warnings(snapshot, source, target)  # before the backup is one more name
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)
@@ -372,7 +372,7 @@ def compare(old: str | os.PathLike, new: str | os.PathLike,
                                     "choose another name for the output")
     # Like fill, it holds the lock on the file it writes from reading to writing: with --into,
     # a fill of NEW meanwhile waits, and neither overwrites the other's sheets unseen.
-    with safefile.exclusive(target):
+    with locks.exclusive(target):
         old_snapshot = safefile.read_snapshot(old_path)
         new_snapshot = safefile.read_snapshot(new_path)
         if into:
@@ -397,7 +397,7 @@ def _merged_into(data: bytes, rendered: Rendered, name: str, parts) -> bytes:
     that a later fill still sees what was typed into its own sheets."""
     return packager.merge_result_sheets(
         data, rendered, name=name, parts=parts, keep_owned=True,
-        properties={ownsheets.PROPERTY: ownsheets.record_beside(parts, rendered)})
+        written={ownsheets.PROPERTY: ownsheets.record_beside(parts, rendered)})
 
 
 def _computable(data: bytes, path: Path):

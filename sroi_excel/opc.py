@@ -7,6 +7,7 @@ itself is metered, and XML is parsed with entity and DTD processing forbidden.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import re
@@ -254,8 +255,13 @@ class Streamed:
                 yield "".join(batch).encode("utf-8")
 
 
-def write_package(parts: Mapping[str, bytes | Streamed]) -> bytes:
-    """Zip ``parts`` deterministically: same parts in, same bytes out."""
+def write_package(parts: Mapping[str, bytes | Streamed],
+                  digests: dict[str, str] | None = None) -> bytes:
+    """Zip ``parts`` deterministically: same parts in, same bytes out.
+
+    ``digests`` receives the sha256 (hex) of each part's bytes as the part is written, so that
+    a part made later in the zip (a :class:`Streamed`) can hold those of the parts before it.
+    """
     buffer = io.BytesIO()
     ordered = [CONTENT_TYPES] if CONTENT_TYPES in parts else []
     ordered += [part for part in parts if part != CONTENT_TYPES]
@@ -273,12 +279,24 @@ def write_package(parts: Mapping[str, bytes | Streamed]) -> bytes:
                 # for it (Python 3.13 names it compress_level).
                 setattr(info, "compress_level" if hasattr(info, "compress_level")
                         else "_compresslevel", 1)
+                chunks = data.chunks()
                 with archive.open(info, "w") as out:
-                    _write_alongside(out, data.chunks())
+                    _write_alongside(out, chunks if digests is None
+                                     else _hashed(chunks, part, digests))
                 continue
+            if digests is not None:
+                digests[part] = hashlib.sha256(data).hexdigest()
             level = 1 if len(data) > FAST_COMPRESSION_BYTES else 6
             archive.writestr(info, data, compresslevel=level)
     return buffer.getvalue()
+
+
+def _hashed(chunks: Iterable[bytes], part: str, digests: dict[str, str]) -> Iterator[bytes]:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+    digests[part] = digest.hexdigest()
 
 
 def _write_alongside(out: IO[bytes], chunks: Iterable[bytes]) -> None:

@@ -19,13 +19,15 @@ result sheets and what only they use), merge the styles (packager_styles), copy 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sroi_excel.exceptions import FileFormatError, WorkbookError
 from sroi_excel.opc import (
     CONTENT_TYPES,
     WORKBOOK,
+    Streamed,
     parse_xml,
     read_package,
     rels_path,
@@ -42,6 +44,7 @@ from sroi_excel.packager_parts import (
     read_list_property,
     read_property,
     set_properties,
+    storable,
     tab_views,
 )
 from sroi_excel.packager_sheets import (
@@ -68,6 +71,7 @@ from sroi_excel.packager_xml import (
     Rel,
     Sheet,
     UserParts,
+    esc_text,
     local_name,
     relationships,
 )
@@ -132,6 +136,7 @@ def merge_result_sheets(
     recalculate: bool = False,
     parts: Mapping[str, bytes] | None = None,
     keep_owned: bool = False,
+    written: Mapping[str, Callable[[Mapping[str, str]], str]] | None = None,
 ) -> bytes:
     """Return ``package`` with its previous result sheets replaced by those of ``rendered``.
 
@@ -145,11 +150,14 @@ def merge_result_sheets(
     ``parts``: ``package`` as :func:`opc.read_package` unpacked it already (the reader's), so
     that it is not unpacked again. ``keep_owned``: replace only the tool's sheets that have the
     names of rendered ones and keep its others, still listed as the tool's (compare's sheet
-    added beside fill's; see :func:`owned_beside`).
+    added beside fill's; see :func:`owned_beside`). ``written``: properties made once the
+    result sheets are zipped, ``make(digests)`` given the sha256 (hex) of each result sheet's
+    part as written, by sheet name; the custom properties part then comes last in the package.
     """
     extra = dict(properties or {})
+    written = dict(written or {})
     for reserved in (RESULT_PROPERTY, RESULT_NAMES_PROPERTY):
-        if reserved in extra:
+        if reserved in extra or reserved in written:
             raise ValueError(f"the custom property {reserved!r} is reserved for the merge")
     # A Rendered is render_for_merge's xlsxwriter output, made in this process: its parts need
     # not be proved safe. Bytes may come from anywhere and are checked like the user's parts.
@@ -158,9 +166,36 @@ def merge_result_sheets(
         rendered = Rendered(rendered)
     user = parts if parts is not None else read_package(package, name)
     ours = read_package(rendered.package, "the rendered result workbook")
-    merged = _merge(UserParts(user, name), read_ours(ours, trusted), rendered, extra,
-                    recalculate, keep_owned)
-    return write_package(merged)
+    # Stand-ins for the values made as the package is zipped (_made_properties).
+    pending = {key: f"sroi-excel-pending-{secrets.token_hex(8)}" for key in written}
+    merged, sheet_parts, property_part = _merge(
+        UserParts(user, name), read_ours(ours, trusted), rendered, {**extra, **pending},
+        recalculate, keep_owned)
+    if not written:
+        return write_package(merged)
+    digests: dict[str, str] = {}
+    # Last, so that the sheets' digests are known when it is zipped.
+    merged[property_part] = _made_properties(merged.pop(property_part), pending, written,
+                                             sheet_parts, digests)
+    return write_package(merged, digests)
+
+
+def _made_properties(data: bytes, pending: Mapping[str, str],
+                     written: Mapping[str, Callable[[Mapping[str, str]], str]],
+                     sheet_parts: Mapping[str, str], digests: Mapping[str, str]) -> Streamed:
+    """The custom properties part, with the ``written`` values made as it is zipped."""
+    def made(key: str) -> Iterator[str]:
+        value = written[key]({sheet: digests[part] for sheet, part in sheet_parts.items()})
+        storable(key, value)
+        yield esc_text(value)
+
+    at = sorted((data.index(marker.encode()), key) for key, marker in pending.items())
+    pieces: list[bytes | Iterable[str]] = []
+    start = 0
+    for position, key in at:
+        pieces += [data[start:position], made(key)]
+        start = position + len(pending[key])
+    return Streamed([*pieces, data[start:]])
 
 
 def alone(rendered: Rendered) -> bytes:
@@ -208,7 +243,9 @@ _EMPTY_WORKBOOK = {
 
 
 def _merge(user: UserParts, ours: Ours, rendered: Rendered, properties: dict[str, str],
-           recalculate: bool, keep_owned: bool) -> dict:
+           recalculate: bool, keep_owned: bool) -> tuple[dict, dict[str, str], str]:
+    """The merged package's parts, the part of each result sheet by name, and the custom
+    properties part."""
     book = _read_user_book(user)
     still, still_names = _still_owned(user, ours, keep_owned)
     owned = _folded(owned_sheets(user.parts)) - _folded(still)
@@ -234,7 +271,7 @@ def _merge(user: UserParts, ours: Ours, rendered: Rendered, properties: dict[str
     values = {RESULT_PROPERTY: "\n".join([*still, *(s.name for s in ours.sheets)])}
     if ours.global_names or read_property(user.parts, RESULT_NAMES_PROPERTY) is not None:
         values[RESULT_NAMES_PROPERTY] = "\n".join([*still_names, *ours.global_names])
-    set_properties(user, {**values, **properties}, content_types)
+    property_part = set_properties(user, {**values, **properties}, content_types)
     edit_app(user, book, ours.sheets)
     edit_content_types(user, deleted, content_types)
     out = {part: user.docs[part].result() if part in user.docs else data
@@ -243,7 +280,8 @@ def _merge(user: UserParts, ours: Ours, rendered: Rendered, properties: dict[str
     # re-appends only our sheets, writes the parts in the same order.
     out.update({part: user.docs[part].result() for part in user.created})
     out.update(new_parts)
-    return out
+    return out, {s.name: part for s, part in zip(ours.sheets, sheet_parts, strict=True)}, \
+        property_part
 
 
 def _still_owned(user: UserParts, ours: Ours, keep_owned: bool) -> tuple[list[str], list[str]]:

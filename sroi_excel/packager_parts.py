@@ -210,13 +210,18 @@ def _prefix(node: Node) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def storable(key: str, value: str) -> None:
+    """Refuse a property that XML cannot store."""
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", key + value):
+        raise ValueError(f"the property {key!r} holds characters XML cannot store")
+
+
 def set_properties(user: UserParts, values: Mapping[str, str], added: list[ContentType]
-                   ) -> None:
+                   ) -> str:
     """Store ``values`` as custom document properties, creating the part if there is none (and
-    its content type at the front of ``added``)."""
+    its content type at the front of ``added``); returns the part."""
     for key, value in values.items():
-        if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", key + value):
-            raise ValueError(f"the property {key!r} holds characters XML cannot store")
+        storable(key, value)
     path = find_property_part(user.parts) or _new_property_part(user, added)
     doc = user.doc(path)
     root = doc.root
@@ -242,6 +247,7 @@ def set_properties(user: UserParts, values: Mapping[str, str], added: list[Conte
             _set_element(doc, node, element)
     if appended:
         doc.append_children(root, "".join(appended), {})
+    return path
 
 
 def _holds(doc: Doc, node: Node, value: str) -> bool:

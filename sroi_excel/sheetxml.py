@@ -192,6 +192,10 @@ class Workbook:
             self.sheetnames.append(title)
 
     # -- per sheet ------------------------------------------------------------------------------
+    def sheet_part(self, title: str) -> str | None:
+        """The part of a worksheet (None for a chartsheet)."""
+        return self._paths[title]
+
     def sheet_xml(self, title: str) -> bytes:
         """The XML of a worksheet (empty for a chartsheet)."""
         path = self._paths[title]

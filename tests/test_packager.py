@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib.util
 import io
 import os
@@ -30,6 +31,7 @@ from sroi_excel.packager import (
     owned_sheets,
     sheet_names,
 )
+from sroi_excel.sheetxml import Workbook
 
 
 def _load_generator():
@@ -448,6 +450,31 @@ def test_properties_are_set_replaced_and_others_kept():
     ) == text(parts_of(twice), "docProps/custom.xml")
     with pytest.raises(ValueError, match="reserved"):
         merge_result_sheets(user, RENDERED, properties={RESULT_PROPERTY: "x"})
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_written_properties_are_made_from_the_sheets_as_zipped(name):
+    # A property made once the result sheets are written, from the digests of their parts:
+    # those of the bytes in the package, which the merge rewrote from render's.
+    seen = []
+
+    def made(digests):
+        seen.append(dict(digests))
+        return "sheets: " + " ".join(digests)
+
+    out = merge_result_sheets(fixture(name), RENDERED, written={"made-later": made})
+    parts = parts_of(out)
+    book = Workbook(parts)
+    assert seen == [{sheet: hashlib.sha256(book.sheet_xml(sheet)).hexdigest()
+                     for sheet in RESULT_SHEETS}]
+    assert all(book.sheet_xml(sheet) not in parts_of(RENDERED).values()
+               for sheet in RESULT_SHEETS)
+    props = parse_xml(parts["docProps/custom.xml"], "custom")
+    found = {p.get("name"): "".join(p.itertext()) for p in props}
+    assert found["made-later"] == "sheets: Resultaten Details"
+    assert list(parts)[-1] == "docProps/custom.xml"  # zipped after the sheets
+    with pytest.raises(ValueError, match="reserved"):
+        merge_result_sheets(fixture(name), RENDERED, written={RESULT_PROPERTY: made})
 
 
 def test_owned_sheets_and_sheet_names_of_a_plain_workbook():
