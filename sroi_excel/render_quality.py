@@ -20,7 +20,7 @@ from .uncertainty import DEDUCTION_LABELS, Uncertainty
 
 T = Text
 # Columns: principle, item, status, finding, cells, to do, share of published reports.
-WIDTHS = (22, 28, 12, 58, 22, 44, 14)
+WIDTHS = (26, 30, 14, 58, 22, 44, 16)
 LAST_COL = len(WIDTHS) - 1
 STATUS_STYLE = {q.MET: "q_met", q.NOT_MET: "q_not_met", q.NOT_APPLICABLE: "q_na"}
 ORIGIN = {"setting": T("eigen instelling (Instellingen)", "own setting (Settings)"),
@@ -63,6 +63,7 @@ def _formats(book) -> dict:
         "q_not_met": book.add_format({**base, "bold": True, "font_color": "#9C0006",
                                       "bg_color": "#FFC7CE"}),
         "q_na": book.add_format({**base, "font_color": "#595959"}),
+        "q_label": book.add_format({**base, "bold": True}),
         "q_share": book.add_format({"font_name": "Calibri", "valign": "top",
                                     "num_format": "0.0%"}),
         "q_big": book.add_format({"font_name": "Calibri", "bold": True, "font_size": 14,
@@ -80,6 +81,11 @@ def _wrapped(rows: _Rows, cells: list[tuple]) -> int:
     lines = max((line_count(str(v), WIDTHS[c]) for c, (v, _) in enumerate(cells)
                  if isinstance(v, str)), default=1)
     return rows.line(cells, height=15 * lines + 2 if lines > 1 else None)
+
+
+def _header(rows: _Rows, fmt, heads: list[Text], lang: str) -> int:
+    """A header row, as tall as its longest header."""
+    return _wrapped(rows, [(h(lang), fmt["u_header_wrap"]) for h in heads])
 
 
 def _headline(rows: _Rows, fmt, found: Quality, lang: str) -> None:
@@ -103,10 +109,10 @@ def _headline(rows: _Rows, fmt, found: Quality, lang: str) -> None:
 
 def _checklist(rows: _Rows, fmt, found: Quality, lang: str) -> None:
     _section(rows, fmt, T("1. Checklist per principe", "1. Checklist by principle")(lang))
-    heads = [T("Principe", "Principle"), T("Punt", "Item"), T("Status", "Status"),
-             T("Bevinding", "Finding"), T("Cellen", "Cells"), T("Wat te doen", "To do"),
-             T("In gepubliceerde rapporten", "In published reports")]
-    header = rows.line([(h(lang), fmt["u_header_wrap"]) for h in heads], height=30)
+    header = _header(rows, fmt, [
+        T("Principe", "Principle"), T("Punt", "Item"), T("Status", "Status"),
+        T("Bevinding", "Finding"), T("Cellen", "Cells"), T("Wat te doen", "To do"),
+        T("In gepubliceerde rapporten", "In published reports")], lang)
     for item in found.items:
         share = item.share
         _wrapped(rows, [
@@ -143,23 +149,22 @@ def _adjusted(rows: _Rows, fmt, results: Results, found: Quality, lang: str) -> 
         "replaced; it is no estimate of the true value and does not replace the analyst's "
         "figures. Change the values on the Settings sheet (Adjusted view).")(lang),
         fmt["note"], LAST_COL, 190)
-    heads = [T("Correctie", "Deduction"), T("Waarde in het aangepaste beeld", "Value in the "
-             "adjusted view"), T("Herkomst", "Origin"), T("Nullen zonder onderbouwing",
-                                                          "Zeros without evidence")]
-    rows.line([(h(lang), fmt["u_header_wrap"]) for h in heads], height=30)
+    _header(rows, fmt, [T("Correctie", "Deduction"), T("Waarde in het aangepaste beeld",
+                                                       "Value in the adjusted view"),
+                        T("Nullen zonder onderbouwing", "Zeros without evidence"),
+                        T("Herkomst", "Origin")], lang)
     for d in a.defaults:
         origin = ORIGIN[d.origin](lang)
         if d.origin == "typical":
             reports = q.TYPICAL[d.key][1]
-            origin += T(f" ({reports} rapporten)", f" ({reports} reports)")(lang)
+            origin += T(f" ({reports} rapporten; bron onderaan)",
+                        f" ({reports} reports; source at the bottom)")(lang)
         rows.line([(DEDUCTION_LABELS[d.key](lang), fmt["u_text"]),
                    (d.value if d.value is not None else "-", fmt["percent"]),
-                   (origin, fmt["u_text"]), (d.count, fmt["integer"])])
+                   (d.count, fmt["integer"]), (origin, fmt["u_text"])])
     rows.skip()
-    rows.line([("", fmt["u_header_wrap"]),
-               (T("Resultaten", "Results")(lang), fmt["u_header_wrap"]),
-               (T("Aangepast beeld (wat-als)", "Adjusted view (what-if)")(lang),
-                fmt["u_header_wrap"])], height=30)
+    _header(rows, fmt, [T("", ""), T("Resultaten", "Results"),
+                        T("Aangepast beeld (wat-als)", "Adjusted view (what-if)")], lang)
     h = results.headline
     ratios = rows.row
     for label, before, after, style in (
@@ -168,28 +173,28 @@ def _adjusted(rows: _Rows, fmt, results: Results, found: Quality, lang: str) -> 
             (T("Netto SROI-ratio", "Net SROI ratio"), h.net_ratio, a.net_ratio, "ratio"),
             (T("Contante waarde opbrengsten", "PV of outcomes"), h.pv_value, a.pv_value,
              "money")):
-        cells = [(label(lang), fmt["label"])]
+        cells = [(label(lang), fmt["q_label"])]
         for col, value in ((1, before), (2, after)):
             if value is None:
                 value = "-"
             elif rows.row == ratios + 1 and before is not None:
                 value = _Formula(f"={_at(ratios, col)}-1", value)
             cells.append((value, fmt[style]))
-        rows.line(cells)
+        _wrapped(rows, cells)
     if not a.effects:
         return
     rows.skip()
-    heads = [T("Opbrengst", "Outcome"), T("Belanghebbende", "Stakeholder"),
-             T("Vervangen nullen", "Zeros replaced"), T("Contante waarde", "Present value"),
-             T("In het aangepaste beeld", "In the adjusted view"),
-             T("Ratio lager met", "Ratio lower by")]
-    rows.line([(h(lang), fmt["u_header_wrap"]) for h in heads], height=30)
+    _header(rows, fmt, [T("Opbrengst", "Outcome"), T("Belanghebbende", "Stakeholder"),
+                        T("Ratio lager met", "Ratio lower by"),
+                        T("Vervangen nullen", "Zeros replaced"),
+                        T("Contante waarde", "Present value"),
+                        T("In het aangepaste beeld", "In the adjusted view")], lang)
     for e in a.effects[:MAX_EFFECTS]:
         kinds = ", ".join(DEDUCTION_LABELS[k](lang) for k in e.deductions)
         _wrapped(rows, [(e.outcome, fmt["u_wrap"]), (e.stakeholder, fmt["u_wrap"]),
+                        (e.ratio_drop if e.ratio_drop is not None else "-", fmt["ratio"]),
                         (kinds, fmt["u_wrap"]), (e.pv, fmt["money"]),
-                        (e.pv_adjusted, fmt["money"]),
-                        (e.ratio_drop if e.ratio_drop is not None else "-", fmt["ratio"])])
+                        (e.pv_adjusted, fmt["money"])])
     if len(a.effects) > MAX_EFFECTS:
         more = len(a.effects) - MAX_EFFECTS
         rows.line([(T(f"en nog {more} opbrengsten (fill --json geeft ze allemaal)",
@@ -201,14 +206,14 @@ def _spread(rows: _Rows, fmt, found: Quality, lang: str) -> None:
     _section(rows, fmt, T("3. De ratio naast gepubliceerde SROI-ratio's",
                           "3. The ratio beside published SROI ratios")(lang))
     s = q.SPREAD
-    heads = [T("Rapporten", "Reports"), T("25e percentiel", "25th percentile"),
-             T("Mediaan", "Median"), T("75e percentiel", "75th percentile"),
-             T("Hoogste tiende: boven", "Top tenth: above"),
-             T("Aandeel daarboven", "Share above it")]
-    rows.line([(h(lang), fmt["u_header_wrap"]) for h in heads], height=30)
-    rows.line([(s.reports, fmt["integer"]), (s.p25, fmt["ratio"]), (s.median, fmt["ratio"]),
-               (s.p75, fmt["ratio"]), (s.high, fmt["ratio"]), (s.share_above_high,
-                                                               fmt["q_share"])])
+    for label, value, style in (
+            (T("Rapporten met een ratio", "Reports with a ratio"), s.reports, "integer"),
+            (T("25e percentiel", "25th percentile"), s.p25, "ratio"),
+            (T("Mediaan", "Median"), s.median, "ratio"),
+            (T("75e percentiel", "75th percentile"), s.p75, "ratio"),
+            (T("Hoogste tiende: boven", "Top tenth: above"), s.high, "ratio"),
+            (T("Aandeel daarboven", "Share above it"), s.share_above_high, "q_share")):
+        rows.line([(label(lang), fmt["label"]), (value, fmt[style])])
     if found.ratio is not None:
         rows.note(T("Deze analyse: ", "This analysis: ")(lang) + q.position(found.ratio)(lang)
                   + ".", fmt["note"], LAST_COL, 190)
@@ -223,9 +228,9 @@ def _materiality(rows: _Rows, fmt, found: Quality, lang: str) -> None:
                       "opbrengsten).", "No outcomes excluded (column Excluded on the outcomes "
                       "sheet).")(lang), fmt["text"])])
         return
-    heads = [T("Belanghebbende", "Stakeholder"), T("Opbrengst", "Outcome"),
-             T("Uitgesloten", "Excluded"), T("Reden", "Reason"), T("Cel", "Cell")]
-    rows.line([(h(lang), fmt["u_header_wrap"]) for h in heads], height=30)
+    _header(rows, fmt, [T("Belanghebbende", "Stakeholder"), T("Opbrengst", "Outcome"),
+                        T("Uitgesloten", "Excluded"), T("Reden", "Reason"), T("Cel", "Cell")],
+            lang)
     for x in found.excluded:
         _wrapped(rows, [(x.stakeholder, fmt["u_wrap"]), (x.outcome, fmt["u_wrap"]),
                         (EXCLUSIONS[x.why](lang), fmt["u_wrap"]), (x.reason, fmt["u_wrap"]),
