@@ -418,3 +418,19 @@ def test_fill_writes_the_quality_sheet_last(tmp_path):
 
 def item_ratio(path) -> float:
     return api.check(path, draws=0).results.headline.ratio
+
+
+def test_the_english_template_gets_an_english_quality_sheet(workbook):
+    from python_calamine import CalamineWorkbook
+
+    path = workbook("en")
+    report = api.fill(path, draws=0)
+    assert report.sheets[-1] == "Quality"
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Quality").to_python()
+    lines = [[v for v in row if v not in ("", None)] for row in rows]
+    # The example's displacement is 0% and its evidence names deadweight and attribution only.
+    deductions = next(line for line in lines
+                      if "Deadweight, attribution and displacement considered" in line)
+    assert deductions[:3] == ["Do not over-claim",
+                              "Deadweight, attribution and displacement considered", "not met"]
+    assert f"Outcomes!{out('displacement', 2)}" in deductions
