@@ -38,6 +38,7 @@ from sroi_excel.packager_parts import (
     edit_app,
     edit_content_types,
     edit_defined_names,
+    edit_shared_strings,
     edit_workbook,
     read_list_property,
     read_property,
@@ -216,6 +217,7 @@ def _merge(user: UserParts, ours: Ours, rendered: Rendered, properties: dict[str
     new_parts, sheet_parts, content_types = copies.copy()
     edit_workbook(book, ours.sheets, sheet_parts, dropped_rels, views)
     edit_defined_names(book, owned_names, ours.wb, ours.defined)
+    edit_shared_strings(user, book)
     if recalculate:
         calculate_on_load(book.wb)
     values = {RESULT_PROPERTY: "\n".join(s.name for s in ours.sheets)}

@@ -23,6 +23,7 @@ from sroi_excel.packager_xml import (
     NS_R,
     NS_VT,
     REL_CUSTOM_PROPERTIES,
+    REL_SHARED_STRINGS,
     REL_WORKSHEET,
     Doc,
     Node,
@@ -182,6 +183,28 @@ def _keep_user_names(book: UserBook, owned: set[str], names: Node | None) -> tup
         if local_id is not None and old in remap and remap[old] != old:
             book.wb.set_attr(node, node.attr("localSheetId").qname, str(remap[old]))
     return remaining, dropped
+
+
+def edit_shared_strings(user: UserParts, book: UserBook) -> None:
+    """Take the cells of the removed sheets off the shared strings' ``count`` (the cells that
+    use one), as Excel expects it. Our sheets hold their text inline; a previous fill's sheets
+    use shared strings once Excel or LibreOffice saved them."""
+    used = sum(len(_SHARED_CELL.findall(user.parts[s.part])) for s in book.removed
+               if s.part in user.parts)
+    if not used:
+        return
+    part = next((user.find(resolve_target(WORKBOOK, rel.target)) for rel in
+                 relationships(book.rels) if rel.type == REL_SHARED_STRINGS and not rel.external),
+                None)
+    if part is None:
+        return
+    doc = user.doc(part)
+    count = doc.root.attr("count")
+    if count is not None and count.value.strip().isdigit():
+        doc.set_attr(doc.root, count.qname, str(max(int(count.value) - used, 0)))
+
+
+_SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\st="s"')
 
 
 def calculate_on_load(wb: Doc) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from . import __version__, charts, rowxml, schema
@@ -205,7 +205,7 @@ class Table:
     @functools.cached_property
     def quoted(self) -> str:
         """The sheet name as a formula refers to it."""
-        return quote_sheetname(self.sheet)
+        return schema.quote_sheet(self.sheet)
 
     def ref(self, key: str, i: int, external: bool = False, absolute: bool = False) -> str:
         # Called for every row of large tables: string building, not xl_rowcol_to_cell.
@@ -508,6 +508,34 @@ def literal(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def decimal_text(cell: str, decimals: int, lang: str) -> str:
+    """A formula giving the number in ``cell`` as text with ``decimals`` decimals and the
+    language's decimal mark, without thousands separators: the same text in every program
+    and locale (FIXED and TEXT follow the locale of whoever opens the workbook)."""
+    scale = 10 ** decimals
+    units = f"ROUND(ABS({cell})*{scale},0)"
+    mark = "," if lang == "nl" else "."
+    return (f'IF({units}=0,"",IF({cell}<0,"-",""))&INT({units}/{scale})&"{mark}"'
+            f"&RIGHT({scale}+MOD({units},{scale}),{decimals})")
+
+
+def decimal_string(value: float, decimals: int, lang: str) -> str:
+    """What :func:`decimal_text` gives for ``value``."""
+    text = f"{value:.{decimals}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def sum_where(keys: str, key: str, values: str) -> str:
+    """The sum of ``values`` in the rows whose ``keys`` equal the cell ``key`` (a name).
+
+    Not SUMIF: its criterion reads ``*``, ``?``, ``~`` and a leading ``<``, ``>`` or ``=``
+    in a name as a pattern (a stakeholder "Ouderen >65"), and LibreOffice may read it as a
+    regular expression; an equality is read alike by every program."""
+    return f"SUMPRODUCT(({keys}={key})*{values})"
+
+
 def link(cell: Cell) -> str:
     """A formula that shows an input cell."""
     return f"={_quoted(cell.sheet)}!{cell.ref}"
@@ -515,7 +543,7 @@ def link(cell: Cell) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _quoted(sheet: str) -> str:
-    return quote_sheetname(sheet)  # once per sheet, not once per linked cell
+    return schema.quote_sheet(sheet)  # once per sheet, not once per linked cell
 
 
 def is_blank(value: object) -> bool:

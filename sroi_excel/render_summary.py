@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name
 
 from . import __version__, charts, schema
 from .engine import Results
@@ -33,6 +33,8 @@ from .render_layout import (
     Context,
     T,
     column_total,
+    decimal_string,
+    decimal_text,
     is_blank,
     line_count,
     link,
@@ -92,9 +94,9 @@ def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
     row += 1
     at = {key: row + i for i, key in enumerate(keys)}
     b = {key: f"B{r + 1}" for key, r in at.items()}
-    ctx.cells["rate_value"] = f"{quote_sheetname(name)}!$B${at['discount_rate'] + 1}"
-    ctx.cells["rate_inputs"] = f"{quote_sheetname(name)}!$B${at['input_rate'] + 1}"
-    ctx.cells["payback"] = f"{quote_sheetname(name)}!$B${at['payback'] + 1}"
+    ctx.cells["rate_value"] = schema.sheet_ref(name, f"$B${at['discount_rate'] + 1}")
+    ctx.cells["rate_inputs"] = schema.sheet_ref(name, f"$B${at['input_rate'] + 1}")
+    ctx.cells["payback"] = schema.sheet_ref(name, f"$B${at['payback'] + 1}")
     formulas = _headline_formulas(ctx, b)
     how_width = _span_chars(2, 5)
     for key in keys:
@@ -398,8 +400,8 @@ def _rate_cell(ctx: Context, key: str) -> tuple[str | None, float, str, bool]:
         return link(value_cell), head.input_rate, T(
             f"gelijk aan opbrengsten ({value_cell})", f"same as outcomes ({value_cell})")(
                 lang), False
-    a = f"{quote_sheetname(inputs_cell.sheet)}!{inputs_cell.ref}"
-    v = f"{quote_sheetname(value_cell.sheet)}!{value_cell.ref}"
+    a = schema.sheet_ref(inputs_cell.sheet, inputs_cell.ref)
+    v = schema.sheet_ref(value_cell.sheet, value_cell.ref)
     return (f"=IF(ISBLANK({a}),{v},{a})", head.input_rate,
             T(f"{inputs_cell}; leeg = {value_cell}", f"{inputs_cell}; blank = {value_cell}")(
                 lang), False)
@@ -410,10 +412,10 @@ def _sentence(results: Results, lang: str) -> str:
     if ratio is None:
         return _no_ratio(lang)
     symbol = _symbol(results)
+    amount = decimal_string(ratio, 2, lang)
     if lang == "nl":
-        amount = f"{ratio:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
         return f"Elke {symbol} 1 inbreng levert {symbol} {amount} maatschappelijke waarde op."
-    return f"Every {symbol} 1 invested returns {symbol} {ratio:,.2f} in social value."
+    return f"Every {symbol} 1 invested returns {symbol} {amount} in social value."
 
 
 def _sentence_formula(results: Results, lang: str, ratio_cell: str) -> str:
@@ -422,7 +424,8 @@ def _sentence_formula(results: Results, lang: str, ratio_cell: str) -> str:
                        " maatschappelijke waarde op."),
                       (f"Every {symbol} 1 invested returns {symbol} ", " in social value."))(
         lang)
-    return (f"=IF(ISNUMBER({ratio_cell}),{literal(before)}&FIXED({ratio_cell},2)&{literal(after)},"
+    return (f"=IF(ISNUMBER({ratio_cell}),{literal(before)}&{decimal_text(ratio_cell, 2, lang)}"
+            f"&{literal(after)},"
             f"{literal(_no_ratio(lang))})")
 
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import charts, rowxml, schema
 from .core import counted_ages
@@ -30,12 +30,15 @@ from .render_layout import (
     Context,
     T,
     column_total,
+    decimal_string,
+    decimal_text,
     fits,
     is_blank,
     line_count,
     link,
     literal,
     ratio_formula,
+    sum_where,
     write_label,
     write_merged,
 )
@@ -277,11 +280,11 @@ def write_stakeholders(ctx: Context) -> None:
         me = f"${col['stakeholder']}{r}"
         out = {"net": Out(rec.net, f"={col['value']}{r}-{col['inputs']}{r}")}
         if inputs.n:
-            out["inputs"] = Out(rec.inputs, f"=SUMPRODUCT(({inputs.span('stakeholder')}={me})"
-                                            f"*{inputs.span('present_value')})")
+            out["inputs"] = Out(rec.inputs, "=" + sum_where(inputs.span("stakeholder"), me,
+                                                            inputs.span("present_value")))
         if trail.n:
-            out["value"] = Out(rec.value, f"=SUMIF({trail.span('stakeholder')},{me},"
-                                          f"{trail.span('present_value')})")
+            out["value"] = Out(rec.value, "=" + sum_where(trail.span("stakeholder"), me,
+                                                          trail.span("present_value")))
         na = NA_SHORT(ctx.lang)
         out["ratio"] = Out(na if is_blank(rec.ratio) else rec.ratio,
                            f"=IF({col['inputs']}{r}=0,{literal(na)},{col['value']}{r}/"
@@ -439,8 +442,8 @@ def _write_matrix(ctx: Context, ws) -> None:
                 ws.write_number(r, c, cached, fmt["money"])
                 continue
             factor = xl_rowcol_to_cell(trail.header_row - 1, trail.col(key), True, True)
-            text = (f"=SUMIF({trail.span('stakeholder')},{head},{trail.span(key)})*"
-                    f"{quote_sheetname(trail.sheet)}!{factor}")
+            text = (f"={sum_where(trail.span('stakeholder'), head, trail.span(key))}*"
+                    f"{schema.sheet_ref(trail.sheet, factor)}")
             ws.write_formula(r, c, text, fmt["money"], cached)
         span = f"{xl_col_to_name(c0)}{r + 1}:{xl_col_to_name(total_col - 1)}{r + 1}"
         ws.write_formula(r, total_col, f"=SUM({span})", fmt["money"],
@@ -494,16 +497,16 @@ def _write_chart_data(ctx: Context, ws) -> None:
     x_cell = xl_rowcol_to_cell(top, c + 3)
     crossing = next(i for i, v in enumerate(frame.column("payback")) if not isinstance(v, str))
     name = T(("Terugverdiend na ", " jaar"), ("Payback after ", " years"))(lang)
-    shown = f"{payback:.1f}".replace(".", ",") if lang == "nl" else f"{payback:.1f}"
     ws.write_formula(table.header_row, c + 4,
-                     f"={literal(name[0])}&FIXED({x_cell},1)&{literal(name[1])}",
-                     fmt["header"], f"{name[0]}{shown}{name[1]}")
+                     f"={literal(name[0])}&{decimal_text(x_cell, 1, lang)}&{literal(name[1])}",
+                     fmt["header"], f"{name[0]}{decimal_string(payback, 1, lang)}{name[1]}")
     ws.write_formula(top, c + 3, f"=IF(COUNT({span})=0,NA(),SUM({span}))", fmt["ratio"],
                      payback)
     levels = table.span("cumulative_pv_inputs", external=False)
     level_cell = xl_rowcol_to_cell(top + 1, c + 4)
     ws.write_number(top, c + 4, 0, fmt["money"])
-    ws.write_formula(top + 1, c + 4, f"=SUMPRODUCT(ISNUMBER({span})*{levels})", fmt["money"],
+    # The level at the one year with a payback moment (a number; the others hold a dash).
+    ws.write_formula(top + 1, c + 4, f'=SUMIF({span},">=0",{levels})', fmt["money"],
                      cum_in[crossing])
     # Every series of a scatter chart as long as the others and without blanks: LibreOffice
     # pads shorter series with zeros in some workbooks. The repeated points coincide.

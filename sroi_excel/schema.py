@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from xlsxwriter.utility import quote_sheetname
+
 LANGUAGES = ("nl", "en")
 
 
@@ -390,6 +392,25 @@ RESULT_SHEETS = {
     "sensitivity": Text("Gevoeligheid", "Sensitivity"),
     "monte_carlo": Text("Monte Carlo", "Monte Carlo"),
 }
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as a formula, defined name, data validation or chart refers to it:
+    ``'Scenario''s'`` (quoted, a quote inside doubled), ``Opbrengsten`` (plain).
+
+    The one rule for every reference the tool writes. It is the rule xlsxwriter applies to the
+    references it makes itself (print titles, autofilter), so a workbook quotes alike
+    throughout: quoted when the name holds anything but letters, digits, ``_`` and ``.``,
+    starts with a digit or a period, or could be read as a cell.
+    """
+    if name.startswith("'"):  # xlsxwriter takes such a name as quoted already
+        return "'" + name.replace("'", "''") + "'"
+    return quote_sheetname(name)
+
+
+def sheet_ref(name: str, ref: str) -> str:
+    """``ref`` (a cell, a range or a name) on the sheet ``name``: ``'Per jaar'!$B$5``."""
+    return f"{quote_sheet(name)}!{ref}"
 
 
 def normalise(label: object) -> str:

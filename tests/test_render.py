@@ -250,7 +250,7 @@ def test_value_per_year_per_stakeholder_by_hand(filled):
     assert rows[header + 5][col] == pytest.approx(sum(expected), abs=0.005)
     cells = formulas(path, "Per jaar")
     letter = openpyxl.utils.get_column_letter(col + 1)
-    assert cells[f"{letter}{header + 3}"].startswith("=SUMIF(Rekenspoor!$B$")
+    assert cells[f"{letter}{header + 3}"].startswith("=SUMPRODUCT((Rekenspoor!$B$")
 
 
 def test_headline_is_formulas_over_the_tables(filled):
