@@ -853,8 +853,8 @@ def build(example: Example, cached: dict | None = None) -> bytes:
         ws.write_number(r, value_col, example.assumptions[r - 1]["value"], fmt["input_percent"])
     _cache_formulas(ws, fmt, sheet, rows, cached, title, percent_rows)
     letter = xl_col_to_name(value_col)
-    for r, a in enumerate(example.assumptions, 2):
-        book.define_name(a["name"], "=" + schema.sheet_ref(title, f"${letter}${r}"))
+    template.define_names(book, [(a["name"], "=" + schema.sheet_ref(title, f"${letter}${r}"))
+                                 for r, a in enumerate(example.assumptions, 2)])
 
     for sheet, data in ((schema.INPUTS, example.inputs), (schema.OUTCOMES, example.outcomes),
                         (schema.SCENARIOS, example.scenarios)):

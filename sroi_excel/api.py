@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, ownsheets, packager, reader, render, safefile, uncertainty
+from . import __version__, names, ownsheets, packager, reader, render, safefile, uncertainty
 from .check import validate
 from .engine import Results, compute
 from .exceptions import Problem, SroiError, ValidationError, WriteRefusedError
@@ -112,6 +112,8 @@ def _checked(reading: reader.Reading) -> list[Problem]:
     problems = list(reading.problems)
     if reading.model is not None and not reading.errors:
         problems += validate(reading.model)
+        if reading.parts:
+            problems += names.assumption_names(reading.model, reading.parts)[1]
     return problems
 
 
@@ -126,6 +128,7 @@ def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | 
     reading, problems = _analyse(snapshot.data, Path(path).name, scenario)
     results = unsure = None
     if reading.model is not None and not any(p.severity == "error" for p in problems):
+        problems += names.unknown_to_excel(reading.model, reading.parts)
         results = compute(reading.model, scenario)
         problems += list(results.warnings)
         unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
@@ -187,7 +190,9 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     problems += list(results.warnings)
     unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
     results = _with_warnings(results, problems)
-    rendered = render.render_for_merge(results, lang, uncertainty=unsure)
+    rendered = render.render_for_merge(
+        results, lang, uncertainty=unsure,
+        names=names.assumption_names(reading.model, reading.parts)[0])
     # Written elsewhere (-o), the workbook keeps whatever was typed into its result sheets.
     record = ownsheets.checked(reading.parts, rendered, problems=problems,
                                force=force or not _same(source, target))

@@ -12,8 +12,6 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from xlsxwriter.utility import xl_range_abs, xl_rowcol_to_cell
-
 from . import schema
 from .schema import Text
 
@@ -65,11 +63,7 @@ CUM_VALUE = Text("Cumulatieve waarde", "Cumulative value")
 def ref(cells: Range | CellRef) -> str:
     """A series' range (or its name's cell) as the chart refers to it, the sheet quoted by
     the workbook's one rule (schema.quote_sheet)."""
-    if len(cells) == 3:
-        sheet, row, col = cells
-        return "=" + schema.sheet_ref(sheet, xl_rowcol_to_cell(row, col, True, True))
-    sheet, r1, c1, r2, c2 = cells
-    return "=" + schema.sheet_ref(sheet, xl_range_abs(r1, c1, r2, c2))
+    return "=" + schema.range_ref(*cells)
 
 
 def _font(size: float = 9, **extra) -> dict:

@@ -182,6 +182,13 @@ class Outcome:
     monetised: bool = True
     row: int = 0
     at: Cell | None = None
+    # Where duration, first_year, recurring and monetised were read, and what the cell held
+    # (None: empty): (key, cell, value), so result formulas can refer to those cells.
+    cells: tuple[tuple[str, Cell, object], ...] = field(default=(), compare=False)
+
+    def cell(self, key: str) -> tuple[Cell, object] | None:
+        """The cell a setting of the row was read from, and what it held."""
+        return next(((at, value) for k, at, value in self.cells if k == key), None)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,10 @@ def read_settings(cells: CellReader, title: str) -> Settings:
         value, at = get(key)
         out[key] = cells.yesno(value, at, default, schema.SETTINGS.column(key).header("en"))
     out.update(_uncertainty_settings(cells, get, lang))
-    out["cells"] = tuple((key, at) for key, (_, at) in found.items())
+    # A yes/no setting's cell only where a result formula can read it (schema.plain_yesno).
+    out["cells"] = tuple((key, at) for key, (value, at) in found.items()
+                         if key not in ("discount_inputs", "beyond_horizon")
+                         or schema.plain_yesno(value))
     return Settings(**out)
 
 
@@ -226,7 +229,12 @@ def _outcome(cells: CellReader, row: Row, known: dict[str, str], settings: Setti
         stakeholder=who, name=name, indicator=text(row.value("indicator")),
         proxy_source=text(row.value("proxy_source")) or _price_source(fields.get("proxy")),
         duration=duration, first_year=first_year, recurring=recurring, monetised=monetised,
-        row=row.r, at=first, **fields)
+        row=row.r, at=first, cells=tuple((key, at, value) for key in _SHAPE if key in row
+                                         for value, at in (row[key],)), **fields)
+
+
+# The columns that say in which years an outcome counts, which result formulas read.
+_SHAPE = ("duration", "first_year", "recurring", "monetised")
 
 
 def _valued(cells: CellReader, row: Row, name: str) -> dict[str, Amount] | None:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from xlsxwriter.utility import quote_sheetname
+from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 LANGUAGES = ("nl", "en")
 
@@ -413,6 +413,17 @@ def sheet_ref(name: str, ref: str) -> str:
     return f"{quote_sheet(name)}!{ref}"
 
 
+def range_ref(sheet: str, first_row: int, first_col: int, last_row: int | None = None,
+              last_col: int | None = None) -> str:
+    """An absolute cell or range on ``sheet``, rows and columns counted from 0:
+    ``'Per jaar'!$B$5:$B$9``."""
+    cells = xl_rowcol_to_cell(first_row, first_col, True, True)
+    if last_row is not None and (last_row, last_col) != (first_row, first_col):
+        cells += ":" + xl_rowcol_to_cell(last_row, first_col if last_col is None else last_col,
+                                         True, True)
+    return sheet_ref(sheet, cells)
+
+
 def normalise(label: object) -> str:
     """Header text folded for matching: case, accents, spacing and punctuation ignored."""
     text = unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode()
@@ -438,6 +449,20 @@ _BOOL_WORDS = {
     "x": True, "nee": False, "no": False, "n": False, "false": False, "onwaar": False,
     "0": False,
 }
+
+
+# The words a result formula reads as yes in a yes/no cell (after LOWER): every word the
+# reader takes as yes when typed as it is (and TRUE and 1, which LOWER makes "true" and "1").
+YES_WORDS = tuple(word for word, yes in _BOOL_WORDS.items() if yes)
+YESNO_WORDS = frozenset(_BOOL_WORDS)
+
+
+def plain_yesno(value: object) -> bool:
+    """Whether a yes/no cell holds what a result formula reads as the reader does (see
+    YES_WORDS): empty, a yes or no word exactly (any case), TRUE or FALSE, 1 or 0."""
+    if value is None or isinstance(value, bool) or value in (0, 1):
+        return True
+    return isinstance(value, str) and value.casefold() in YESNO_WORDS
 
 
 def parse_yesno(value: object) -> bool | None:

@@ -10,6 +10,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import __version__, prices, schema
+from .packager_parts import RESULT_NAMES_PROPERTY, list_properties
 from .schema import STYLES, Text
 
 INPUT_ROWS = 200  # rows prepared (coloured, validated) per input table
@@ -116,10 +117,19 @@ def _build(lang: str, cached: dict[tuple[str, str], float]) -> bytes:
     _price_index(book, fmt, lang)
     # Names for the example assumptions, so that =Deelnemers*Succes works in Excel too.
     title = schema.ASSUMPTIONS.name(lang)
-    for row, (name, *_rest) in enumerate(EXAMPLE["assumptions"], 2):
-        book.define_name(name(lang), "=" + schema.sheet_ref(title, f"$B${row}"))
+    define_names(book, [(name(lang), "=" + schema.sheet_ref(title, f"$B${row}"))
+                        for row, (name, *_rest) in enumerate(EXAMPLE["assumptions"], 2)])
     book.close()
     return out.getvalue()
+
+
+def define_names(book, names: list[tuple[str, str]]) -> None:
+    """Define the assumptions' names as fill does, recorded as fill's own: so fill moves them
+    with their rows and removes those of rows overwritten (see names.py)."""
+    for name, text in names:
+        book.define_name(name, text)
+    for key, value in list_properties(RESULT_NAMES_PROPERTY, [name for name, _ in names]).items():
+        book.set_custom_property(key, value)
 
 
 def _sheet_list(lang: str) -> str:

@@ -11,7 +11,8 @@ these findings opens in Excel with "We found a problem with some content" and a 
 * shared strings: every index in range, ``uniqueCount`` the number of strings, ``count`` the
   number of cells that use them;
 * rows in ascending order, cells in ascending columns of their own row;
-* sheet names Excel accepts (31 characters, none of ``[]:*?/\\``, no quote at either end).
+* sheet names Excel accepts (31 characters, none of ``[]:*?/\\``, no quote at either end);
+* custom document properties: each name once, texts of at most 255 characters.
 
 ``findings(data)`` lists them, one line each, naming the part and the place.
 """
@@ -114,6 +115,23 @@ class _Checker:
             yield from self._charts(part)
         if strings is not None:
             yield from self._string_counts(strings, used_strings)
+        yield from self._properties()
+
+    def _properties(self) -> Iterator[str]:
+        """Custom document properties: unique names, texts of at most 255 characters."""
+        part = "docProps/custom.xml"
+        if part not in self.names:
+            return
+        seen = set()
+        for node in self.xml(part):
+            name = node.get("name") or ""
+            if name.casefold() in seen:
+                yield f"{part}: the property '{name}' is there twice"
+            seen.add(name.casefold())
+            for value in node:
+                if len(value.text or "") > 255:
+                    yield (f"{part}: the property '{name}' holds {len(value.text)} characters; "
+                           "Excel takes at most 255")
 
     # -- sheet names and defined names ---------------------------------------------------------
     def _sheet_names(self) -> Iterator[str]:
