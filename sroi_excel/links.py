@@ -109,7 +109,6 @@ class Linker:
                 reasons.append(Reason(label, year=year))
         return tuple(reasons)
 
-
     def shape(self, outcome: Outcome, rows: int) -> dict[str, Source]:
         """Where the trail's formulas can read an outcome's duration, first year, every year
         and monetised (by those keys; only the columns the sheet has).

@@ -3,9 +3,9 @@ computes and a user can build on the results.
 
 * One name per assumption, pointing at its value cell: a formula such as
   ``=Trajecten*Bereik`` then computes in Excel and LibreOffice too, not only in the engine.
-* Stable names for the key figures and every result table (:data:`FIGURES`, :func:`table
-  names <render_names>`), language-independent, so a user's formula or chart on them follows
-  each fill however many rows the tables get.
+* Stable names for the key figures and every result table (:data:`FIGURES`, :data:`TABLES`;
+  render.result_names makes them), language-independent, so a user's formula or chart on
+  them follows each fill however many rows the tables get.
 
 fill records the names it made in the custom document property ``sroi-excel-names`` and on
 the next fill removes those and makes them anew: so it creates, moves and removes its own and

@@ -72,9 +72,11 @@ TOTAL = T("Totaal", "Total")
 NO_PAYBACK = "–"  # a text, so MIN/COUNT over the column skip it
 FROZEN_LEGEND = T(
     "Grijze cursieve cijfers zijn vaste waarden uit de laatste fill (een scenario- of jaarwaarde "
-    "die niet in de invoercel staat; zie Toelichting). Alle andere cijfers zijn formules.",
+    "die niet in de invoercel staat, of jaren die van zulke waarden afhangen; zie Toelichting). "
+    "Alle andere cijfers zijn formules.",
     "Grey italic figures are fixed values as of the last fill (a scenario or per-year value "
-    "that is not in the input cell; see Note). All other figures are formulas.")
+    "that is not in the input cell, or years that depend on such values; see Note). All other "
+    "figures are formulas.")
 
 # Columns the result tables have beyond the engine's (schema.RESULT_COLUMNS).
 EXTRA_COLUMNS: dict[str, tuple[Text, str]] = {

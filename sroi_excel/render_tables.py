@@ -584,7 +584,7 @@ def write_trail(ctx: Context) -> None:
             out[key] = Out(getattr(rec, key), text.replace("#", r))
         money = found.get("monetised")
         if money is not None and money.cell is not None:
-            # Not monetised any more: no value (a row of the trail only while fill is run).
+            # Monetised set to no: no value (the next fill lists the outcome as not valued).
             out["gross"] = Out(rec.gross, f"=IF(OR(ISBLANK({_ref(money.cell)}),"
                                           f"{yes(_ref(money.cell))}),{col['quantity']}{r}*"
                                           f"{col['proxy']}{r},0)")
@@ -611,14 +611,14 @@ def write_trail(ctx: Context) -> None:
 def _year_formula(col: dict[str, str], year: int) -> str:
     """A trail row's value in ``year`` from the cells of its row, whatever its years: impact
     x the sum of (1 - drop-off)^k over the ages k of its cohorts still counting, k from
-    lo = MAX(0, year - occurs to) to hi = MIN(year - occurs from, duration - 1); as a
-    geometric series, ((1 - d)^lo - (1 - d)^(hi + 1)) / d, or hi - lo + 1 without drop-off.
-    (1 - d)^lo is written 1 for lo = 0: Excel and Gnumeric give 0^0 as #NUM!."""
+    lo = MAX(0, year - occurs to) up to (not including) end = MIN(year + 1 - occurs from,
+    duration); as a geometric series, ((1 - d)^lo - (1 - d)^end) / d, or end - lo without
+    drop-off. (1 - d)^lo is written 1 for lo = 0: Excel and Gnumeric give 0^0 as #NUM!."""
     first, last, duration = (f"{col[k]}#" for k in ("occurs_from", "occurs_to", "duration"))
     d, impact = f"{col['dropoff']}#", f"{col['impact']}#"
-    lo, hi = f"MAX(0,{year}-{last})", f"MIN({year}-{first},{duration}-1)"
-    return (f"=IF({hi}<{lo},0,{impact}*IF({d}=0,{hi}-{lo}+1,(IF({year}-{last}<=0,1,"
-            f"(1-{d})^({year}-{last}))-(1-{d})^({hi}+1))/{d}))")
+    lo, end = f"MAX(0,{year}-{last})", f"MIN({year + 1}-{first},{duration})"
+    return (f"=IF({end}<={lo},0,{impact}*IF({d}=0,{end}-{lo},(IF({last}>={year},1,"
+            f"(1-{d})^({year}-{last}))-(1-{d})^{end})/{d}))")
 
 
 def _shape_cells(found: dict[str, Source], rec, first: str, horizon: int) -> dict[str, Out]:
