@@ -23,7 +23,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from sroi_excel import __version__, core, reader, schema, template
+from sroi_excel import __version__, schema, template
 from sroi_excel.schema import STYLES
 
 HERE = Path(__file__).resolve().parent
@@ -965,8 +965,8 @@ def build(example: Example, cached: dict | None = None) -> bytes:
         ws.write_number(r, value_col, example.assumptions[r - 1]["value"], fmt["input_percent"])
     _cache_formulas(ws, fmt, sheet, rows, cached, title, percent_rows)
     letter = xl_col_to_name(value_col)
-    for r, a in enumerate(example.assumptions, 2):
-        book.define_name(a["name"], f"='{title}'!${letter}${r}")
+    template.define_names(book, [(a["name"], "=" + schema.sheet_ref(title, f"${letter}${r}"))
+                                 for r, a in enumerate(example.assumptions, 2)])
 
     for sheet, data in ((schema.INPUTS, example.inputs), (schema.OUTCOMES, example.outcomes),
                         (schema.SCENARIOS, example.scenarios)):
@@ -977,31 +977,12 @@ def build(example: Example, cached: dict | None = None) -> bytes:
     return out.getvalue()
 
 
-def formula_values(data: bytes) -> dict[tuple[str, str], float]:
-    """Every formula cell of an example, evaluated by the engine for year 1 at base values."""
-    reading = reader.read(data, "example.xlsx")
-    if reading.errors:
-        raise SystemExit("the example has errors:\n" + "\n".join(map(str, reading.errors)))
-    model = reading.model
-    values = core.Frame(model, None).years()[1]
-    amounts = [a.value for a in model.assumptions]
-    for item in model.inputs:
-        amounts += [x for x in (item.amount, item.hours, item.rate) if x is not None]
-    for o in model.outcomes:
-        amounts += [x for x in (o.quantity, o.proxy, o.deadweight, o.attribution,
-                                o.displacement, o.dropoff) if x is not None]
-    for s in model.scenarios:
-        amounts += [amount for _, amount in s.overrides]
-    return {(a.at.sheet, a.at.ref): core.evaluate_amount(a, values)
-            for a in amounts if a.is_formula and a.at is not None}
-
-
 def build_all() -> dict[str, bytes]:
     """Every example workbook by file name, the template's own example included."""
     made = {"buurtcoach.xlsx": template.build_template("nl")}
     for example in EXAMPLES:
         # Twice: the first pass is read back to compute the values cached with each formula.
-        made[example.file] = build(example, formula_values(build(example)))
+        made[example.file] = build(example, template.formula_values(build(example)))
     return made
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import (
     __version__,
     locks,
+    names,
     ownsheets,
     packager,
     quality,
@@ -154,6 +155,8 @@ def _checked(reading: reader.Reading) -> list[Problem]:
     problems = list(reading.problems)
     if reading.model is not None and not reading.errors:
         problems += validate(reading.model)
+        if reading.parts:
+            problems += names.assumption_names(reading.model, reading.parts)[1]
     return problems
 
 
@@ -168,6 +171,7 @@ def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | 
     reading, problems = _analyse(snapshot.data, Path(path).name, scenario)
     results = unsure = checklist = None
     if reading.model is not None and not any(p.severity == "error" for p in problems):
+        problems += names.unknown_to_excel(reading.model, reading.parts)
         results = compute(reading.model, scenario)
         problems += list(results.warnings)
         unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
@@ -232,14 +236,16 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
     results = _with_warnings(results, problems)
     checklist = quality.assess(results, unsure)
-    rendered = render.render_for_merge(results, lang, uncertainty=unsure, checklist=checklist)
+    rendered = render.render_for_merge(
+        results, lang, uncertainty=unsure, checklist=checklist,
+        names=names.assumption_names(reading.model, reading.parts)[0])
     # Written elsewhere (-o), the workbook keeps whatever was typed into its result sheets.
     record = ownsheets.checked(reading.parts, rendered, problems=problems,
                                force=force or not _same(source, target))
     merged = packager.merge_result_sheets(
         snapshot.data, rendered, name=source.name, parts=reading.parts,
         properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__},
-        written={ownsheets.PROPERTY: record})
+        written=record)
     linked = _link_warnings(snapshot, source, target)  # before the backup is one more name
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)
@@ -414,7 +420,7 @@ def _merged_into(data: bytes, rendered: Rendered, name: str, parts) -> bytes:
     that a later fill still sees what was typed into its own sheets."""
     return packager.merge_result_sheets(
         data, rendered, name=name, parts=parts, keep_owned=True,
-        written={ownsheets.PROPERTY: ownsheets.record_beside(parts, rendered)})
+        written=ownsheets.record_beside(parts, rendered))
 
 
 def _computable(data: bytes, path: Path):

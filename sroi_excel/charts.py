@@ -60,6 +60,12 @@ CUM_INPUTS = Text("Cumulatieve inbreng", "Cumulative inputs")
 CUM_VALUE = Text("Cumulatieve waarde", "Cumulative value")
 
 
+def ref(cells: Range | CellRef) -> str:
+    """A series' range (or its name's cell) as the chart refers to it, the sheet quoted by
+    the workbook's one rule (schema.quote_sheet)."""
+    return "=" + schema.range_ref(*cells)
+
+
 def _font(size: float = 9, **extra) -> dict:
     return {"name": FONT, "size": size, **extra}
 
@@ -104,10 +110,10 @@ def stakeholders(book, lang: str, money: str, categories: Range, inputs: Range,
     top down.
     """
     chart = book.add_chart({"type": "bar"})
-    chart.add_series({"name": list(inputs_name), "categories": list(categories),
-                      "values": list(inputs), **_fill(0), "gap": 60})
-    chart.add_series({"name": list(value_name), "categories": list(categories),
-                      "values": list(value), **_fill(1)})
+    chart.add_series({"name": ref(inputs_name), "categories": ref(categories),
+                      "values": ref(inputs), **_fill(0), "gap": 60})
+    chart.add_series({"name": ref(value_name), "categories": ref(categories),
+                      "values": ref(value), **_fill(1)})
     _decorate(chart, STAKEHOLDERS, lang, money)
     _horizontal(chart, STAKEHOLDERS, lang, money)
     chart.set_size({"width": WIDTH, "height": height})
@@ -135,8 +141,8 @@ def bar_height(categories: int, series: int = 1) -> int:
 def outcomes(book, lang: str, money: str, categories: Range, values: Range, height: int):
     """Horizontal bars, largest on top (the table is sorted; the axis is reversed)."""
     chart = book.add_chart({"type": "bar"})
-    chart.add_series({"name": VALUE(lang), "categories": list(categories),
-                      "values": list(values), **_fill(0), "gap": 60,
+    chart.add_series({"name": VALUE(lang), "categories": ref(categories),
+                      "values": ref(values), **_fill(0), "gap": 60,
                       "data_labels": {"value": True, "num_format": money,
                                       "font": _font(8)}})
     _decorate(chart, OUTCOMES, lang, money, legend=False)
@@ -150,8 +156,8 @@ def years(book, lang: str, money: str, categories: Range,
     """Stacked columns: each year's present value, split by stakeholder."""
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
     for i, (name, values) in enumerate(series):
-        chart.add_series({"name": list(name), "categories": list(categories),
-                          "values": list(values), **_fill(i), "gap": 50, "overlap": 100})
+        chart.add_series({"name": ref(name), "categories": ref(categories),
+                          "values": ref(values), **_fill(i), "gap": 50, "overlap": 100})
     _decorate(chart, YEARS, lang, money)
     return chart
 
@@ -166,11 +172,11 @@ def cumulative(book, lang: str, money: str, inputs_x: Range, inputs_y: Range,
     is where the line meets the step, as the engine computes it.
     """
     chart = book.add_chart({"type": "scatter", "subtype": "straight"})
-    chart.add_series({"name": CUM_INPUTS(lang), "categories": list(inputs_x),
-                      "values": list(inputs_y),
+    chart.add_series({"name": CUM_INPUTS(lang), "categories": ref(inputs_x),
+                      "values": ref(inputs_y),
                       "line": {"color": INK, "width": 2.5}, "marker": {"type": "none"}})
-    chart.add_series({"name": CUM_VALUE(lang), "categories": list(value_x),
-                      "values": list(value_y),
+    chart.add_series({"name": CUM_VALUE(lang), "categories": ref(value_x),
+                      "values": ref(value_y),
                       "line": {"color": "#C55A11", "width": 2.25, "dash_type": "dash"},
                       "marker": {"type": "circle", "size": 5,
                                  "fill": {"color": "#C55A11"},
@@ -178,10 +184,10 @@ def cumulative(book, lang: str, money: str, inputs_x: Range, inputs_y: Range,
     if payback is not None:
         name, x, y, marker = payback
         # (p, 0) to (p, level): a dotted drop line, then a marker on the crossing alone.
-        chart.add_series({"name": list(name), "categories": list(x), "values": list(y),
+        chart.add_series({"name": ref(name), "categories": ref(x), "values": ref(y),
                           "line": {"color": "#000000", "width": 1.25, "dash_type": "round_dot"},
                           "marker": {"type": "none"}})
-        chart.add_series({"name": list(name), "categories": list(x), "values": list(marker),
+        chart.add_series({"name": ref(name), "categories": ref(x), "values": ref(marker),
                           "line": {"none": True},
                           "marker": {"type": "diamond", "size": 9,
                                      "fill": {"color": "#000000"},

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from . import formula
-from .core import scenario_overrides
-from .model import Amount, Cell, Model
+from .core import DEDUCTIONS, scenario_overrides
+from .model import Amount, Cell, Model, Outcome
+from .schema import plain_yesno
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Reason:
     default: bool = False  # the workbook has no cell for this value (a default)
     price: str | None = None  # the cell names a reference price (text), indexed by the reader
     text: bool = False  # the cell holds something other than a number or a formula
+    calendar: bool = False  # a first year typed as a calendar year
+    runs: bool = False  # the outcome's figures differ per year: its years are as of the fill
 
 
 class Source(NamedTuple):
@@ -106,10 +109,52 @@ class Linker:
                 reasons.append(Reason(label, year=year))
         return tuple(reasons)
 
+    def shape(self, outcome: Outcome, rows: int) -> dict[str, Source]:
+        """Where the trail's formulas can read an outcome's duration, first year, every year
+        and monetised (by those keys; only the columns the sheet has).
+
+        First year and every year decide which years the outcome occurs in; a formula can
+        follow them only where those years all have the same figures, one trail row
+        (``rows``) reaching no assumption with values per year."""
+        runs = rows != 1 or self._reaches_years(outcome)
+        found = {}
+        for key, at, value in outcome.cells:
+            if key not in ("duration", "first_year", "recurring", "monetised"):
+                continue  # a column that documents the outcome
+            if key in ("first_year", "recurring") and runs:
+                found[key] = _RUNS
+            elif key in ("recurring", "monetised"):
+                found[key] = Source(at) if plain_yesno(value) else _TEXT
+            elif value is None or _number(value) and (key == "duration"
+                                                      or value == outcome.first_year):
+                found[key] = Source(at)
+            else:
+                found[key] = _CALENDAR if _number(value) else _TEXT
+        return found
+
+    def _reaches_years(self, outcome: Outcome) -> bool:
+        """Whether an outcome's figures reach an assumption with values per year (that the
+        scenario does not replace)."""
+        for key in ("quantity", "proxy", *DEDUCTIONS):
+            amount = getattr(outcome, key)
+            if amount is None or type(amount.node) is formula.Number:
+                continue
+            for name in self.names(amount.node):
+                found = self.assumptions.get(name)
+                if found is not None and found.per_year and name not in self.overridden:
+                    return True
+        return False
+
 
 _NOWHERE = Source(None)
+_RUNS = Source(None, (Reason("", runs=True),))
+_CALENDAR = Source(None, (Reason("", calendar=True),))
 _DEFAULT = Source(None, (Reason("", default=True),))
 _TEXT = Source(None, (Reason("", text=True),))
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _number_or_formula(text: str) -> bool:

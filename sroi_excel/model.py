@@ -199,11 +199,13 @@ class Outcome:
     evidence: str = ""  # the source or reasoning behind the deductions and the duration
     excluded: str | None = None  # a key of schema.EXCLUSIONS: not material, double counted, ...
     exclusion_reason: str = ""
-    # Where the evidence, exclusion and proxy source were read ((key, cell) pairs).
-    cells: tuple[tuple[str, Cell], ...] = field(default=(), compare=False)
+    # Where the evidence, exclusion, proxy source and the columns that say in which years the
+    # outcome counts were read, and what the cell held (None: empty): (key, cell, value), so
+    # messages can name them and result formulas refer to them.
+    cells: tuple[tuple[str, Cell, object], ...] = field(default=(), compare=False)
 
     def cell(self, key: str) -> Cell | None:
-        return dict(self.cells).get(key)
+        return next((at for k, at, _ in self.cells if k == key), None)
 
 
 @dataclass(frozen=True)

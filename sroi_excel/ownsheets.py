@@ -68,10 +68,11 @@ from .formulatext import column_letter, coordinate_to_tuple
 from .opc import read_package
 from .packager import Rendered, owned_beside, owned_sheets, read_property
 from .packager import sheet_names as workbook_sheet_names
+from .packager_parts import MAX_PROPERTY, read_list_property
 from .packager_sheets import late_places
 from .sheetxml import Workbook
 
-PROPERTY = "sroi-excel-cells"
+PROPERTY = "sroi-excel-cells"  # then "sroi-excel-cells 2", ... (see _as_properties)
 ROWS_RECORDED = 500  # a table longer than this leaves its sheet's cells unrecorded
 _SHOWN_PER_SHEET = 20
 _KEEP = ("fill rewrites this sheet, so move it to a sheet of your own, or run fill with "
@@ -138,22 +139,21 @@ class _Recorded:
 
 
 def checked(parts: dict[str, bytes], rendered: Rendered, *, force: bool = False,
-            problems: list[Problem] | None = None) -> Callable[[Mapping[str, str]], str]:
+            problems: list[Problem] | None = None) -> dict[str, Made]:
     """Refuse with :class:`ValidationError` (one error per changed cell) when a result sheet
     was changed since the last fill, unless ``force``; ``problems``: the warnings so far, kept
-    in the error. Returns what makes the record of the sheets written, for :data:`PROPERTY`,
-    from the sha256 of each sheet's part as the packager wrote it (by sheet name)."""
+    in the error. Returns what makes the record of the sheets written (the packager's
+    ``written``), from the sha256 of each sheet's part as it was zipped (by sheet name)."""
     recorded = _recorded(parts)
     new = _NewSheets(rendered)
     if recorded and not force:
         changed = _changes_since(parts, recorded, new)
         if changed:
             raise ValidationError([*(problems or []), *changed])
-    return functools.partial(_record, recorded, new)
+    return _as_properties(parts, len(new.names), functools.partial(_record, recorded, new))
 
 
-def record_beside(parts: dict[str, bytes], rendered: Rendered
-                  ) -> Callable[[Mapping[str, str]], str]:
+def record_beside(parts: dict[str, bytes], rendered: Rendered) -> dict[str, Made]:
     """What makes the record for :data:`PROPERTY` when ``rendered``'s sheets are merged beside
     the tool's others (``keep_owned``, as compare --into does): the lines recorded for those,
     then those of ``rendered``'s sheets, in the order the merge lists the sheets. Empty when the
@@ -162,19 +162,50 @@ def record_beside(parts: dict[str, bytes], rendered: Rendered
     new = _NewSheets(rendered)
     kept = owned_beside(parts, new.names)
     if any(name not in recorded for name in kept):
-        return lambda written: ""
+        return _as_properties(parts, 0, lambda written: "")
 
     def record(written: Mapping[str, str]) -> str:
         lines = [f"{recorded[name].cells or '-'} {recorded[name].part or ''}" for name in kept]
         return "\n".join([*lines, _record({}, new, written)])
 
-    return record
+    return _as_properties(parts, len(kept) + len(new.names), record)
+
+
+Made = Callable[[Mapping[str, str]], str]  # a property's value, from the digests as zipped
+# A record line is two 16-digit digests and a space; Excel takes 255 characters a property.
+_LINES_PER_PROPERTY = MAX_PROPERTY // (16 + 1 + 16 + 1)
+
+
+def _as_properties(parts: dict[str, bytes], lines: int, make: Made) -> dict[str, Made]:
+    """The record of ``lines`` lines that ``make`` makes, as the properties :data:`PROPERTY`,
+    ``PROPERTY 2``, ... of at most 255 characters (more is damage to Excel); those of an
+    earlier, longer record emptied."""
+    made: list[str] = []
+
+    def chunk(number: int) -> Made:
+        def value(written: Mapping[str, str]) -> str:
+            if not made:
+                made.extend(make(written).split("\n"))
+            start = number * _LINES_PER_PROPERTY
+            return "\n".join(made[start:start + _LINES_PER_PROPERTY])
+        return value
+
+    count = max(1, -(-lines // _LINES_PER_PROPERTY))
+    out = {_key(n): chunk(n) for n in range(count)}
+    while read_property(parts, _key(count)) is not None:
+        out[_key(count)] = lambda written: ""
+        count += 1
+    return out
+
+
+def _key(number: int) -> str:
+    return PROPERTY if number == 0 else f"{PROPERTY} {number + 1}"
 
 
 def _recorded(parts: dict[str, bytes]) -> dict[str, _Recorded]:
     """Sheet name -> what the last fill recorded (nothing for fills before the record)."""
     names = owned_sheets(parts)
-    lines = (read_property(parts, PROPERTY) or "").split("\n")
+    lines = read_list_property(parts, PROPERTY)
     if len(lines) != len(names):
         return {}
     found = {}

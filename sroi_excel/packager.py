@@ -35,12 +35,15 @@ from sroi_excel.opc import (
     write_package,
 )
 from sroi_excel.packager_parts import (
+    RESULT_NAMES_PROPERTY,
     UserBook,
     calculate_on_load,
     edit_app,
     edit_content_types,
     edit_defined_names,
+    edit_shared_strings,
     edit_workbook,
+    list_properties,
     read_list_property,
     read_property,
     set_properties,
@@ -91,8 +94,6 @@ __all__ = [
 ]
 
 RESULT_PROPERTY = "sroi-excel-sheets"
-# Global defined names the result workbook added, so a second fill can replace them.
-RESULT_NAMES_PROPERTY = "sroi-excel-names"
 
 
 def owned_sheets(parts: Mapping[str, bytes]) -> list[str]:
@@ -157,7 +158,7 @@ def merge_result_sheets(
     extra = dict(properties or {})
     written = dict(written or {})
     for reserved in (RESULT_PROPERTY, RESULT_NAMES_PROPERTY):
-        if reserved in extra or reserved in written:
+        if any(key == reserved or key.startswith(reserved + " ") for key in [*extra, *written]):
             raise ValueError(f"the custom property {reserved!r} is reserved for the merge")
     # A Rendered is render_for_merge's xlsxwriter output, made in this process: its parts need
     # not be proved safe. Bytes may come from anywhere and are checked like the user's parts.
@@ -266,11 +267,14 @@ def _merge(user: UserParts, ours: Ours, rendered: Rendered, properties: dict[str
     new_parts, sheet_parts, content_types = copies.copy()
     edit_workbook(book, ours.sheets, sheet_parts, dropped_rels, views)
     edit_defined_names(book, owned_names, ours.wb, ours.defined)
+    edit_shared_strings(user, book)
     if recalculate:
         calculate_on_load(book.wb)
-    values = {RESULT_PROPERTY: "\n".join([*still, *(s.name for s in ours.sheets)])}
+    values = list_properties(RESULT_PROPERTY, [*still, *(s.name for s in ours.sheets)],
+                             user.parts)
     if ours.global_names or read_property(user.parts, RESULT_NAMES_PROPERTY) is not None:
-        values[RESULT_NAMES_PROPERTY] = "\n".join([*still_names, *ours.global_names])
+        values.update(list_properties(RESULT_NAMES_PROPERTY, [*still_names, *ours.global_names],
+                                      user.parts))
     property_part = set_properties(user, {**values, **properties}, content_types)
     edit_app(user, book, ours.sheets)
     edit_content_types(user, deleted, content_types)

@@ -23,6 +23,7 @@ from sroi_excel.packager_xml import (
     NS_R,
     NS_VT,
     REL_CUSTOM_PROPERTIES,
+    REL_SHARED_STRINGS,
     REL_WORKSHEET,
     Doc,
     Node,
@@ -34,6 +35,10 @@ from sroi_excel.packager_xml import (
     next_rid,
     relationships,
 )
+
+# Global defined names the result workbook added (one a line), so a second fill can replace
+# them; the template records its own there too.
+RESULT_NAMES_PROPERTY = "sroi-excel-names"
 
 # A content type to add: (part, type, extension when ours declared it as a default, else None)
 ContentType = tuple[str, str, str | None]
@@ -184,6 +189,28 @@ def _keep_user_names(book: UserBook, owned: set[str], names: Node | None) -> tup
     return remaining, dropped
 
 
+def edit_shared_strings(user: UserParts, book: UserBook) -> None:
+    """Take the cells of the removed sheets off the shared strings' ``count`` (the cells that
+    use one), as Excel expects it. Our sheets hold their text inline; a previous fill's sheets
+    use shared strings once Excel or LibreOffice saved them."""
+    used = sum(len(_SHARED_CELL.findall(user.parts[s.part])) for s in book.removed
+               if s.part in user.parts)
+    if not used:
+        return
+    part = next((user.find(resolve_target(WORKBOOK, rel.target)) for rel in
+                 relationships(book.rels) if rel.type == REL_SHARED_STRINGS and not rel.external),
+                None)
+    if part is None:
+        return
+    doc = user.doc(part)
+    count = doc.root.attr("count")
+    if count is not None and count.value.strip().isdigit():
+        doc.set_attr(doc.root, count.qname, str(max(int(count.value) - used, 0)))
+
+
+_SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\st="s"')
+
+
 def calculate_on_load(wb: Doc) -> None:
     """Ask Excel to recompute every formula when it opens the workbook."""
     calc = wb.root.kid("calcPr")
@@ -306,9 +333,39 @@ def read_property(parts: Mapping[str, bytes], key: str) -> str | None:
     return None
 
 
+# Excel's limit on the length of a text property: a longer one is damage it repairs.
+MAX_PROPERTY = 255
+
+
 def read_list_property(parts: Mapping[str, bytes], key: str) -> list[str]:
-    """A custom document property of one item a line."""
-    return [line for line in (read_property(parts, key) or "").splitlines() if line]
+    """A list of items one a line, kept in the custom properties ``key``, ``key 2``, ...
+    (see :func:`list_properties`)."""
+    lines: list[str] = []
+    for number in count(1):
+        value = read_property(parts, key if number == 1 else f"{key} {number}")
+        if value is None:
+            break
+        lines += value.splitlines()
+    return [line for line in lines if line]
+
+
+def list_properties(key: str, items: Sequence[str], parts: Mapping[str, bytes] | None = None
+                    ) -> dict[str, str]:
+    """``items`` one a line as custom properties of at most :data:`MAX_PROPERTY` characters:
+    ``key``, then ``key 2``, ``key 3``, ... as needed. The further ones a list in ``parts``
+    had are emptied."""
+    chunks = [""]
+    for item in items:
+        if chunks[-1] and len(chunks[-1]) + 1 + len(item) > MAX_PROPERTY:
+            chunks.append(item)
+        else:
+            chunks[-1] += ("\n" if chunks[-1] else "") + item
+    values = {key if n == 1 else f"{key} {n}": chunk for n, chunk in enumerate(chunks, 1)}
+    for number in count(len(chunks) + 1):
+        if parts is None or read_property(parts, f"{key} {number}") is None:
+            break
+        values[f"{key} {number}"] = ""
+    return values
 
 
 def edit_app(user: UserParts, book: UserBook, ours: Sequence[Sheet]) -> None:

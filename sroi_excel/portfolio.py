@@ -24,7 +24,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from . import __version__, schema
+from . import __version__, charts, schema
 from .engine import Results, compute
 from .exceptions import Problem, ScenarioError, SroiError
 from .model import Model
@@ -477,13 +477,12 @@ def _chart(book, ws, p: Portfolio, header_row: int, first: int, last: int,
            anchor: tuple[int, int], title: str, height: int = 380) -> None:
     """A native column chart of a pivot block: one series per scenario, analyses along x."""
     chart = book.add_chart({"type": "column"})
-    sheet = ws.get_name().replace("'", "''")
+    sheet = ws.get_name()
     for c in range(1, len(p.scenarios) + 1):
-        letter = xl_col_to_name(c)
         chart.add_series({
-            "name": [ws.get_name(), header_row, c],
-            "categories": f"='{sheet}'!$A${first + 1}:$A${last + 1}",
-            "values": f"='{sheet}'!${letter}${first + 1}:${letter}${last + 1}",
+            "name": charts.ref((sheet, header_row, c)),
+            "categories": charts.ref((sheet, first, 0, last, 0)),
+            "values": charts.ref((sheet, first, c, last, c)),
         })
     chart.set_title({"name": title})
     chart.set_y_axis({"num_format": schema.currency_format(p.currency, 0),

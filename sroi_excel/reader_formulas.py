@@ -14,6 +14,7 @@ from . import formula, schema
 from .exceptions import FormulaError
 from .formulatext import column_index, column_letter, coordinate_from_string, destinations
 from .model import Cell
+from .packager_parts import RESULT_NAMES_PROPERTY, read_list_property
 from .reader_assumptions import suggest_name
 from .reader_cells import EXCEL_ERRORS, Sheets, did_you_mean, short
 
@@ -187,9 +188,16 @@ class Formulas:
 
 
 def _defined_names(book) -> dict[str, tuple[str, str]]:
-    """Workbook-level defined names that point at one cell or range: name -> (sheet, ref)."""
+    """Workbook-level defined names that point at one cell or range: name -> (sheet, ref).
+
+    Not the names fill made (packager_parts.RESULT_NAMES_PROPERTY): they point at the
+    assumptions' value cells as of the last fill, and one left from an assumption renamed or
+    deleted since would silently stand for whatever is in its cell now."""
     names: dict[str, tuple[str, str]] = {}
+    owned = {n.casefold() for n in read_list_property(book.parts, RESULT_NAMES_PROPERTY)}
     for key, text in book.defined_names.items():
+        if key.casefold() in owned:
+            continue
         try:
             dests = destinations(text)
         except Exception:  # a name holding nothing, or a reference without a sheet

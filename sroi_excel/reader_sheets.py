@@ -68,7 +68,10 @@ def read_settings(cells: CellReader, title: str) -> Settings:
         out[key] = cells.yesno(value, at, default, schema.SETTINGS.column(key).header("en"))
     out.update(_uncertainty_settings(cells, get, lang))
     out.update(_quality_settings(cells, get, lang))
-    out["cells"] = tuple((key, at) for key, (_, at) in found.items())
+    # A yes/no setting's cell only where a result formula can read it (schema.plain_yesno).
+    out["cells"] = tuple((key, at) for key, (value, at) in found.items()
+                         if key not in ("discount_inputs", "beyond_horizon")
+                         or schema.plain_yesno(value))
     return Settings(**out)
 
 
@@ -276,8 +279,15 @@ def _outcome(cells: CellReader, row: Row, known: dict[str, str], settings: Setti
         duration=duration, first_year=first_year, recurring=recurring, monetised=monetised,
         row=row.r, at=first, evidence=text(row.value("evidence")), excluded=excluded or None,
         exclusion_reason=text(row.value("exclusion_reason")),
-        cells=_cells(row, ("evidence", "excluded", "exclusion_reason", "proxy_source")),
+        cells=tuple((key, at, value) for key in (*_SHAPE, *_DOCUMENTED) if key in row
+                    for value, at in (row[key],)),
         **fields)
+
+
+# The columns that say in which years an outcome counts, which result formulas read.
+_SHAPE = ("duration", "first_year", "recurring", "monetised")
+# The columns that document an outcome, which the quality checklist names.
+_DOCUMENTED = ("evidence", "excluded", "exclusion_reason", "proxy_source")
 
 
 def _excluded(cells: CellReader, row: Row) -> str | None:

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import xlsxwriter
 
 from . import charts, packager, quality, render_quality, render_uncertainty, rowxml, schema
 from .engine import Results
+from .names import COLUMN_NAMES, FIGURES, TABLES
 from .packager import Rendered
 from .render_layout import Context, fill_date, formats
 from .render_summary import write_results
@@ -33,7 +34,7 @@ from .render_tables import (
     write_trail,
     write_years,
 )
-from .schema import RESULT_SHEETS
+from .schema import RESULT_SHEETS, range_ref
 from .uncertainty import Uncertainty
 
 
@@ -50,9 +51,11 @@ def render_results(results: Results, lang: str | None = None,
 
 def render_for_merge(results: Results, lang: str | None = None,
                      today: dt.date | None = None, uncertainty: Uncertainty | None = None,
-                     checklist: quality.Quality | None = None) -> Rendered:
+                     checklist: quality.Quality | None = None,
+                     names: Sequence[tuple[str, str]] = ()) -> Rendered:
     """The result sheets for :func:`packager.merge_result_sheets`, the large tables' rows
-    made only while the merged workbook is written (see rowxml)."""
+    made only while the merged workbook is written (see rowxml). ``names``: more workbook
+    names to define, (name, formula), such as the assumptions' (names.assumption_names)."""
     lang = lang or results.model.language
     today = today or fill_date()
     out = io.BytesIO()
@@ -62,6 +65,8 @@ def render_for_merge(results: Results, lang: str | None = None,
     ctx = Context.create(book, results, lang, today)
     for write in writers():
         write(ctx)
+    for name, text in (*result_names(ctx), *names):
+        book.define_name(name, text)
     render_uncertainty.write_sheets(book, ctx.fmt, results, uncertainty, lang, today)
     if checklist is None:
         checklist = quality.assess(results, uncertainty)
@@ -74,6 +79,34 @@ def render_for_merge(results: Results, lang: str | None = None,
         samples = rowxml.style_samples(lambda sample: formats(sample, currency), names)
     return Rendered(charts.straighten(out.getvalue()),
                     {sheet: [block.late()] for sheet, block in ctx.blocks.items()}, samples)
+
+
+def result_names(ctx: Context) -> list[tuple[str, str]]:
+    """The names of the key figures and the result tables (see names.py), as (name, formula):
+    each table's data rows, its total row and, for the three summary tables, each column."""
+    found = [(name, "=" + ctx.cells[f"headline_{key}"]) for name, key in FIGURES.items()]
+    for key, stem in TABLES.items():
+        table = ctx.tables[key]
+        top = table.header_row + 1  # 0-based; an empty table: the row under its header
+        bottom = table.row(table.n - 1) if table.n else top
+        last = table.first_col + len(table.keys) - 1
+        found.append((stem, "=" + range_ref(table.sheet, top, table.first_col, bottom, last)))
+        if table.n:
+            found.append((f"{stem}_Total", "=" + range_ref(
+                table.sheet, table.total_row, table.first_col, table.total_row, last)))
+        if key in COLUMN_NAMES:
+            for column in table.keys:
+                c = table.col(column)
+                found.append((f"{stem}_{_camel(column)}",
+                              "=" + range_ref(table.sheet, top, c, bottom, c)))
+    return found
+
+
+def _camel(key: str) -> str:
+    """A column key as it reads in a name: present_value -> PresentValue, pv_inputs ->
+    PVInputs."""
+    return "".join(part.upper() if part in ("pv", "npv") else part.capitalize()
+                   for part in key.split("_"))
 
 
 def writers() -> list[Callable[[Context], None]]:

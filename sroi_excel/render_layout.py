@@ -9,12 +9,13 @@ import datetime as dt
 import functools
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from . import __version__, charts, rowxml, schema
@@ -71,9 +72,11 @@ TOTAL = T("Totaal", "Total")
 NO_PAYBACK = "–"  # a text, so MIN/COUNT over the column skip it
 FROZEN_LEGEND = T(
     "Grijze cursieve cijfers zijn vaste waarden uit de laatste fill (een scenario- of jaarwaarde "
-    "die niet in de invoercel staat; zie Toelichting). Alle andere cijfers zijn formules.",
+    "die niet in de invoercel staat, of jaren die van zulke waarden afhangen; zie Toelichting). "
+    "Alle andere cijfers zijn formules.",
     "Grey italic figures are fixed values as of the last fill (a scenario or per-year value "
-    "that is not in the input cell; see Note). All other figures are formulas.")
+    "that is not in the input cell, or years that depend on such values; see Note). All other "
+    "figures are formulas.")
 
 # Columns the result tables have beyond the engine's (schema.RESULT_COLUMNS).
 EXTRA_COLUMNS: dict[str, tuple[Text, str]] = {
@@ -101,11 +104,13 @@ INTROS: dict[str, list[Text]] = {
         "inputs and outcomes. Run fill again after changing a category.")],
     "outcomes": [T(
         "Aantal, proxy en percentages: het eerste jaar van de opbrengst (uit het Rekenspoor). "
-        "Duur, eerste jaar en jaarlijks bepalen de opbouw van het Rekenspoor: na een wijziging "
-        "opnieuw fill uitvoeren.",
+        "Duur, eerste jaar en jaarlijks volgen de invoercellen, binnen de jaren van de laatste "
+        "fill; een opbrengst die pas gewaardeerd wordt (Gemonetariseerd: ja) of een andere "
+        "horizon vraagt opnieuw fill.",
         "Quantity, proxy and percentages: the outcome's first year (from the Calculation "
-        "trail). Duration, first year and every year shape the trail: run fill again after "
-        "changing them.")],
+        "trail). Duration, first year and every year follow the input cells, within the years "
+        "of the last fill; an outcome newly valued (Monetised: yes) or another horizon needs "
+        "fill again.")],
     "years": [T(
         "Inbreng telt aan het begin van het jaar, waarde groeit gelijkmatig door het jaar; "
         "de kolom Terugverdiend toont het moment in het jaar waarin de cumulatieve waarde de "
@@ -116,12 +121,16 @@ INTROS: dict[str, list[Text]] = {
     "trail": [
         T("Per opbrengst een rij voor de opeenvolgende jaren waarin het effect optreedt met "
           "dezelfde cijfers (een jaarlijkse opbrengst met gelijke cijfers is één rij), en een "
-          "kolom per jaar waarin het meetelt. Aantal, proxy en percentages verwijzen naar de "
-          "cellen op het tabblad met de opbrengsten.",
+          "kolom per jaar waarin het meetelt. Aantal, proxy, percentages, duur, eerste jaar, "
+          "jaarlijks en gemonetariseerd verwijzen naar de cellen op het tabblad met de "
+          "opbrengsten; de jaarkolommen zijn die van de laatste fill (de horizon): na het "
+          "wijzigen van de horizon opnieuw fill uitvoeren.",
           "One row per outcome for the consecutive years in which it occurs with the same "
           "figures (an outcome that recurs with unchanged figures is one row), and a column "
-          "per year in which it counts. Quantity, proxy and percentages refer to the cells on "
-          "the outcomes sheet."),
+          "per year in which it counts. Quantity, proxy, percentages, duration, first year, "
+          "every year and monetised refer to the cells on the outcomes sheet; the year columns "
+          "are those of the last fill (the horizon): run fill again after changing the "
+          "horizon."),
         T("Bruto waarde = aantal x proxy; impact claim = (1 - deadweight) x (1 - verplaatsing)"
           " x (1 - attributie); impact = bruto x impact claim, per jaar van optreden; waarde in "
           "een jaar = impact x de som van (1 - uitdoving)^k over elk jaar van optreden dat nog "
@@ -136,9 +145,11 @@ INTROS: dict[str, list[Text]] = {
     ],
     "input_trail": [
         T("Per inbreng en per jaar. Uren, uurtarief en bedrag verwijzen naar de cellen op het "
-          "tabblad met de inbreng; jaar 0 is de start en wordt niet verdisconteerd.",
+          "tabblad met de inbreng; jaar 0 is de start en wordt niet verdisconteerd. Jaar en "
+          "Jaarlijks bepalen de rijen: na een wijziging opnieuw fill uitvoeren.",
           "Per input and year. Hours, hourly rate and amount refer to the cells on the inputs "
-          "sheet; year 0 is the start and is not discounted."),
+          "sheet; year 0 is the start and is not discounted. Year and Every year set the rows: "
+          "run fill again after changing them."),
         FROZEN_LEGEND,
     ],
 }
@@ -213,7 +224,7 @@ class Table:
     @functools.cached_property
     def quoted(self) -> str:
         """The sheet name as a formula refers to it."""
-        return quote_sheetname(self.sheet)
+        return schema.quote_sheet(self.sheet)
 
     def ref(self, key: str, i: int, external: bool = False, absolute: bool = False) -> str:
         # Called for every row of large tables: string building, not xl_rowcol_to_cell.
@@ -342,22 +353,39 @@ def _trail(results: Results, linker: Linker, lang: str) -> tuple[Rows, list[dict
     keep = [cohorts.columns.index(c) for c in columns if c in cohorts.columns]
     split = columns.index(year_keys[0]) if year_keys else len(keep)
     counting: dict[tuple[int, int, int], list[int]] = {}  # the years a run's cohorts count
+    runs = Counter(cohorts.column("outcome_no"))
+    every_year = list(range(1, last_year + 1))
     for rec, row in zip(cohorts.records(), cohorts.rows, strict=True):
         o = model.outcomes[rec.outcome_no - 1]
-        found = {key: linker.source(getattr(o, key), rec.occurs_from)
-                 for key in ("quantity", "proxy", "deadweight", "displacement", "attribution",
-                             "dropoff")}
+        found = {key: linker.source(getattr(o, key), rec.occurs_from) for key in FIGURES}
+        found.update(linker.shape(o, runs[rec.outcome_no]))
         trail_sources.append(found)
         shape = (rec.occurs_from, rec.occurs_to, rec.duration)
-        if shape not in counting:
-            counting[shape] = [t for t in range(1, last_year + 1) if counted_ages(*shape, t)]
+        if live_years(found):
+            years = every_year  # a formula in every year column: the years may move
+        else:
+            if shape not in counting:
+                counting[shape] = [t for t in every_year if counted_ages(*shape, t)]
+            years = counting[shape]
         values = row[at]
         shown: list[float | None] = [None] * last_year
-        for t in counting[shape]:
+        for t in years:
             shown[t - 1] = values[t]
         kept = [row[i] for i in keep]
         rows.append((*kept[:split], *shown, *kept[split:], _reasons_text(found.values(), lang)))
     return Rows(columns, rows), trail_sources
+
+
+# The figures of a trail row that refer to the outcome's cells.
+FIGURES = ("quantity", "proxy", "deadweight", "displacement", "attribution", "dropoff")
+# The cells that decide in which years a trail row counts.
+SHAPE = ("duration", "first_year", "recurring")
+
+
+def live_years(found: dict[str, Source]) -> bool:
+    """Whether a trail row's years follow its outcome's cells (a formula in every year
+    column), rather than being as of the last fill."""
+    return any(key in found and found[key].cell is not None for key in SHAPE)
 
 
 def _input_trail(results: Results, linker: Linker, lang: str
@@ -421,9 +449,19 @@ def _reason(reason: Reason, lang: str) -> str:
         return T(f"referentieprijs {reason.price}, geïndexeerd naar het prijspeil",
                  f"reference price {reason.price}, indexed to the price year")(lang)
     if reason.text:
-        return T("geen getal in de invoercel", "no number in the input cell")(lang)
+        return T("geen getal of ja/nee in de invoercel", "no number or yes/no in the input "
+                 "cell")(lang)
     if reason.default:
         return T("niet ingevuld (0)", "not entered (0)")(lang)
+    if reason.runs:
+        return T("de jaren van optreden zoals bij de laatste fill (de cijfers verschillen per "
+                 "jaar; na een wijziging van eerste jaar of jaarlijks opnieuw fill uitvoeren)",
+                 "the years of occurrence as of the last fill (the figures differ per year; "
+                 "run fill again after changing first year or every year)")(lang)
+    if reason.calendar:
+        return T("eerste jaar als kalenderjaar ingevuld; na een wijziging opnieuw fill "
+                 "uitvoeren", "first year typed as a calendar year; run fill again after "
+                 "changing it")(lang)
     if reason.scenario is not None:
         return T(f"{reason.assumption} uit scenario '{reason.scenario}'",
                  f"{reason.assumption} from scenario '{reason.scenario}'")(lang)
@@ -525,6 +563,41 @@ def literal(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def decimal_text(cell: str, decimals: int, lang: str) -> str:
+    """A formula giving the number in ``cell`` as text with ``decimals`` decimals and the
+    language's decimal mark, without thousands separators: the same text in every program
+    and locale (FIXED and TEXT follow the locale of whoever opens the workbook)."""
+    scale = 10 ** decimals
+    units = f"ROUND(ABS({cell})*{scale},0)"
+    mark = "," if lang == "nl" else "."
+    return (f'IF({units}=0,"",IF({cell}<0,"-",""))&INT({units}/{scale})&"{mark}"'
+            f"&RIGHT({scale}+MOD({units},{scale}),{decimals})")
+
+
+def decimal_string(value: float, decimals: int, lang: str) -> str:
+    """What :func:`decimal_text` gives for ``value``."""
+    text = f"{value:.{decimals}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def sum_where(keys: str, key: str, values: str) -> str:
+    """The sum of ``values`` in the rows whose ``keys`` equal the cell ``key`` (a name).
+
+    Not SUMIF: its criterion reads ``*``, ``?``, ``~`` and a leading ``<``, ``>`` or ``=``
+    in a name as a pattern (a stakeholder "Ouderen >65"), and LibreOffice may read it as a
+    regular expression; an equality is read alike by every program."""
+    return f"SUMPRODUCT(({keys}={key})*{values})"
+
+
+def yes(cell: str) -> str:
+    """A formula that is TRUE when the yes/no cell ``cell`` holds a yes word (ja, yes, ...,
+    TRUE or 1; any case), as the reader reads it."""
+    words = ",".join(literal(w) for w in schema.YES_WORDS)
+    return f"ISNUMBER(MATCH(LOWER({cell}),{{{words}}},0))"
+
+
 def link(cell: Cell) -> str:
     """A formula that shows an input cell."""
     return f"={_quoted(cell.sheet)}!{cell.ref}"
@@ -532,7 +605,7 @@ def link(cell: Cell) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _quoted(sheet: str) -> str:
-    return quote_sheetname(sheet)  # once per sheet, not once per linked cell
+    return schema.quote_sheet(sheet)  # once per sheet, not once per linked cell
 
 
 def is_blank(value: object) -> bool:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name
 
 from . import __version__, charts, schema
+from .core import input_rate
 from .engine import Results
 from .exceptions import Problem
 from .render_layout import (
@@ -33,6 +34,8 @@ from .render_layout import (
     Context,
     T,
     column_total,
+    decimal_string,
+    decimal_text,
     is_blank,
     line_count,
     link,
@@ -40,6 +43,7 @@ from .render_layout import (
     ratio_formula,
     write_label,
     write_merged,
+    yes,
 )
 
 
@@ -92,9 +96,11 @@ def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
     row += 1
     at = {key: row + i for i, key in enumerate(keys)}
     b = {key: f"B{r + 1}" for key, r in at.items()}
-    ctx.cells["rate_value"] = f"{quote_sheetname(name)}!$B${at['discount_rate'] + 1}"
-    ctx.cells["rate_inputs"] = f"{quote_sheetname(name)}!$B${at['input_rate'] + 1}"
-    ctx.cells["payback"] = f"{quote_sheetname(name)}!$B${at['payback'] + 1}"
+    ctx.cells["rate_value"] = schema.sheet_ref(name, f"$B${at['discount_rate'] + 1}")
+    ctx.cells["rate_inputs"] = schema.sheet_ref(name, f"$B${at['input_rate'] + 1}")
+    ctx.cells["payback"] = schema.sheet_ref(name, f"$B${at['payback'] + 1}")
+    for key, r in at.items():
+        ctx.cells[f"headline_{key}"] = schema.sheet_ref(name, f"$B${r + 1}")
     formulas = _headline_formulas(ctx, b)
     how_width = _span_chars(2, 5)
     for key in keys:
@@ -107,12 +113,18 @@ def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
                 page.set_row(r, 12 * lines + 3)
             write_merged(ws, r, 2, 5, explanation, fmt["how"])
     row = at["computed"] + 1
-    note_rate = T(
-        "Inbreng in latere jaren is verdisconteerd." if head.discount_inputs else
-        "Inbreng telt tegen nominale waarde (niet verdisconteerd).",
-        "Inputs in later years are discounted." if head.discount_inputs else
-        "Inputs count at face value (not discounted).")(lang)
-    write_label(ws, row, 0, note_rate, fmt["note"])
+    discounted = T("Inbreng in latere jaren is verdisconteerd.",
+                   "Inputs in later years are discounted.")(lang)
+    face_value = T("Inbreng telt tegen nominale waarde (niet verdisconteerd).",
+                   "Inputs count at face value (not discounted).")(lang)
+    note_rate = discounted if head.discount_inputs else face_value
+    flag = ctx.results.model.settings.cell("discount_inputs")
+    if flag is None:
+        write_label(ws, row, 0, note_rate, fmt["note"])
+    else:  # follows the setting, as the rate above does
+        f = schema.sheet_ref(flag.sheet, flag.ref)
+        ws.write_formula(row, 0, f"=IF(OR(ISBLANK({f}),{yes(f)}),{literal(discounted)},"
+                                 f"{literal(face_value)})", fmt["note"], note_rate)
     row += 1
     # The sentence at the top follows the ratio cell, so it stays true after an edit.
     ws.write_formula(2, 0, _sentence_formula(results, lang, b["ratio"]), fmt["label"],
@@ -344,6 +356,11 @@ def _qualitative_section(ctx: Context, ws, page: _Page, row: int) -> int:
     _section(ws, fmt, row, T("Opbrengsten die niet in geld zijn uitgedrukt",
                              "Outcomes not valued in money")(lang))
     row += 1
+    write_label(ws, row, 0, T("Gemonetariseerd: nee. Om een ervan te waarderen: ja invullen, "
+                              "met aantal en proxy, en opnieuw fill uitvoeren.",
+                              "Monetised: no. To value one: set it to yes, with quantity and "
+                              "proxy, and run fill again.")(lang), fmt["note"])
+    row += 1
     spans = [(0, 0), (1, 3), (4, 6), (7, LAST_COL)]
     labels = [COLUMNS["stakeholder"][0](lang), COLUMNS["outcome"][0](lang),
               COLUMNS["indicator"][0](lang), COLUMNS["note"][0](lang)]
@@ -388,21 +405,30 @@ def _rate_cell(ctx: Context, key: str) -> tuple[str | None, float, str, bool]:
         if value_cell is None or settings.discount_rate is None:
             return None, head.discount_rate, HOW["structure"](lang), True
         return link(value_cell), head.discount_rate, str(value_cell), False
-    if not head.discount_inputs:
-        return None, 0.0, T("inbreng wordt niet verdisconteerd (instelling)",
-                            "inputs are not discounted (setting)")(lang), True
-    inputs_cell = settings.cell("discount_rate_inputs")
+    flag = settings.cell("discount_inputs")
+    cached = input_rate(settings)
+    not_discounted = T("inbreng wordt niet verdisconteerd (instelling)",
+                       "inputs are not discounted (setting)")(lang)
     if value_cell is None:
-        return None, head.input_rate, HOW["structure"](lang), True
+        return None, cached, HOW["structure"](lang) if head.discount_inputs else (
+            not_discounted), True
+    if flag is None and not head.discount_inputs:
+        return None, cached, not_discounted, True
+    inputs_cell = settings.cell("discount_rate_inputs")
+    v = schema.sheet_ref(value_cell.sheet, value_cell.ref)
     if inputs_cell is None:
-        return link(value_cell), head.input_rate, T(
-            f"gelijk aan opbrengsten ({value_cell})", f"same as outcomes ({value_cell})")(
-                lang), False
-    a = f"{quote_sheetname(inputs_cell.sheet)}!{inputs_cell.ref}"
-    v = f"{quote_sheetname(value_cell.sheet)}!{value_cell.ref}"
-    return (f"=IF(ISBLANK({a}),{v},{a})", head.input_rate,
-            T(f"{inputs_cell}; leeg = {value_cell}", f"{inputs_cell}; blank = {value_cell}")(
-                lang), False)
+        text, said = v, T(f"gelijk aan opbrengsten ({value_cell})",
+                          f"same as outcomes ({value_cell})")(lang)
+    else:
+        a = schema.sheet_ref(inputs_cell.sheet, inputs_cell.ref)
+        text, said = f"IF(ISBLANK({a}),{v},{a})", T(f"{inputs_cell}; leeg = {value_cell}",
+                                                      f"{inputs_cell}; blank = {value_cell}")(lang)
+    if flag is not None:
+        # 0 where the settings say inputs are not discounted (empty: they are).
+        f = schema.sheet_ref(flag.sheet, flag.ref)
+        text = f"IF(OR(ISBLANK({f}),{yes(f)}),{text},0)"
+        said += T(f"; 0 als {flag} nee is", f"; 0 where {flag} is no")(lang)
+    return "=" + text, cached, said, False
 
 
 def _sentence(results: Results, lang: str) -> str:
@@ -410,10 +436,10 @@ def _sentence(results: Results, lang: str) -> str:
     if ratio is None:
         return _no_ratio(lang)
     symbol = _symbol(results)
+    amount = decimal_string(ratio, 2, lang)
     if lang == "nl":
-        amount = f"{ratio:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
         return f"Elke {symbol} 1 inbreng levert {symbol} {amount} maatschappelijke waarde op."
-    return f"Every {symbol} 1 invested returns {symbol} {ratio:,.2f} in social value."
+    return f"Every {symbol} 1 invested returns {symbol} {amount} in social value."
 
 
 def _sentence_formula(results: Results, lang: str, ratio_cell: str) -> str:
@@ -422,7 +448,8 @@ def _sentence_formula(results: Results, lang: str, ratio_cell: str) -> str:
                        " maatschappelijke waarde op."),
                       (f"Every {symbol} 1 invested returns {symbol} ", " in social value."))(
         lang)
-    return (f"=IF(ISNUMBER({ratio_cell}),{literal(before)}&FIXED({ratio_cell},2)&{literal(after)},"
+    return (f"=IF(ISNUMBER({ratio_cell}),{literal(before)}&{decimal_text(ratio_cell, 2, lang)}"
+            f"&{literal(after)},"
             f"{literal(_no_ratio(lang))})")
 
 

@@ -11,14 +11,16 @@ import math
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import charts, rowxml, schema
 from .core import counted_ages
 from .engine import Rows
 from .links import Source
+from .model import Cell
 from .render_layout import (
     BASE,
+    FIGURES,
     HEADLINE,
     INTROS,
     MAX_LINES,
@@ -32,14 +34,19 @@ from .render_layout import (
     Table,
     category_labels,
     column_total,
+    decimal_string,
+    decimal_text,
     fits,
     is_blank,
     line_count,
     link,
     literal,
+    live_years,
     ratio_formula,
+    sum_where,
     write_label,
     write_merged,
+    yes,
 )
 
 
@@ -279,11 +286,11 @@ def write_stakeholders(ctx: Context) -> None:
         me = f"${col['stakeholder']}{r}"
         out = {"net": Out(rec.net, f"={col['value']}{r}-{col['inputs']}{r}")}
         if inputs.n:
-            out["inputs"] = Out(rec.inputs, f"=SUMPRODUCT(({inputs.span('stakeholder')}={me})"
-                                            f"*{inputs.span('present_value')})")
+            out["inputs"] = Out(rec.inputs, "=" + sum_where(inputs.span("stakeholder"), me,
+                                                            inputs.span("present_value")))
         if trail.n:
-            out["value"] = Out(rec.value, f"=SUMIF({trail.span('stakeholder')},{me},"
-                                          f"{trail.span('present_value')})")
+            out["value"] = Out(rec.value, "=" + sum_where(trail.span("stakeholder"), me,
+                                                          trail.span("present_value")))
         na = NA_SHORT(ctx.lang)
         out["ratio"] = Out(na if is_blank(rec.ratio) else rec.ratio,
                            f"=IF({col['inputs']}{r}=0,{literal(na)},{col['value']}{r}/"
@@ -404,10 +411,18 @@ def write_outcomes(ctx: Context) -> None:
                 out[key] = Out(getattr(rec, key), f"={trail.ref(key, a, external=True)}")
             out["claim"] = Out(rec.claim, claim.replace("#", r))
             # Gross value of every year of occurrence: a trail row covers occurs_to -
-            # occurs_from + 1 of them.
+            # occurs_from + 1 of them (none when its first year moved past the horizon).
+            to, since = trail.span("occurs_to", a, z), trail.span("occurs_from", a, z)
             out["gross"] = Out(rec.gross, f"=SUMPRODUCT({trail.span('gross', a, z)},"
-                                          f"{trail.span('occurs_to', a, z)}-"
-                                          f"{trail.span('occurs_from', a, z)}+1)")
+                                          f"({to}>={since})*({to}-{since}+1))")
+            out["duration"] = Out(rec.duration, f"={trail.ref('duration', a, external=True)}")
+            out["first_year"] = Out(rec.first_year,
+                                    f"={trail.ref('occurs_from', a, external=True)}")
+            every = ctx.sources["trail"][a].get("recurring")
+            if every is not None and every.cell is not None:
+                words = [literal(w(ctx.lang)) for w in (schema.YES, schema.NO)]
+                out["recurring"] = Out((schema.YES if rec.recurring else schema.NO)(ctx.lang),
+                                       f"=IF({yes(_ref(every.cell))},{words[0]},{words[1]})")
             out["value"] = Out(rec.value, f"=SUM({trail.span('value', a, z)})")
             out["present_value"] = Out(rec.present_value,
                                        f"=SUM({trail.span('present_value', a, z)})")
@@ -510,8 +525,8 @@ def _write_matrix(ctx: Context, ws) -> None:
                 ws.write_number(r, c, cached, fmt["money"])
                 continue
             factor = xl_rowcol_to_cell(trail.header_row - 1, trail.col(key), True, True)
-            text = (f"=SUMIF({trail.span('stakeholder')},{head},{trail.span(key)})*"
-                    f"{quote_sheetname(trail.sheet)}!{factor}")
+            text = (f"={sum_where(trail.span('stakeholder'), head, trail.span(key))}*"
+                    f"{schema.sheet_ref(trail.sheet, factor)}")
             ws.write_formula(r, c, text, fmt["money"], cached)
         span = f"{xl_col_to_name(c0)}{r + 1}:{xl_col_to_name(total_col - 1)}{r + 1}"
         ws.write_formula(r, total_col, f"=SUM({span})", fmt["money"],
@@ -565,16 +580,16 @@ def _write_chart_data(ctx: Context, ws) -> None:
     x_cell = xl_rowcol_to_cell(top, c + 3)
     crossing = next(i for i, v in enumerate(frame.column("payback")) if not isinstance(v, str))
     name = T(("Terugverdiend na ", " jaar"), ("Payback after ", " years"))(lang)
-    shown = f"{payback:.1f}".replace(".", ",") if lang == "nl" else f"{payback:.1f}"
     ws.write_formula(table.header_row, c + 4,
-                     f"={literal(name[0])}&FIXED({x_cell},1)&{literal(name[1])}",
-                     fmt["header"], f"{name[0]}{shown}{name[1]}")
+                     f"={literal(name[0])}&{decimal_text(x_cell, 1, lang)}&{literal(name[1])}",
+                     fmt["header"], f"{name[0]}{decimal_string(payback, 1, lang)}{name[1]}")
     ws.write_formula(top, c + 3, f"=IF(COUNT({span})=0,NA(),SUM({span}))", fmt["ratio"],
                      payback)
     levels = table.span("cumulative_pv_inputs", external=False)
     level_cell = xl_rowcol_to_cell(top + 1, c + 4)
     ws.write_number(top, c + 4, 0, fmt["money"])
-    ws.write_formula(top + 1, c + 4, f"=SUMPRODUCT(ISNUMBER({span})*{levels})", fmt["money"],
+    # The level at the one year with a payback moment (a number; the others hold a dash).
+    ws.write_formula(top + 1, c + 4, f'=SUMIF({span},">=0",{levels})', fmt["money"],
                      cum_in[crossing])
     # Every series of a scatter chart as long as the others and without blanks: LibreOffice
     # pads shorter series with zeros in some workbooks. The repeated points coincide.
@@ -609,6 +624,8 @@ def write_trail(ctx: Context) -> None:
         row_formulas += [("value", f"=SUM({span})"), ("present_value", f"=SUMPRODUCT("
                          f"{span},{factors[years[0]]}:{factors[years[-1]]})")]
     shapes: dict[tuple[int, int, int], list[tuple[str, str]]] = {}
+    generic = [(key, _year_formula(col, int(key.removeprefix(YEAR_KEY)))) for key in years]
+    horizon = ctx.results.model.settings.years
 
     def year_formulas(first: int, last: int, duration: int) -> list[tuple[str, str]]:
         impact, dropoff = f"{col['impact']}#", f"{col['dropoff']}#"
@@ -625,12 +642,23 @@ def write_trail(ctx: Context) -> None:
     def make(i, rec):
         r = str(table.row(i) + 1)
         found = sources[i]
-        out = {key: _linked(found[key], getattr(rec, key)) for key in found}
-        shape = (rec.occurs_from, rec.occurs_to, rec.duration)
-        if shape not in shapes:
-            shapes[shape] = year_formulas(*shape)
-        for key, text in shapes[shape]:
+        out = {key: _linked(found[key], getattr(rec, key)) for key in FIGURES}
+        if live_years(found):
+            formulas = generic + row_formulas
+            out.update(_shape_cells(found, rec, col["occurs_from"] + r, horizon))
+        else:
+            shape = (rec.occurs_from, rec.occurs_to, rec.duration)
+            if shape not in shapes:
+                shapes[shape] = year_formulas(*shape)
+            formulas = shapes[shape]
+        for key, text in formulas:
             out[key] = Out(getattr(rec, key), text.replace("#", r))
+        money = found.get("monetised")
+        if money is not None and money.cell is not None:
+            # Monetised set to no: no value (the next fill lists the outcome as not valued).
+            out["gross"] = Out(rec.gross, f"=IF(OR(ISBLANK({_ref(money.cell)}),"
+                                          f"{yes(_ref(money.cell))}),{col['quantity']}{r}*"
+                                          f"{col['proxy']}{r},0)")
         return out
 
     totals = {k: "=SUM({span})" for k in (*years, "value", "present_value")}
@@ -649,6 +677,51 @@ def write_trail(ctx: Context) -> None:
         year = int(key.removeprefix(YEAR_KEY))
         ws.write_formula(factor_row, table.col(key), f"=1/(1+{rate})^{year}", fmt["factor"],
                          head[year])
+
+
+def _year_formula(col: dict[str, str], year: int) -> str:
+    """A trail row's value in ``year`` from the cells of its row, whatever its years: impact
+    x the sum of (1 - drop-off)^k over the ages k of its cohorts still counting, k from
+    lo = MAX(0, year - occurs to) up to (not including) end = MIN(year + 1 - occurs from,
+    duration); as a geometric series, ((1 - d)^lo - (1 - d)^end) / d, or end - lo without
+    drop-off. (1 - d)^lo is written 1 for lo = 0: Excel and Gnumeric give 0^0 as #NUM!."""
+    first, last, duration = (f"{col[k]}#" for k in ("occurs_from", "occurs_to", "duration"))
+    d, impact = f"{col['dropoff']}#", f"{col['impact']}#"
+    lo, end = f"MAX(0,{year}-{last})", f"MIN({year + 1}-{first},{duration})"
+    return (f"=IF({end}<={lo},0,{impact}*IF({d}=0,{end}-{lo},(IF({last}>={year},1,"
+            f"(1-{d})^({year}-{last}))-(1-{d})^{end})/{d}))")
+
+
+def _shape_cells(found: dict[str, Source], rec, first: str, horizon: int) -> dict[str, Out]:
+    """Occurs from, occurs to and duration of a trail row whose years follow the outcome's
+    cells: formulas over those cells, or the value fixed with its reason (``first``: the
+    row's occurs-from cell)."""
+    out: dict[str, Out] = {}
+    year, every, duration = (found.get(k) for k in ("first_year", "recurring", "duration"))
+    if duration is not None:
+        out["duration"] = (_or_default(duration.cell, 1, rec.duration) if duration.cell
+                           else Out(rec.duration, None, frozen=True))
+    if year is not None and year.cell is None or every is not None and every.cell is None:
+        for key in ("occurs_from", "occurs_to"):
+            out[key] = Out(getattr(rec, key), None, frozen=True)
+        return out
+    if year is not None:
+        out["occurs_from"] = _or_default(year.cell, 1, rec.occurs_from)
+    # Every year: from the first year to the horizon; else once (none past the horizon).
+    once = f"MIN({first},{horizon})"
+    out["occurs_to"] = Out(rec.occurs_to, f"=IF({yes(_ref(every.cell))},{horizon},{once})"
+                           if every is not None else f"={once}")
+    return out
+
+
+def _or_default(cell: Cell, default: int, value) -> Out:
+    """A whole number read from an input cell, ``default`` where it is empty."""
+    ref = _ref(cell)
+    return Out(value, f"=IF(ISBLANK({ref}),{default},{ref})")
+
+
+def _ref(cell: Cell) -> str:
+    return link(cell).removeprefix("=")
 
 
 def write_input_trail(ctx: Context) -> None:

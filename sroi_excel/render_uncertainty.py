@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import schema
+from . import charts, schema
 from .engine import Results
 from .render_layout import analysis_title, print_setup
 from .schema import RESULT_SHEETS, Text
@@ -258,8 +258,8 @@ def _scenario_chart(book, rows: _Rows, lang: str, header: int, ratio_row: int,
     sheet = RESULT_SHEETS["sensitivity"](lang)
     chart.add_series({
         "name": T("SROI-ratio", "SROI ratio")(lang),
-        "categories": [sheet, header, 1, header, count],
-        "values": [sheet, ratio_row, 1, ratio_row, count],
+        "categories": charts.ref((sheet, header, 1, header, count)),
+        "values": charts.ref((sheet, ratio_row, 1, ratio_row, count)),
         "fill": {"color": BLUE}, "data_labels": {"value": True, "num_format": "0.00"},
     })
     chart.set_title({"name": T("SROI-ratio per scenario", "SROI ratio per scenario")(lang),
@@ -336,9 +336,10 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> N
         chart = book.add_chart({"type": "bar"})
         for col, name, color in ((5, T("ratio bij laag", "ratio at low"), GREY),
                                  (6, T("ratio bij hoog", "ratio at high"), BLUE)):
-            chart.add_series({"name": name(lang), "categories": [sheet, first, 0, last, 0],
-                              "values": [sheet, first, col, last, col], "fill": {"color": color},
-                              "overlap": 100, "gap": 40})
+            chart.add_series({"name": name(lang),
+                              "categories": charts.ref((sheet, first, 0, last, 0)),
+                              "values": charts.ref((sheet, first, col, last, col)),
+                              "fill": {"color": color}, "overlap": 100, "gap": 40})
         chart.set_title({"name": T(f"Tornado: SROI-ratio rond {u.base_ratio:.2f}".replace(
             ".", ","), f"Tornado: SROI ratio around {u.base_ratio:.2f}")(lang),
             "name_font": {"size": 11}})
@@ -640,7 +641,8 @@ def _monte_carlo_histogram(book, rows: _Rows, fmt, mc: MonteCarlo, lang) -> None
     chart = book.add_chart({"type": "column"})
     chart.add_series({
         "name": T("Aandeel trekkingen", "Share of draws")(lang),
-        "categories": [sheet, first, 0, last, 0], "values": [sheet, first, 4, last, 4],
+        "categories": charts.ref((sheet, first, 0, last, 0)),
+        "values": charts.ref((sheet, first, 4, last, 4)),
         "gap": 10,
         "points": [{"fill": {"color": RED if hi <= 1.0 else BLUE}}
                    for _, hi, _ in mc.histogram],

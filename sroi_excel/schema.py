@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+
 LANGUAGES = ("nl", "en")
 
 
@@ -475,6 +477,36 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
+def quote_sheet(name: str) -> str:
+    """A sheet name as a formula, defined name, data validation or chart refers to it:
+    ``'Scenario''s'`` (quoted, a quote inside doubled), ``Opbrengsten`` (plain).
+
+    The one rule for every reference the tool writes. It is the rule xlsxwriter applies to the
+    references it makes itself (print titles, autofilter), so a workbook quotes alike
+    throughout: quoted when the name holds anything but letters, digits, ``_`` and ``.``,
+    starts with a digit or a period, or could be read as a cell.
+    """
+    if name.startswith("'"):  # xlsxwriter takes such a name as quoted already
+        return "'" + name.replace("'", "''") + "'"
+    return quote_sheetname(name)
+
+
+def sheet_ref(name: str, ref: str) -> str:
+    """``ref`` (a cell, a range or a name) on the sheet ``name``: ``'Per jaar'!$B$5``."""
+    return f"{quote_sheet(name)}!{ref}"
+
+
+def range_ref(sheet: str, first_row: int, first_col: int, last_row: int | None = None,
+              last_col: int | None = None) -> str:
+    """An absolute cell or range on ``sheet``, rows and columns counted from 0:
+    ``'Per jaar'!$B$5:$B$9``."""
+    cells = xl_rowcol_to_cell(first_row, first_col, True, True)
+    if last_row is not None and (last_row, last_col) != (first_row, first_col):
+        cells += ":" + xl_rowcol_to_cell(last_row, first_col if last_col is None else last_col,
+                                         True, True)
+    return sheet_ref(sheet, cells)
+
+
 def normalise(label: object) -> str:
     """Header text folded for matching: case, accents, spacing and punctuation ignored."""
     text = unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode()
@@ -500,6 +532,20 @@ _BOOL_WORDS = {
     "x": True, "nee": False, "no": False, "n": False, "false": False, "onwaar": False,
     "0": False,
 }
+
+
+# The words a result formula reads as yes in a yes/no cell (after LOWER): every word the
+# reader takes as yes when typed as it is (and TRUE and 1, which LOWER makes "true" and "1").
+YES_WORDS = tuple(word for word, yes in _BOOL_WORDS.items() if yes)
+YESNO_WORDS = frozenset(_BOOL_WORDS)
+
+
+def plain_yesno(value: object) -> bool:
+    """Whether a yes/no cell holds what a result formula reads as the reader does (see
+    YES_WORDS): empty, a yes or no word exactly (any case), TRUE or FALSE, 1 or 0."""
+    if value is None or isinstance(value, bool) or value in (0, 1):
+        return True
+    return isinstance(value, str) and value.casefold() in YESNO_WORDS
 
 
 def parse_yesno(value: object) -> bool | None:

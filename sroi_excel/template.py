@@ -7,8 +7,10 @@ import io
 import textwrap
 
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import __version__, prices, schema
+from .packager_parts import RESULT_NAMES_PROPERTY, list_properties
 from .schema import STYLES, Text
 
 INPUT_ROWS = 200  # rows prepared (coloured, validated) per input table
@@ -77,6 +79,33 @@ def build_template(lang: str = "nl") -> bytes:
     """The template workbook as .xlsx bytes; identical bytes on every call."""
     if lang not in schema.LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(schema.LANGUAGES)}, not {lang!r}")
+    # Twice: the first is read back to compute the value each formula caches.
+    return _build(lang, formula_values(_build(lang, {})))
+
+
+def formula_values(data: bytes) -> dict[tuple[str, str], float]:
+    """Every input formula of a workbook, evaluated by the engine as Excel computes it (from
+    the cells: base values, no scenario, no year's own value), by (sheet, cell)."""
+    from . import core, reader
+
+    reading = reader.read(data, "template.xlsx")
+    if reading.model is None or reading.errors:
+        raise ValueError("the workbook has errors:\n" + "\n".join(map(str, reading.errors)))
+    model = reading.model
+    values = core.Frame(model, None).years()[0]  # year 0: every assumption at its cell's value
+    amounts = [a.value for a in model.assumptions]
+    for item in model.inputs:
+        amounts += [x for x in (item.amount, item.hours, item.rate) if x is not None]
+    for o in model.outcomes:
+        amounts += [x for x in (o.quantity, o.proxy, o.deadweight, o.attribution,
+                                o.displacement, o.dropoff) if x is not None]
+    for s in model.scenarios:
+        amounts += [amount for _, amount in s.overrides]
+    return {(a.at.sheet, a.at.ref): core.evaluate_amount(a, values)
+            for a in amounts if a.is_formula and a.at is not None}
+
+
+def _build(lang: str, cached: dict[tuple[str, str], float]) -> bytes:
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     book.set_properties({
@@ -90,18 +119,27 @@ def build_template(lang: str = "nl") -> bytes:
     _readme(book, fmt, lang)
     _settings(book, fmt, lang)
     _stakeholders(book, fmt, lang)
-    _assumptions(book, fmt, lang)
-    _inputs(book, fmt, lang)
-    _outcomes(book, fmt, lang)
-    _scenarios(book, fmt, lang)
+    _assumptions(book, fmt, lang, cached)
+    _inputs(book, fmt, lang, cached)
+    _outcomes(book, fmt, lang, cached)
+    _scenarios(book, fmt, lang, cached)
     _reference_prices(book, fmt, lang)
     _price_index(book, fmt, lang)
     # Names for the example assumptions, so that =Deelnemers*Succes works in Excel too.
     title = schema.ASSUMPTIONS.name(lang)
-    for row, (name, *_rest) in enumerate(EXAMPLE["assumptions"], 2):
-        book.define_name(name(lang), f"='{title}'!$B${row}")
+    define_names(book, [(name(lang), "=" + schema.sheet_ref(title, f"$B${row}"))
+                        for row, (name, *_rest) in enumerate(EXAMPLE["assumptions"], 2)])
     book.close()
     return out.getvalue()
+
+
+def define_names(book, names: list[tuple[str, str]]) -> None:
+    """Define the assumptions' names as fill does, recorded as fill's own: so fill moves them
+    with their rows and removes those of rows overwritten (see names.py)."""
+    for name, text in names:
+        book.define_name(name, text)
+    for key, value in list_properties(RESULT_NAMES_PROPERTY, [name for name, _ in names]).items():
+        book.set_custom_property(key, value)
 
 
 def _sheet_list(lang: str) -> str:
@@ -197,7 +235,7 @@ def _input_format(fmt, kind: str):
 def _prepare(ws, fmt, sheet: schema.Sheet, lang: str, first: int, rows: int = INPUT_ROWS):
     """Colour the input area and add the dropdowns and range checks for each column."""
     yesno = [schema.YES(lang), schema.NO(lang)]
-    stakeholder_list = f"='{schema.STAKEHOLDERS.name(lang)}'!$A$2:$A${INPUT_ROWS + 1}"
+    stakeholder_list = _list_source(schema.STAKEHOLDERS, lang)
     for col, column in enumerate(sheet.columns):
         style = _input_format(fmt, column.kind)
         ws.set_column(col, col, column.width, style)
@@ -235,6 +273,11 @@ def _prepare(ws, fmt, sheet: schema.Sheet, lang: str, first: int, rows: int = IN
 _LISTS = {"involvement": schema.INVOLVEMENT, "excluded": schema.EXCLUSIONS}
 
 
+def _list_source(sheet: schema.Sheet, lang: str) -> str:
+    """A dropdown's list: the first column of an input table's prepared rows."""
+    return "=" + schema.sheet_ref(sheet.name(lang), f"$A$2:$A${INPUT_ROWS + 1}")
+
+
 def _settings(book, fmt, lang, values: dict | None = None):
     # examples/build_examples.py passes its own values; a setting it leaves out stays blank.
     values = EXAMPLE["settings"] if values is None else values
@@ -266,7 +309,7 @@ def _settings(book, fmt, lang, values: dict | None = None):
             ws.write_blank(row, 1, None, style)
             ws.data_validation(row, 1, row, 1, {
                 "validate": "list", "error_type": "warning",
-                "source": f"='{schema.SCENARIOS.name(lang)}'!$A$2:$A${INPUT_ROWS + 1}"})
+                "source": _list_source(schema.SCENARIOS, lang)})
         elif column.kind == "stakeholder":
             if value:
                 ws.write_string(row, 1, value, style)
@@ -274,7 +317,7 @@ def _settings(book, fmt, lang, values: dict | None = None):
                 ws.write_blank(row, 1, None, style)
             ws.data_validation(row, 1, row, 1, {
                 "validate": "list", "error_type": "warning",
-                "source": f"='{schema.STAKEHOLDERS.name(lang)}'!$A$2:$A${INPUT_ROWS + 1}"})
+                "source": _list_source(schema.STAKEHOLDERS, lang)})
         elif value is None:
             ws.write_blank(row, 1, None, style)
         elif isinstance(value, str):
@@ -289,8 +332,12 @@ def _settings(book, fmt, lang, values: dict | None = None):
     ws.set_row(0, 20)
 
 
-def _table(book, fmt, sheet: schema.Sheet, lang: str, rows: list[list]):
-    ws = book.add_worksheet(sheet.name(lang))
+def _table(book, fmt, sheet: schema.Sheet, lang: str, rows: list[list],
+           cached: dict[tuple[str, str], float] | None = None):
+    """An input table with ``rows``; a formula caches its value in ``cached`` (by sheet and
+    cell), which formula_values computes."""
+    title = sheet.name(lang)
+    ws = book.add_worksheet(title)
     _header(ws, fmt, sheet, lang)
     _prepare(ws, fmt, sheet, lang, 1)
     for r, values in enumerate(rows, 1):
@@ -304,7 +351,8 @@ def _table(book, fmt, sheet: schema.Sheet, lang: str, rows: list[list]):
             if isinstance(value, bool):
                 ws.write_string(r, c, (schema.YES if value else schema.NO)(lang), style)
             elif isinstance(value, str) and value.startswith("="):
-                ws.write_formula(r, c, value, style)
+                ref = xl_rowcol_to_cell(r, c)
+                ws.write_formula(r, c, value, style, (cached or {}).get((title, ref), 0))
             elif isinstance(value, str):
                 ws.write_string(r, c, value, style)
             else:
@@ -339,11 +387,11 @@ def _category_validation(ws, first: int, col: int, last: int, lang: str) -> None
                               "of its own. Choose OK to keep it.")(lang)})
 
 
-def _assumptions(book, fmt, lang):
+def _assumptions(book, fmt, lang, cached):
     sheet = schema.ASSUMPTIONS
     rows = [[name, value, unit, source, low, high]
             for name, value, unit, source, low, high in EXAMPLE["assumptions"]]
-    ws = _table(book, fmt, sheet, lang, rows)
+    ws = _table(book, fmt, sheet, lang, rows, cached)
     _year_columns(ws, fmt, lang)
     for r, (_, value, *_rest) in enumerate(EXAMPLE["assumptions"], 1):
         if isinstance(value, float) and value < 1:
@@ -363,27 +411,27 @@ def _year_columns(ws, fmt, lang):
         ws.set_column(col, col, 10, fmt["input_number"])
 
 
-def _inputs(book, fmt, lang):
+def _inputs(book, fmt, lang, cached):
     rows = []
     for who, desc, kind, amount, hours, rate, year, recurring, source in EXAMPLE["inputs"]:
         who = _stakeholder(who, lang)
         rows.append([who, desc, schema.INPUT_KINDS[kind], amount, hours, rate, year, recurring,
                      source])
-    _table(book, fmt, schema.INPUTS, lang, rows)
+    _table(book, fmt, schema.INPUTS, lang, rows, cached)
 
 
-def _outcomes(book, fmt, lang):
+def _outcomes(book, fmt, lang, cached):
     rows = []
     for (who, name, indicator, q_nl, q_en, proxy, source, dw, attr, disp, drop, duration,
          first, recurring, monetised, evidence) in EXAMPLE["outcomes"]:
         rows.append([_stakeholder(who, lang), name, indicator, q_nl if lang == "nl" else q_en,
                      proxy, source, dw, attr, disp, drop, duration, first, recurring,
                      monetised, evidence])
-    _table(book, fmt, schema.OUTCOMES, lang, rows)
+    _table(book, fmt, schema.OUTCOMES, lang, rows, cached)
 
 
-def _scenarios(book, fmt, lang):
-    _table(book, fmt, schema.SCENARIOS, lang, [list(r) for r in EXAMPLE["scenarios"]])
+def _scenarios(book, fmt, lang, cached):
+    _table(book, fmt, schema.SCENARIOS, lang, [list(r) for r in EXAMPLE["scenarios"]], cached)
 
 
 # A tariff of the user's own, as users add them below the shipped library (Dutch: a Wmo tariff

@@ -115,22 +115,68 @@ def sheet_parts(data: bytes) -> dict[str, str]:
 
 
 def edit_cell(data: bytes, sheet: str, ref: str, value: float) -> bytes:
-    """The package with one cell of one sheet set to a number, by editing the sheet's XML text.
+    """The package with one cell of one sheet set to a number (see :func:`set_cells`)."""
+    return set_cells(data, sheet, {ref: value})
 
-    Everything else stays byte for byte as it was, as when a user types a number in Excel
-    (the cell's own formula, if any, is replaced by the number).
+
+def set_cells(data: bytes, sheet: str, values: dict[str, object]) -> bytes:
+    """The package with cells of one sheet set as a user types them, by editing the sheet's XML
+    text: a number, a text (None: emptied). A cell's own formula, if any, goes; its style
+    stays; a row or cell the sheet does not have yet is made in its place. Everything else
+    stays byte for byte as it was.
     """
     part = sheet_parts(data)[sheet]
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         parts = {n: z.read(n) for n in z.namelist()}
     xml = parts[part].decode()
-    match = re.search(rf'<c r="{ref}"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)', xml, re.S)
-    assert match, f"{sheet}!{ref} not found in {part}"
-    attrs = re.sub(r'\s+t="[^"]*"', "", match.group("attrs"))
-    cell = f'<c r="{ref}"{attrs}><v>{value!r}</v></c>'
-    parts[part] = (xml[:match.start()] + cell + xml[match.end():]).encode()
+    for ref, value in values.items():
+        xml = _set_cell(xml, ref, value)
+    parts[part] = xml.encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, payload in parts.items():
             z.writestr(name, payload)
     return out.getvalue()
+
+
+def _set_cell(xml: str, ref: str, value: object) -> str:
+    letters, number = re.fullmatch(r"([A-Z]+)([0-9]+)", ref).groups()
+    row = re.search(rf'<row r="{number}"(?P<attrs>[^>]*?)(?:/>|>(?P<cells>.*?)</row>)', xml,
+                    re.S)
+    if row is None:  # a new row, before the first one numbered after it
+        new = f'<row r="{number}">{_cell(ref, "", value)}</row>'
+        if "<sheetData/>" in xml:
+            return xml.replace("<sheetData/>", f"<sheetData>{new}</sheetData>")
+        later = next((m for m in re.finditer(r'<row r="([0-9]+)"', xml)
+                      if int(m.group(1)) > int(number)), None)
+        at = later.start() if later else xml.index("</sheetData>")
+        return xml[:at] + new + xml[at:]
+    cells = row.group("cells") or ""
+    found = re.search(rf'<c r="{ref}"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)', cells, re.S)
+    if found is not None:
+        style = re.search(r'\s+s="[0-9]+"', found.group("attrs"))
+        cells = (cells[:found.start()] + _cell(ref, style.group() if style else "", value)
+                 + cells[found.end():])
+    else:
+        later = next((m for m in re.finditer(r'<c r="([A-Z]+)[0-9]+"', cells)
+                      if _column(m.group(1)) > _column(letters)), None)
+        at = later.start() if later else len(cells)
+        cells = cells[:at] + _cell(ref, "", value) + cells[at:]
+    return xml[:row.start()] + f'<row r="{number}"{row.group("attrs")}>{cells}</row>' + \
+        xml[row.end():]
+
+
+def _cell(ref: str, style: str, value: object) -> str:
+    if value is None:
+        return f'<c r="{ref}"{style}/>'
+    if isinstance(value, str):
+        text = value.replace("&", "&amp;").replace("<", "&lt;")
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t>{text}</t></is></c>'
+    return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
+
+
+def _column(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number

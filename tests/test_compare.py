@@ -634,14 +634,15 @@ def test_into_keeps_the_record_of_fills_sheets_so_a_later_fill_still_finds_notes
     old = template(tmp_path / "old.xlsx")
     new = template(tmp_path / "new.xlsx", edits={("Aannames", "B2"): 45})
     api.fill(new, draws=0)
-    recorded = packager.read_property(opc.read_package(new.read_bytes()), ownsheets.PROPERTY)
+    recorded = packager.read_list_property(opc.read_package(new.read_bytes()),
+                                           ownsheets.PROPERTY)
     for _ in range(2):  # the second replaces the comparison and its digest
         api.compare(old, new, into=True)
         parts = opc.read_package(new.read_bytes())
         listed = packager.owned_sheets(parts)
-        digests = packager.read_property(parts, ownsheets.PROPERTY).split("\n")
+        digests = packager.read_list_property(parts, ownsheets.PROPERTY)
         assert listed[-1] == "Vergelijking" and len(digests) == len(listed)
-        assert digests[:-1] == recorded.split("\n")
+        assert digests[:-1] == recorded
     book = openpyxl.load_workbook(new)
     book["Resultaten"]["H3"] = "notitie"
     book.save(new)
@@ -653,9 +654,9 @@ def test_into_keeps_the_record_of_fills_sheets_so_a_later_fill_still_finds_notes
     assert "Vergelijking" not in packager.sheet_names(parts)
     # The cells recorded are fill's again; the parts' bytes may differ (openpyxl renumbered
     # the workbook's styles, so the sheets' style numbers moved).
-    cells = [line.split(" ")[0] for line in recorded.split("\n")]
-    assert [line.split(" ")[0] for line in packager.read_property(
-        parts, ownsheets.PROPERTY).split("\n")] == cells
+    cells = [line.split(" ")[0] for line in recorded]
+    assert [line.split(" ")[0] for line in packager.read_list_property(
+        parts, ownsheets.PROPERTY)] == cells
 
 
 def test_into_a_workbook_never_filled_then_fill(tmp_path):
@@ -664,7 +665,7 @@ def test_into_a_workbook_never_filled_then_fill(tmp_path):
     api.compare(old, new, into=True)
     parts = opc.read_package(new.read_bytes())
     assert packager.owned_sheets(parts) == ["Vergelijking"]
-    assert len(packager.read_property(parts, ownsheets.PROPERTY).split("\n")) == 1
+    assert len(packager.read_list_property(parts, ownsheets.PROPERTY)) == 1
     report = api.fill(new, draws=0)
     assert packager.sheet_names(opc.read_package(new.read_bytes()))[-len(report.sheets):] == \
         list(report.sheets)

@@ -22,6 +22,7 @@ from sroi_excel import api, reader, render, render_layout, schema
 from sroi_excel.engine import compute
 from sroi_excel.schema import RESULT_SHEETS
 
+from .gnumeric import cached, disagreements, recalculate
 from .lo import convert_all
 from .results_io import (
     compare_frame,
@@ -81,8 +82,9 @@ def converted(tmp_path_factory):
     paths = list(filled.values()) + list(edited.values())
     xlsx = convert_all(paths, "xlsx", base / "xlsx", base)
     pdf = convert_all(list(filled.values()), "pdf", base / "pdf", base)
+    gnumeric = recalculate(list(filled.values()), base / "gnumeric")
     return {"filled": filled, "edited": edited, "reports": reports, "xlsx": xlsx, "pdf": pdf,
-            "base": base}
+            "gnumeric": gnumeric, "base": base}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -101,6 +103,38 @@ def test_libreoffice_recalculation_matches_engine(name, converted):
     assert not wrong, f"LibreOffice computes other figures: {list(wrong.items())[:5]}"
     # Every table as LibreOffice computed it, against the engine's tables, to the cent.
     assert not engine_differences(recalculated, results, name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_cached_value_is_what_both_programs_compute(name, converted):
+    """Every value cached on every result sheet, figure or text, is what LibreOffice and
+    Gnumeric compute from the formula (tolerance: tests/gnumeric.py)."""
+    path = converted["filled"][name]
+    sheets = render.sheet_names(converted["reports"][name].results.model.language)
+    ours = cached(path, sheets)
+    assert ours
+    for program in ("xlsx", "gnumeric"):
+        assert disagreements(ours, cached(converted[program][path], sheets)) == [], program
+
+
+@pytest.fixture(scope="module")
+def inputs_recalculated(tmp_path_factory):
+    """The templates and the examples as committed, recalculated by both programs."""
+    base = tmp_path_factory.mktemp("inputs")
+    paths = [ROOT / "templates" / "sroi-template-nl.xlsx",
+             ROOT / "templates" / "sroi-template-en.xlsx", *EXAMPLES]
+    return (paths, convert_all(paths, "xlsx", base / "lo", base),
+            recalculate(paths, base / "gnumeric"))
+
+
+def test_the_templates_and_examples_cache_true_values(inputs_recalculated):
+    """A formula in an input sheet (=Deelnemers*Succes) holds the value Excel computes (10),
+    not 0, so readers that take cached values (pandas, previews) see the quantity."""
+    paths, libreoffice, gnumeric = inputs_recalculated
+    for path in paths:
+        ours = cached(path)
+        for program in (libreoffice, gnumeric):
+            assert disagreements(ours, cached(program[path])) == [], path.name
 
 
 def engine_differences(path: Path, results, name: str) -> list[str]:

@@ -155,12 +155,21 @@ def test_trail_refers_to_the_input_cells(filled):
     first, last = col["Jaar 1 (2025)"], find_column(cells, "Jaar 3 (2027)")
     assert cells[f"{col['Contante waarde']}{top}"] == (
         f"=SUMPRODUCT({first}{top}:{last}{top},{first}${top - 2}:{last}${top - 2})")
-    # Minder uitkeringen recurs in years 1-3 and lasts 2 years with drop-off: in years 2 and
-    # 3 the cohort of that year and the one of the year before count
-    impact, dropoff = find_column(cells, "Impact"), find_column(cells, "Uitdoving")
-    assert [cells[f"{find_column(cells, f'Jaar {t} ({2024 + t})')}{top}"]
-            for t in (1, 2, 3)] == [f"={impact}{top}", f"={impact}{top}*(1+(1-{dropoff}{top}))",
-                                    f"={impact}{top}*(1+(1-{dropoff}{top}))"]
+    # Minder uitkeringen recurs in years 1-3 and lasts 2 years: its years of occurrence and
+    # its duration are read from the outcome's cells, and every year's value from those, the
+    # impact and the drop-off of the row, so editing any of them recalculates
+    assert cells[f"{find_column(cells, 'Optreden vanaf jaar')}{top}"] == (
+        "=IF(ISBLANK(Opbrengsten!L2),1,Opbrengsten!L2)")
+    assert cells[f"{find_column(cells, 'Duur (jaren)')}{top}"] == (
+        "=IF(ISBLANK(Opbrengsten!K2),1,Opbrengsten!K2)")
+    until = cells[f"{find_column(cells, 'Optreden t/m jaar')}{top}"]
+    assert until.startswith("=IF(ISNUMBER(MATCH(LOWER(Opbrengsten!M2),{\"ja\",")
+    assert until.endswith(",3,MIN(D8,3))")  # every year: to the horizon, 3
+    for t in (1, 2, 3):
+        year = cells[f"{find_column(cells, f'Jaar {t} ({2024 + t})')}{top}"]
+        for header in ("Optreden vanaf jaar", "Optreden t/m jaar", "Duur (jaren)", "Impact",
+                       "Uitdoving"):
+            assert f"{find_column(cells, header)}{top}" in year, (t, header)
     rate_ref = re.search(r"\$B\$(\d+)", factor).group(1)
     assert formulas(path, "Resultaten")[f"B{rate_ref}"] == "=Instellingen!B7"
     inputs = formulas(path, "Rekenspoor inbreng")
@@ -218,8 +227,11 @@ def test_per_year_values_are_fixed_only_in_their_years(filled):
         if rec.outcome == "Minder uitkeringen" and rec.occurs_from in (1, 2):
             # Deelnemers is 30 in year 1 and 60 in year 2: 7.5 and 15 people
             assert cells[ref] == pytest.approx({1: 7.5, 2: 15}[rec.occurs_from])
+            # ... and those rows' years stay as they are until fill runs again
             assert cells[f"{note}{top + i}"] == (
-                f"Vaste waarde: Deelnemers voor jaar {rec.occurs_from}")
+                f"Vaste waarde: Deelnemers voor jaar {rec.occurs_from}; de jaren van optreden "
+                "zoals bij de laatste fill (de cijfers verschillen per jaar; na een wijziging "
+                "van eerste jaar of jaarlijks opnieuw fill uitvoeren)")
         elif rec.outcome == "Minder uitkeringen":
             assert cells[ref] == "=Opbrengsten!D2"
         elif rec.outcome == "Minder huisartsbezoek":
@@ -250,7 +262,7 @@ def test_value_per_year_per_stakeholder_by_hand(filled):
     assert rows[header + 5][col] == pytest.approx(sum(expected), abs=0.005)
     cells = formulas(path, "Per jaar")
     letter = openpyxl.utils.get_column_letter(col + 1)
-    assert cells[f"{letter}{header + 3}"].startswith("=SUMIF(Rekenspoor!$B$")
+    assert cells[f"{letter}{header + 3}"].startswith("=SUMPRODUCT((Rekenspoor!$B$")
 
 
 def test_headline_is_formulas_over_the_tables(filled):

@@ -384,7 +384,7 @@ def recorded(path: Path) -> list[tuple[str, str]]:
     """(cell digest, part digest) of each result sheet, as the last fill recorded them."""
     parts = opc.read_package(path.read_bytes())
     return [tuple(line.split(" ")) for line in
-            packager.read_property(parts, ownsheets.PROPERTY).split("\n")]
+            packager.read_list_property(parts, ownsheets.PROPERTY)]
 
 
 def sheet_parts(path: Path) -> dict[str, bytes]:

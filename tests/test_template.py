@@ -50,3 +50,16 @@ def test_template_helps_the_user(lang):
     assert schema.STAKEHOLDERS.name(lang) in sources  # stakeholder dropdown
     assert schema.YES(lang) in sources
     assert set(book.defined_names) == {a[0](lang) for a in EXAMPLE["assumptions"]}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_template_formulas_cache_their_values(lang):
+    """=Deelnemers*Succes caches 40 x 25% = 10, so a reader of cached values sees it."""
+    book = openpyxl.load_workbook(io.BytesIO(build_template(lang)), data_only=True)
+    assert book[schema.OUTCOMES.name(lang)]["D2"].value == 10
+
+
+def test_dropdown_of_scenarios_quotes_the_sheet_name():
+    with zipfile.ZipFile(io.BytesIO(build_template("nl"))) as z:
+        settings = z.read("xl/worksheets/sheet2.xml").decode()
+    assert "<formula1>'Scenario''s'!$A$2:$A$201</formula1>" in settings
