@@ -294,7 +294,7 @@ def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
     row += 1
     _headers(ws, fmt, page, row, [COLUMNS["outcome"][0](lang),
                                   COLUMNS["present_value"][0](lang), COLUMNS["share"][0](lang)])
-    write_merged(ws, row, 3, 5, COLUMNS["stakeholder"][0](lang), fmt["header"])
+    write_merged(ws, row, 3, 5, COLUMNS["stakeholder"][0](lang), fmt["header_indent"])
     row += 1
     first = row
     names = Counter(outcomes.column("outcome"))
@@ -313,7 +313,7 @@ def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
                          fmt["money"], float(rec.present_value))
         ws.write_formula(row, 2, share_formula(f"B{row + 1}", total, values), fmt["percent"],
                          float(rec.share) if positive else DASH)
-        write_merged(ws, row, 3, 5, rec.stakeholder, fmt["wrap"])  # user text
+        write_merged(ws, row, 3, 5, rec.stakeholder, fmt["wrap_indent"])  # user text
         row += 1
     if rest:
         # Everything not listed: the Per outcome sheet's total less the rows above.

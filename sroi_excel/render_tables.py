@@ -571,9 +571,9 @@ def _write_chart_data(ctx: Context, ws) -> None:
                T("x terugverdiend", "x payback")]
     for j, text in enumerate(headers):
         write_label(ws, table.header_row, c + j, text(lang), fmt["header"])
-    ws.set_column(c, c + 4, 14)
     cum_in = frame.column("cumulative_pv_inputs")
     cum_val = frame.column("cumulative_pv_value")
+    ws.set_column(c, c + 5, max(14, measure.figure_width([*cum_in, *cum_val], ctx.money)))
     row = top
     for t in range(1, table.n):
         for x in (t - 1, t):

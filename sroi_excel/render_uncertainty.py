@@ -73,6 +73,7 @@ def _own_formats(book) -> dict:
         "u_bold_percent": book.add_format({**base, "bold": True, "num_format": "0.0%",
                                            "align": "right"}),
         "u_text": book.add_format(base),
+        "u_center": book.add_format({**base, "align": "center"}),
         "u_wrap": book.add_format({**base, "text_wrap": True}),
         "u_wrap_note": book.add_format({**base, **schema.STYLES["note"]}),
         "u_header_wrap": book.add_format({**base, **schema.STYLES["header"]}),
@@ -597,7 +598,8 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang, kinds: dict[str, 
         cells = [(label, fmt["u_wrap"]), (KINDS[s.kind](lang), fmt["u_wrap"]),
                  (s.base, _figure_style(fmt, unit, s.base)),
                  _solution_value(s.ratio, unit, fmt, lang),
-                 ((YES if within else NO)(lang) if within is not None else None, fmt["u_text"]),
+                 ((YES if within else NO)(lang) if within is not None else None,
+                  fmt["u_center"]),
                  _solution_note(s.ratio, fmt, lang)]
         if who:
             cells += [_solution_value(s.npv, unit, fmt, lang), _solution_note(s.npv, fmt, lang)]
@@ -838,7 +840,7 @@ def _monte_carlo_histogram(book, rows: _Rows, fmt, mc: MonteCarlo, lang) -> None
         "visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}})
     chart.set_size({"width": HISTOGRAM[0], "height": HISTOGRAM[1]})
-    rows.ws.insert_chart(header, HISTOGRAM_COL, chart)
+    rows.ws.insert_chart(header, HISTOGRAM_COL, chart, {"x_offset": 12})
     rows.pad_to(header + CHART_ROWS)
 
 
