@@ -362,7 +362,7 @@ PRICE_INDEX = Sheet(
            "E.g. CPI. Several series may be listed; a reference price picks one in its Index "
            "column.", width=14),
         _c("source", "Bron", "Source", "Waar het indexcijfer vandaan komt.",
-           "Where the index value comes from.", width=48),
+           "Where the index value comes from.", width=80),
     ),
 )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import textwrap
 
 import xlsxwriter
 
@@ -396,19 +395,36 @@ def _reference_prices(book, fmt, lang):
     _table(book, fmt, schema.REFERENCE_PRICES, lang, rows)
 
 
+NOTES_WIDTH = 85  # the price index sheet's notes beside the table
+
+
 def _price_index(book, fmt, lang):
-    ws = _table(book, fmt, schema.PRICE_INDEX, lang, [list(row) for row in prices.INDEX[lang]])
-    # Which series each row belongs to, beside the table (the reader reads only its columns),
-    # in short lines, so that the table's rows keep their height.
-    col = len(schema.PRICE_INDEX.columns) + 1
+    sheet = schema.PRICE_INDEX
+    rows = [list(row) for row in prices.INDEX[lang]]
+    ws = _table(book, fmt, sheet, lang, rows)
+    # Each source, a citation with its address, wraps within its column; beside the table,
+    # which series each row belongs to (the reader reads only the table's columns), a
+    # paragraph a row. Each row as tall as its longer text.
+    at = [c.key for c in sheet.columns].index("source")
+    width = sheet.columns[at].width
+    ws.set_column(at, at, width, fmt["input_wrap"])
+    col = len(sheet.columns) + 1
+    ws.set_column(col, col, NOTES_WIDTH)
     title, *paragraphs = prices.INDEX_NOTES[lang]
     ws.write_string(0, col, title, fmt["label"])
-    row = 1
-    for paragraph in paragraphs:
-        for line in textwrap.wrap(paragraph, 110):
-            ws.write_string(row, col, line, fmt["subtitle"])
-            row += 1
-        row += 1
+    for r in range(1, max(len(rows), len(paragraphs)) + 1):
+        lines = 1
+        if r <= len(rows):
+            source = rows[r - 1][at]
+            source = source(lang) if isinstance(source, Text) else str(source)
+            ws.write_string(r, at, source, fmt["input_wrap"])
+            lines = measure.line_count(source, width)
+        if r <= len(paragraphs):
+            ws.write_string(r, col, paragraphs[r - 1], fmt["note"])
+            lines = max(lines, measure.line_count(paragraphs[r - 1], NOTES_WIDTH))
+        if lines > 1:
+            ws.set_row(r, 15 * lines)
+    _print_setup(ws, [c.width for c in sheet.columns] + [8.43, NOTES_WIDTH])
 
 
 def _stakeholder(dutch: str, lang: str) -> str:
