@@ -262,7 +262,7 @@ def _width(ctx: Context, table: Rows, key: str, column: tuple[str, str], total: 
         text = max((measure.text_width(str(row[at])) for row in table.rows[:300]
                     if row[at] is not None), default=8)
         return math.ceil(min(max(text + measure.PADDING + 0.5, longest_word, 10),
-                             40 if wide else 24))
+                             40 if wide else 30))
     base = {"money": 14, "percent": 10, "factor": 10, "ratio": 10, "integer": 8,
             "number": 12, "yesno": 9}[style]
     width = max(base, min(longest_word, 18))

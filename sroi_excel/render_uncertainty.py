@@ -75,7 +75,9 @@ def _own_formats(book) -> dict:
         "u_text": book.add_format(base),
         "u_center": book.add_format({**base, "align": "center"}),
         "u_wrap": book.add_format({**base, "text_wrap": True}),
-        "u_wrap_note": book.add_format({**base, **schema.STYLES["note"]}),
+        # Notes beside a column of figures keep their distance from its right edge.
+        "u_wrap_note": book.add_format({**base, **schema.STYLES["note"], "indent": 1}),
+        "u_reason": book.add_format({**base, "text_wrap": True, "indent": 1}),
         "u_header_wrap": book.add_format({**base, **schema.STYLES["header"]}),
     }
 
@@ -131,8 +133,8 @@ class _Rows:
         for cell in cells:
             value, style, count = cell[0], cell[1], cell[2] if len(cell) > 2 else 1
             if isinstance(value, str) and value and style.text_wrap:
-                lines = max(lines, line_count(value, self.span(col, count),
-                                              bold=bool(style.bold)))
+                room = self.span(col, count) - 1.5 * (style.indent or 0)
+                lines = max(lines, line_count(value, room, bold=bool(style.bold)))
             col += count
         return max(height or 0.0, 15.0 * min(lines, MAX_LINES) + (2 if lines > 1 else 0))
 
@@ -456,18 +458,14 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang,
     items = u.sensitivity[:MAX_ROWS]  # ranked by swing already, largest first
     lines = [_tornado_cells(item, fmt, lang, kinds) for item in items]
     shown = [i for i in u.sensitivity[:TORNADO_ITEMS] if i.error is None]
-    chart_px = max(300, 24 * len(shown) + 110)
+    chart_px = max(240, 18 * len(shown) + 100)
     if shown:
-        # The chart above the table, on one page with the rows it shows where they fit, else
-        # on a page of its own; those rows on one page either way, so that no header row
-        # repeated at a page break falls among them.
-        rows.keep(chart_px * 0.75 + 6 + HEADER_POINTS
-                  + sum(rows.points(cells) for cells in lines[:len(shown)]))
-        rows.keep(chart_px * 0.75 + 6)
+        # The chart above the table, on a page with its first rows.
+        rows.keep(chart_px * 0.75 + 6 + HEADER_POINTS + 45)
         chart_row = rows.row
         rows.skip(math.ceil((chart_px * 0.75 + 6) / 15))
     header = rows.line([(h(lang), fmt["header"]) for h in heads], height=HEADER_POINTS,
-                       header=True, first=sum(rows.points(c) for c in lines[:len(shown)]))
+                       header=True)
     first = header + 1
     for item, cells in zip(items, lines, strict=True):
         cells[7] = (_swing_cell(item), fmt["ratio"])
@@ -482,7 +480,9 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang,
                     f"{u.omitted} deduction(s) do not change the ratio and are not listed.")(
                         lang), fmt["note"], len(heads) - 1)
     if shown:
-        last = first + len(shown) - 1
+        # The bars of the rows on the chart's page: the header starts the next page again.
+        turn = next((b for b in rows.breaks if b > first), first + len(shown))
+        last = first + min(len(shown), turn - first) - 1
         sheet = RESULT_SHEETS["sensitivity"](lang)
         chart = book.add_chart({"type": "bar"})
         for col, name, color in ((5, T("ratio bij laag", "ratio at low"), GREY),
@@ -514,7 +514,7 @@ def _tornado_cells(item, fmt, lang: str, kinds: dict[str, str]) -> list[tuple]:
         f"{kind} · {item.name} ({item.stakeholder})")
     unit = "percent" if item.is_percent else kinds.get(item.name.casefold(), "number")
     note = ((item.error, fmt["warning_wrap"]) if item.error else
-            (EVERY_YEAR(lang) if item.per_year else None, fmt["u_wrap"]))
+            (EVERY_YEAR(lang) if item.per_year else None, fmt["u_reason"]))
     return [(label, fmt["u_wrap"]), (kind, fmt["u_wrap"]),
             *((v, _figure_style(fmt, unit, v)) for v in (item.base, item.low, item.high)),
             (item.ratio_low, fmt["ratio"]), (item.ratio_high, fmt["ratio"]), (None, fmt["ratio"]),
@@ -694,12 +694,12 @@ def _solution_value(solution: Solution | None, unit: str, fmt, lang) -> tuple:
 
 def _solution_note(solution: Solution | None, fmt, lang) -> tuple:
     if solution is None:
-        return (None, fmt["u_wrap"], 2)
+        return (None, fmt["u_reason"], 2)
     if solution.value is not None:
         how = T("exact (lineair), nagerekend", "exact (linear), checked") if (
             solution.method == "linear") else T("ingesloten en verfijnd", "bracketed, refined")
         return (how(lang), fmt["u_wrap_note"], 2)
-    return (solution.reason(lang) if solution.reason is not None else "", fmt["u_wrap"], 2)
+    return (solution.reason(lang) if solution.reason is not None else "", fmt["u_reason"], 2)
 
 
 # -- Monte Carlo ------------------------------------------------------------------------------
