@@ -472,8 +472,8 @@ def formats(book: Workbook, currency: str) -> dict[str, Format]:
                             "valign": "top"}
     props["header_right"] = {**STYLES["header"], "align": "right"}
     # Names beside a column of figures keep their distance from the figures' right edge.
-    props["wrap_indent"] = {**STYLES["wrap"], "indent": 1}
-    props["header_indent"] = {**STYLES["header"], "indent": 1}
+    props["wrap_indent"] = {**STYLES["wrap"], "align": "left", "indent": 1}
+    props["header_indent"] = {**STYLES["header"], "align": "left", "indent": 1}
     # The headline block: labels and figures centred on rows that a long explanation makes
     # two lines high.
     for name in ("label", "money", "rate", "integer", "frozen_rate", "frozen_integer",

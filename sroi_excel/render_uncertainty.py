@@ -76,8 +76,9 @@ def _own_formats(book) -> dict:
         "u_center": book.add_format({**base, "align": "center"}),
         "u_wrap": book.add_format({**base, "text_wrap": True}),
         # Notes beside a column of figures keep their distance from its right edge.
-        "u_wrap_note": book.add_format({**base, **schema.STYLES["note"], "indent": 1}),
-        "u_reason": book.add_format({**base, "text_wrap": True, "indent": 1}),
+        "u_wrap_note": book.add_format({**base, **schema.STYLES["note"], "align": "left",
+                                        "indent": 1}),
+        "u_reason": book.add_format({**base, "text_wrap": True, "align": "left", "indent": 1}),
         "u_header_wrap": book.add_format({**base, **schema.STYLES["header"]}),
     }
 
