@@ -15,7 +15,7 @@ endif
 BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
 
-.PHONY: install test lint format demo templates examples bench
+.PHONY: install test lint format demo templates examples docs bench
 
 # Only .venv is made here; an active environment already has its python.
 .venv/bin/python:
@@ -50,6 +50,10 @@ templates: install
 # Regenerate the example workbooks from their data (a test checks they equal what it makes).
 examples: install
 	$(PYTHON) examples/build_examples.py
+
+# Regenerate the README's pictures, pages printed by LibreOffice (needs soffice and poppler).
+docs: install
+	$(PYTHON) docs/make_pages.py
 
 # Benchmarks (not part of test: timings on a shared machine are noisy). See bench/README.md.
 bench: install

@@ -944,10 +944,6 @@ def build(example: Example, cached: dict | None = None) -> bytes:
     fmt = {name: book.add_format({"font_name": schema.FONT, **props})
            for name, props in STYLES.items()}
     template._readme(book, fmt, lang, example.readme)
-    readme = book.get_worksheet_by_name(schema.README_SHEET(lang))
-    for row, (style, text) in enumerate(example.readme):
-        if style == "wrap" and len(text) > 90:  # LibreOffice does not grow wrapped rows itself
-            readme.set_row(row, 15 * (1 + len(text) // 90))
     template._settings(book, fmt, lang, example.settings)
     template._table(book, fmt, schema.STAKEHOLDERS, lang,
                     [[name, desc, *template.category_cells(

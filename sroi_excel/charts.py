@@ -30,6 +30,7 @@ OUTLINE = {"color": "#404040", "width": 0.75}
 
 WIDTH = 560  # pixels; the results sheet reserves columns and rows for this size
 HEIGHT = 270
+LABELLED_BARS = 10  # more bars than this get no value labels: the axis says enough
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,11 @@ def _horizontal(chart, labels: Labels, lang: str, money: str) -> None:
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
                       "line": {"color": "#808080"}})
     # Reversed so the first row of the table is on top; crossing at the maximum keeps the
-    # value axis at the bottom.
+    # value axis at the bottom. The names stand left of the plot, not at zero, where a
+    # negative bar would run over them.
     chart.set_y_axis({"name": labels.x(lang), "name_font": _font(9, bold=False),
                       "num_font": _font(8), "reverse": True, "crossing": "max",
-                      "line": {"color": "#808080"}})
+                      "label_position": "low", "line": {"color": "#808080"}})
 
 
 def bar_height(categories: int, series: int = 1) -> int:
@@ -138,13 +140,26 @@ def bar_height(categories: int, series: int = 1) -> int:
     return max(HEIGHT, 100 + 14 * categories * (series + 1))
 
 
-def outcomes(book, lang: str, money: str, categories: Range, values: Range, height: int):
-    """Horizontal bars, largest on top (the table is sorted; the axis is reversed)."""
+def outcomes(book, lang: str, money: str, categories: Range, values: Range, height: int,
+             negative: frozenset[int] = frozenset()):
+    """Horizontal bars, largest on top (the table is sorted; the axis is reversed).
+
+    ``negative``: the bars (counted from 0) whose value is below zero as filled: drawn light,
+    their value inside the bar by the zero line, clear of the names left of the plot.
+    """
     chart = book.add_chart({"type": "bar"})
-    chart.add_series({"name": VALUE(lang), "categories": ref(categories),
-                      "values": ref(values), **_fill(0), "gap": 60,
-                      "data_labels": {"value": True, "num_format": money,
-                                      "font": _font(8)}})
+    count = categories[3] - categories[1] + 1
+    series = {"name": VALUE(lang), "categories": ref(categories), "values": ref(values),
+              **_fill(0), "gap": 60}
+    if negative:
+        series["points"] = [_fill(1) if i in negative else None for i in range(count)]
+    if count <= LABELLED_BARS:
+        # The value alone, beyond the end of its bar.
+        series["data_labels"] = {
+            "value": True, "num_format": money, "font": _font(8), "position": "outside_end",
+            "custom": [{"position": "inside_base"} if i in negative else None
+                       for i in range(count)] if negative else None}
+    chart.add_series(series)
     _decorate(chart, OUTCOMES, lang, money, legend=False)
     _horizontal(chart, OUTCOMES, lang, money)
     chart.set_size({"width": WIDTH, "height": height})
@@ -201,11 +216,19 @@ def cumulative(book, lang: str, money: str, inputs_x: Range, inputs_y: Range,
     return chart
 
 
-def straighten(package: bytes) -> bytes:
-    """Say ``<c:smooth val="0"/>`` in every scatter series of the package's charts.
+# A data label shows the value only: every other part said, not left out.
+VALUE_ONLY = ('<c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/>'
+              '<c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>')
 
-    xlsxwriter leaves the element out for straight lines, which Excel reads as straight but
-    LibreOffice as smoothed: the inputs step and the payback line then curve.
+
+def straighten(package: bytes) -> bytes:
+    """Say in the package's charts what xlsxwriter leaves to the reader's defaults.
+
+    ``<c:smooth val="0"/>`` in every scatter series: xlsxwriter leaves the element out for
+    straight lines, which Excel reads as straight but LibreOffice as smoothed (the inputs step
+    and the payback line then curve). And every part of a data label other than the value,
+    switched off: LibreOffice otherwise adds the category and series names to some labels
+    ("Evictions avoided; Value; £ 585,150"), which then pile on top of each other.
     """
     source = zipfile.ZipFile(io.BytesIO(package))
     out = io.BytesIO()
@@ -219,5 +242,7 @@ def straighten(package: bytes) -> bytes:
                 text = re.sub(r"(?<!<c:smooth val=\"1\"/>)</c:ser>",
                               '<c:smooth val="0"/></c:ser>', text)
                 data = text.encode("utf-8")
+            if info.filename.startswith("xl/charts/chart") and b"<c:showVal " in data:
+                data = data.replace(b'<c:showVal val="1"/>', VALUE_ONLY.encode())
             target.writestr(info, data)
     return out.getvalue()

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .schema import ASSUMPTIONS, INPUT_SHEETS
+
+# The examples in formula messages (sroi_excel.formula) name the Dutch assumptions sheet; a
+# problem on an English sheet names the English one.
+_EXAMPLES = tuple((f"{before}{ASSUMPTIONS.name.nl}!B", f"{before}{ASSUMPTIONS.name.en}!B")
+                  for before in ("such as B5 or ", "as in "))
+_ENGLISH_SHEETS = frozenset(sheet.name.en for sheet in INPUT_SHEETS)
+
 
 class SroiError(Exception):
     """Base class for every error sroi-excel raises on purpose."""
@@ -24,6 +32,13 @@ class Problem:
     cell: str
     message: str
     severity: str = "error"  # "error" or "warning"
+
+    def __post_init__(self) -> None:
+        if self.sheet in _ENGLISH_SHEETS and ASSUMPTIONS.name.nl in self.message:
+            message = self.message
+            for dutch, english in _EXAMPLES:
+                message = message.replace(dutch, english)
+            object.__setattr__(self, "message", message)
 
     @property
     def where(self) -> str:

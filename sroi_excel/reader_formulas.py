@@ -131,6 +131,11 @@ class Formulas:
             raise FormulaError(f"'{node.name}' is a reference price, which a formula cannot "
                                f"use; type {node.name} alone in the cell (without '=') and "
                                "put any multiplier in the quantity or the hours")
+        sheet = [schema.ASSUMPTIONS.name(lang) for lang in ("nl", "en")]
+        if not any(title.casefold() in self.sheets.titles for title in sheet):
+            raise FormulaError(f"the name '{node.name}' is not an assumption: the assumptions "
+                               f"sheet ('{sheet[0]}' or '{sheet[1]}') does not exist in this "
+                               "workbook")
         raise FormulaError(f"the name '{node.name}' is not an assumption on the assumptions "
                            "sheet" + did_you_mean(node.name, list(self.assumption_names.values())))
 

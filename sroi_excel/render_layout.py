@@ -22,6 +22,7 @@ from . import __version__, charts, rowxml, schema
 from .core import counted_ages
 from .engine import Results, Rows
 from .links import Linker, Reason, Source
+from .measure import MARGINS_IN
 from .model import Cell
 from .schema import RESULT_COLUMNS, RESULT_SHEETS, STYLES, Text
 
@@ -46,8 +47,8 @@ HEADLINE = {
 HOW = {
     "ratio": T("= opbrengsten / inbreng: wat een SROI-rapport de ratio noemt",
                "= outcomes / inputs: what an SROI report calls the ratio"),
-    "net_ratio": T("= (opbrengsten - inbreng) / inbreng: netto per euro (business case)",
-                   "= (outcomes - inputs) / inputs: net per euro (business case)"),
+    "net_ratio": T("= (opbrengsten - inbreng) / inbreng: netto per {unit} (business case)",
+                   "= (outcomes - inputs) / inputs: net per {unit} (business case)"),
     "pv_value": T("som van de contante waarde per jaar (Per jaar, uit het Rekenspoor)",
                   "sum of the present value per year (By year, from the Calculation trail)"),
     "pv_inputs": T("som van de contante waarde per jaar (Per jaar, uit Rekenspoor inbreng)",
@@ -64,12 +65,16 @@ HOW = {
     "structure": T("stand bij de laatste fill; na een wijziging opnieuw fill uitvoeren",
                    "as of the last fill; run fill again after changing it"),
 }
+# The currency's unit in words, for "net per euro"; another currency is named by its code.
+CURRENCY_UNITS = {"EUR": T("euro", "euro"), "GBP": T("pond", "pound"),
+                  "USD": T("dollar", "dollar")}
 NOT_REACHED = T("niet binnen de horizon", "not reached within the horizon")
 NOT_APPLICABLE = T("n.v.t. (geen inbreng)", "n/a (no inputs)")
 NA_SHORT = T("n.v.t.", "n/a")  # in table cells, where the column is narrow
 BASE = T("basiswaarden", "base values")
 TOTAL = T("Totaal", "Total")
-NO_PAYBACK = "–"  # a text, so MIN/COUNT over the column skip it
+# No payback in a year, no share where values are negative: a text, so MIN/COUNT skip it.
+DASH = "–"
 FROZEN_LEGEND = T(
     "Grijze cursieve cijfers zijn vaste waarden uit de laatste fill (een scenario- of jaarwaarde "
     "die niet in de invoercel staat, of jaren die van zulke waarden afhangen; zie Toelichting). "
@@ -106,11 +111,12 @@ INTROS: dict[str, list[Text]] = {
         "Aantal, proxy en percentages: het eerste jaar van de opbrengst (uit het Rekenspoor). "
         "Duur, eerste jaar en jaarlijks volgen de invoercellen, binnen de jaren van de laatste "
         "fill; een opbrengst die pas gewaardeerd wordt (Gemonetariseerd: ja) of een andere "
-        "horizon vraagt opnieuw fill.",
+        "horizon vraagt opnieuw fill. Aandeel: deel van de totale contante waarde; – zolang een "
+        "opbrengst negatief is.",
         "Quantity, proxy and percentages: the outcome's first year (from the Calculation "
         "trail). Duration, first year and every year follow the input cells, within the years "
         "of the last fill; an outcome newly valued (Monetised: yes) or another horizon needs "
-        "fill again.")],
+        "fill again. Share: of the total present value; – while an outcome is negative.")],
     "years": [T(
         "Inbreng telt aan het begin van het jaar, waarde groeit gelijkmatig door het jaar; "
         "de kolom Terugverdiend toont het moment in het jaar waarin de cumulatieve waarde de "
@@ -158,18 +164,12 @@ INTROS: dict[str, list[Text]] = {
 RESULTS_WIDTHS = [40, 15, 15, 15, 15, 15, 2] + [8.43] * 9
 CHART_COL = 7
 LAST_COL = len(RESULTS_WIDTHS) - 1
-ROW_PX = 20
-A4_LANDSCAPE_PT = (842, 595)
-MARGINS_IN = {"left": 0.5, "right": 0.5, "top": 0.7, "bottom": 0.7}
 MAX_CHART_OUTCOMES = 15
 # The results sheet lists at most this many outcomes, then one row for all the others (the
 # Per outcome sheet lists every one): a summary page of 10,000 outcomes would be no summary.
 MAX_LISTED_OUTCOMES = 25
 MAX_LINES = 8  # a table row grows to at most this many lines of wrapped text
 CHART_OFFSET = {"x_offset": 4, "y_offset": 4}
-# Safety margin when counting how many characters fit a column: column widths are measured in
-# the default font's digits, so the count hardly depends on the font, but words do not break.
-WIDE_FONT = 1.1
 
 
 def column_header(key: str, lang: str, first_year: int | None = None) -> tuple[str, str]:
@@ -488,25 +488,28 @@ def _payback_candidates(cum_inputs: list[float], cum_value: list[float]) -> list
                 earned = cum_value[t] - cum_value[t - 1]
                 moment = float(t - 1) if owed <= 0 else t - 1 + owed / earned
         found = found or moment is not None
-        out.append(NO_PAYBACK if moment is None else moment)
+        out.append(DASH if moment is None else moment)
     return out
 
 
 FROZEN = {"italic": True, "bg_color": "#E7E6E6", "font_color": "#404040"}
+# Number formats of the figure styles (money: the currency's, see formats).
+NUMBER_FORMATS = {"number": "#,##0.00", "count": "#,##0", "integer": "0", "percent": "0.0%",
+                  "factor": "0.0000", "ratio": "0.00", "rate": "0.00%"}
 
 
 def formats(book: Workbook, currency: str) -> dict[str, Format]:
     """The result sheets' cell formats by name, added to ``book``; amounts in ``currency``."""
     base = {"font_name": schema.FONT}
     props: dict[str, dict] = {name: dict(p) for name, p in STYLES.items()}
-    numbers = {"money": currency, "number": "#,##0.00", "integer": "0", "percent": "0.0%",
-               "factor": "0.0000", "ratio": "0.00", "rate": "0.00%"}
+    numbers = {"money": currency, **NUMBER_FORMATS}
     props["money"] = {"num_format": currency}
     for name, code in numbers.items():
-        # Top-aligned, so figures sit beside the first line of a wrapped name.
-        props[name] = {**props.get(name, {}), "num_format": code, "valign": "top"}
-        props[f"frozen_{name}"] = {**FROZEN, "num_format": code}
-        props[f"total_{name}"] = {**STYLES["total_number"], "num_format": code}
+        # Right-aligned also when a text stands in for the figure ("n/a", "–").
+        props[name] = {**props.get(name, {}), "num_format": code, "align": "right"}
+        props[f"frozen_{name}"] = {**FROZEN, "num_format": code, "align": "right"}
+        props[f"total_{name}"] = {**STYLES["total_number"], "num_format": code,
+                                  "align": "right"}
         props[f"big_{name}"] = {"bold": True, "font_size": 12, "num_format": code,
                                 "align": "right", "valign": "vcenter"}
     props["frozen_text"] = dict(FROZEN)
@@ -515,8 +518,7 @@ def formats(book: Workbook, currency: str) -> dict[str, Format]:
                          "shrink": True}
     props["value_text"] = {"align": "right", "valign": "top"}
     props["subtitle_wrap"] = {**STYLES["subtitle"], "text_wrap": True, "valign": "top"}
-    props["label_wrap"] = {"bold": True, "text_wrap": True, "valign": "bottom"}
-    props["label_right"] = {"bold": True, "align": "right", "valign": "bottom"}
+    props["label_right"] = {"bold": True, "align": "right"}
     props["section"] = {"bold": True, "font_size": 12, "font_color": schema.HEADER_FILL,
                         "bottom": 2, "bottom_color": schema.HEADER_FILL}
     props["how"] = {**STYLES["note"], "font_size": 9, "valign": "vcenter"}
@@ -524,15 +526,39 @@ def formats(book: Workbook, currency: str) -> dict[str, Format]:
     props["explanation"] = {"italic": True, "font_color": "#595959", "text_wrap": True,
                             "valign": "top"}
     props["header_right"] = {**STYLES["header"], "align": "right"}
+    # Names beside a column of figures keep their distance from the figures' right edge.
+    props["wrap_indent"] = {**STYLES["wrap"], "align": "left", "indent": 1}
+    props["header_indent"] = {**STYLES["header"], "align": "left", "indent": 1}
     # The headline block: labels and figures centred on rows that a long explanation makes
     # two lines high.
     for name in ("label", "money", "rate", "integer", "frozen_rate", "frozen_integer",
                  "value_text"):
         props[f"head_{name}"] = {**props[name], "valign": "vcenter"}
     props["head_value_text"]["shrink"] = True
+    for p in props.values():
+        # One vertical alignment: a figure, a fixed value in grey and a wrapped name of one
+        # row all start on its first line.
+        p.setdefault("valign", "top")
     fmt = {name: book.add_format({**base, **p}) for name, p in props.items()}
     fmt["yesno"] = fmt["text"]
     return fmt
+
+
+def share_formula(value: str, total: str, values: str) -> str:
+    """An outcome's share of the total present value, a dash while any of ``values`` (every
+    outcome's) is negative: then 110% and -17% would be shares of nothing."""
+    return f"=IF(MIN({values})<0,{literal(DASH)},IF({total}=0,0,{value}/{total}))"
+
+
+def shares_shown(outcomes: Rows) -> bool:
+    """Whether the outcomes' shares are shown: all their present values are 0 or more."""
+    return all(not (v < 0) for v in outcomes.column("present_value"))
+
+
+def currency_unit(currency: str, lang: str) -> str:
+    """One unit of the currency in words: "euro", "pound", or the code."""
+    code = currency.strip().upper()
+    return CURRENCY_UNITS[code](lang) if code in CURRENCY_UNITS else code
 
 
 def analysis_title(results: Results, lang: str) -> str:
@@ -629,33 +655,6 @@ def write_merged(ws: Worksheet, row: int, c1: int, c2: int, text: str, style: Fo
     if c2 > c1:
         ws.merge_range(row, c1, row, c2, "", style)
     write_label(ws, row, c1, text, style)
-
-
-def fits(width: float, small: bool = False) -> float:
-    """The length of a text that fits on one line of a column ``width`` characters wide."""
-    return max(width, 1) / WIDE_FONT * (11 / 9 if small else 1)
-
-
-def line_count(text: str, width: float, small: bool = False) -> int:
-    """Lines a wrapped text needs in a column ``width`` characters wide.
-
-    Counted word by word with a margin for fonts wider than Calibri (LibreOffice without
-    Calibri uses DejaVu Sans), so that wrapped text is never cut off.
-    """
-    chars = fits(width, small)
-    if len(text) <= chars:
-        return 1  # fits as a whole (most table cells): no need to count word by word
-    lines, used = 1, 0.0
-    for word in text.split():
-        if used and used + 1 + len(word) > chars:
-            lines += 1
-            used = len(word)
-        else:
-            used += (1 if used else 0) + len(word)
-        while used > chars:  # a word longer than the line
-            lines += 1
-            used -= chars
-    return lines
 
 
 def column_total(table: Rows, key: str) -> float:

@@ -12,8 +12,9 @@ import datetime as dt
 
 from . import quality as q
 from .engine import Results
+from .measure import line_count
 from .quality import Quality
-from .render_layout import line_count, literal
+from .render_layout import literal
 from .render_uncertainty import _at, _Formula, _own_formats, _Rows, _start_sheet
 from .schema import EXCLUSIONS, Text
 from .uncertainty import DEDUCTION_LABELS, Uncertainty
@@ -34,10 +35,7 @@ def write_sheet(book, fmt: dict, results: Results, found: Quality, lang: str,
     """Add the quality sheet."""
     today = today or dt.date.today()
     fmt = {**fmt, **_own_formats(book), **_formats(book)}
-    rows = _start_sheet(book, fmt, results, uncertainty, lang, today, "quality", WIDTHS[0],
-                        LAST_COL)
-    for col, width in enumerate(WIDTHS):
-        rows.ws.set_column(col, col, width)
+    rows = _start_sheet(book, fmt, results, uncertainty, lang, today, "quality", list(WIDTHS))
     rows.note(T("Deze lijst controleert documentatie en plausibiliteit, niet de waarheid: of een "
                 "correctie van 0% een onderbouwing heeft, niet of die klopt; of een proxy een "
                 "bron heeft, niet of het de juiste is. Een assurance-beoordelaar leest de "
@@ -45,7 +43,7 @@ def write_sheet(book, fmt: dict, results: Results, found: Quality, lang: str,
                 "This list checks documentation and plausibility, not truth: whether a 0% "
                 "deduction has evidence, not whether the evidence is right; whether a proxy has "
                 "a source, not whether it is the right one. An assurance reviewer reads the "
-                "evidence itself.")(lang), fmt["note"], LAST_COL, 190)
+                "evidence itself.")(lang), fmt["note"], LAST_COL)
     _headline(rows, fmt, found, lang)
     _checklist(rows, fmt, found, lang)
     _adjusted(rows, fmt, results, found, lang)
@@ -53,6 +51,7 @@ def write_sheet(book, fmt: dict, results: Results, found: Quality, lang: str,
     _materiality(rows, fmt, found, lang)
     _sources(rows, fmt, lang)
     rows.ws.freeze_panes(3, 0)
+    rows.finish()
 
 
 def _formats(book) -> dict:
@@ -133,7 +132,7 @@ def _checklist(rows: _Rows, fmt, found: Quality, lang: str) -> None:
                 "van Social Value International dat dit onderdeel toont (bron onderaan).",
                 "In published reports: the share of 383 SROI reports in the Social Value "
                 "International database that show this element (source at the bottom).")(lang),
-              fmt["note"], LAST_COL, 190)
+              fmt["note"], LAST_COL)
 
 
 def _adjusted(rows: _Rows, fmt, results: Results, found: Quality, lang: str) -> None:
@@ -148,7 +147,7 @@ def _adjusted(rows: _Rows, fmt, results: Results, found: Quality, lang: str) -> 
         "Computed by the engine on a copy of the analysis in which only those deductions are "
         "replaced; it is no estimate of the true value and does not replace the analyst's "
         "figures. Change the values on the Settings sheet (Adjusted view).")(lang),
-        fmt["note"], LAST_COL, 190)
+        fmt["note"], LAST_COL)
     _header(rows, fmt, [T("Correctie", "Deduction"), T("Waarde in het aangepaste beeld",
                                                        "Value in the adjusted view"),
                         T("Nullen zonder onderbouwing", "Zeros without evidence"),
@@ -216,8 +215,8 @@ def _spread(rows: _Rows, fmt, found: Quality, lang: str) -> None:
         rows.line([(label(lang), fmt["label"]), (value, fmt[style])])
     if found.ratio is not None:
         rows.note(T("Deze analyse: ", "This analysis: ")(lang) + q.position(found.ratio)(lang)
-                  + ".", fmt["note"], LAST_COL, 190)
-    rows.note(T("Bron: ", "Source: ")(lang) + q.SPREAD_SOURCE(lang), fmt["note"], LAST_COL, 190)
+                  + ".", fmt["note"], LAST_COL)
+    rows.note(T("Bron: ", "Source: ")(lang) + q.SPREAD_SOURCE(lang), fmt["note"], LAST_COL)
 
 
 def _materiality(rows: _Rows, fmt, found: Quality, lang: str) -> None:
@@ -245,8 +244,8 @@ def _sources(rows: _Rows, fmt, lang: str) -> None:
                            q.TYPICAL_SOURCE),
                           (T("Spreiding van gepubliceerde ratio's", "Spread of published "
                              "ratios"), q.SPREAD_SOURCE)):
-        rows.note(f"{label(lang)}: {source(lang)}", fmt["note"], LAST_COL, 190)
+        rows.note(f"{label(lang)}: {source(lang)}", fmt["note"], LAST_COL)
     rows.note(T("Voor verplaatsing is geen gepubliceerde typische waarde gevonden; het aangepaste "
                 "beeld gebruikt daarvoor alleen een eigen instelling.",
                 "No published typical value for displacement was found; the adjusted view uses "
-                "only an own setting for it.")(lang), fmt["note"], LAST_COL, 190)
+                "only an own setting for it.")(lang), fmt["note"], LAST_COL)

@@ -4,47 +4,49 @@ valued and the warnings; its page breaks keep each section on one page."""
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 from xlsxwriter.utility import xl_col_to_name
 
-from . import __version__, charts, schema
+from . import __version__, charts, measure, schema
 from .core import input_rate
 from .engine import Results
 from .exceptions import Problem
+from .measure import figure_width, line_count
 from .render_layout import (
-    A4_LANDSCAPE_PT,
     BASE,
     CHART_COL,
     CHART_OFFSET,
     COLUMNS,
+    DASH,
     HEADLINE,
     HOW,
     LAST_COL,
-    MARGINS_IN,
     MAX_CHART_OUTCOMES,
     MAX_LINES,
     MAX_LISTED_OUTCOMES,
     NOT_APPLICABLE,
     NOT_REACHED,
     RESULTS_WIDTHS,
-    ROW_PX,
     TOTAL,
     Context,
     T,
     column_total,
+    currency_unit,
     decimal_string,
     decimal_text,
     is_blank,
-    line_count,
     link,
     literal,
     ratio_formula,
+    share_formula,
+    shares_shown,
     write_label,
     write_merged,
     yes,
 )
+
+CHART_GAP = 10  # pixels between two charts, one under the other
 
 
 def write_results(ctx: Context) -> None:
@@ -52,10 +54,11 @@ def write_results(ctx: Context) -> None:
     results, lang, fmt = ctx.results, ctx.lang, ctx.fmt
     settings = results.model.settings
     ws = ctx.add_sheet("results")
-    for col, width in enumerate(RESULTS_WIDTHS):
+    widths = _widths(ctx)
+    for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     ws.fit_to_pages(1, 0)
-    page = _Page(ws)
+    page = _Page(ws, widths)
 
     write_label(ws, 0, 0, ctx.title, fmt["title"])
     kind = schema.ANALYSIS_TYPES.get(settings.analysis_type, schema.ANALYSIS_TYPES["forecast"])
@@ -63,14 +66,27 @@ def write_results(ctx: Context) -> None:
            fmt["subtitle"])
     row = 4
     if settings.note:
-        page.set_row(3, 15 * line_count(settings.note, _span_chars(0, LAST_COL)))
-        write_merged(ws, 3, 0, LAST_COL, settings.note, fmt["note"])  # user text: never a formula
+        page.set_row(3, 15 * line_count(settings.note, page.span(0, 5)))
+        write_merged(ws, 3, 0, 5, settings.note, fmt["note"])  # user text: never a formula
         row = 5
+    # The printout opens with the headline and, beside it, the payback chart and the chart of
+    # who puts in and who gains.
+    ws.insert_chart(0, CHART_COL, _cumulative_chart(ctx), CHART_OFFSET)
     row = _headline(ctx, ws, page, row)
-    page.block(row)
-    row = _stakeholder_section(ctx, ws, page, row + 1)
-    page.block(row)
-    row = _outcome_section(ctx, ws, page, row + 1)
+    start = row + 1
+    row, chart, height = _stakeholder_section(ctx, ws, page, start)
+    below = CHART_OFFSET["y_offset"] + charts.HEIGHT + CHART_GAP
+    right = (below + height + CHART_GAP) * 0.75
+    if chart is None:
+        page.block(max(row, page.row_at(0, below * 0.75)))
+    elif max(page.points(0, row), right) <= page.capacity():
+        ws.insert_chart(0, CHART_COL, chart, {**CHART_OFFSET, "y_offset": below})
+        page.block(max(row, page.row_at(0, right)))
+    else:  # many stakeholders: their section, chart beside it, starts a page
+        page.block(max(start - 1, page.row_at(0, below * 0.75)))
+        ws.insert_chart(start + 1, CHART_COL, chart, CHART_OFFSET)
+        page.block(max(row, page.row_at(start + 1, (height + CHART_GAP) * 0.75)))
+    row = _outcome_section(ctx, ws, page, page.ends[-1] + 1)
     page.block(row)
     row = _year_section(ctx, ws, page, row + 1)
     page.block(row)
@@ -84,6 +100,30 @@ def write_results(ctx: Context) -> None:
     ws.activate()
 
 
+def _widths(ctx: Context) -> list[float]:
+    """The results sheet's column widths: each figure column as wide as its widest figure
+    (up to billions) needs, so that none prints as ###."""
+    money, head, frames = ctx.money, ctx.results.headline, ctx.frames
+    stake, outcomes, years = frames["stakeholders"], frames["outcomes"], frames["years"]
+    # (column, values, size, bold): the figures each column shows.
+    shown = [(1, (head.pv_value, head.pv_inputs, head.npv), 12, True),
+             (1, (head.value_nominal, head.inputs_nominal), 11, False),
+             (1, outcomes.column("present_value"), 11, False),
+             (1, (column_total(outcomes, "present_value"),), 11, True)]
+    for col, key in enumerate(("inputs", "value", "net"), 1):
+        shown += [(col, stake.column(key), 11, False),
+                  (col, (column_total(stake, key),), 11, True)]
+    for col, key in enumerate(("pv_inputs", "pv_value", "cumulative_pv_inputs",
+                               "cumulative_pv_value", "cumulative_net"), 1):
+        shown.append((col, years.column(key), 11, False))
+        if col <= 2:
+            shown.append((col, (column_total(years, key),), 11, True))
+    widths = list(RESULTS_WIDTHS)
+    for col, values, size, bold in shown:
+        widths[col] = max(widths[col], figure_width(values, money, size, bold))
+    return widths
+
+
 def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
     results, lang, fmt = ctx.results, ctx.lang, ctx.fmt
     head = results.headline
@@ -91,7 +131,6 @@ def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
     keys = ["ratio", "net_ratio", "pv_value", "pv_inputs", "npv", "payback", "value_nominal",
             "inputs_nominal", "discount_rate", "input_rate", "horizon", "price_year",
             "scenario", "computed"]
-    start = row
     _section(ws, fmt, row, T("Kerncijfers", "Headline figures")(lang))
     row += 1
     at = {key: row + i for i, key in enumerate(keys)}
@@ -102,13 +141,13 @@ def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
     for key, r in at.items():
         ctx.cells[f"headline_{key}"] = schema.sheet_ref(name, f"$B${r + 1}")
     formulas = _headline_formulas(ctx, b)
-    how_width = _span_chars(2, 5)
+    how_width = page.span(2, 5)
     for key in keys:
         r = at[key]
         write_label(ws, r, 0, HEADLINE[key](lang), fmt["head_label"])
         explanation = _headline_figure(ctx, ws, r, key, formulas.get(key))
         if explanation:
-            lines = line_count(explanation, how_width, small=True)
+            lines = line_count(explanation, how_width, size=9)
             if lines > 1:
                 page.set_row(r, 12 * lines + 3)
             write_merged(ws, r, 2, 5, explanation, fmt["how"])
@@ -129,8 +168,7 @@ def _headline(ctx: Context, ws, page: _Page, row: int) -> int:
     # The sentence at the top follows the ratio cell, so it stays true after an edit.
     ws.write_formula(2, 0, _sentence_formula(results, lang, b["ratio"]), fmt["label"],
                      _sentence(results, lang))
-    ws.insert_chart(start + 1, CHART_COL, _cumulative_chart(ctx), CHART_OFFSET)
-    return max(row, start + 1 + _chart_rows(charts.HEIGHT))
+    return row
 
 
 def _headline_formulas(ctx: Context, b: dict[str, str]) -> dict[str, tuple[str, object, str]]:
@@ -170,6 +208,8 @@ def _headline_figure(ctx: Context, ws, r: int, key: str,
     settings, head = ctx.results.model.settings, ctx.results.headline
     how = HOW.get(key)
     explanation = how(lang) if how else ""
+    if key == "net_ratio":
+        explanation = explanation.format(unit=currency_unit(settings.currency, lang))
     if formula is not None:
         text, cached, style = formula
         if isinstance(cached, str):
@@ -205,12 +245,13 @@ def _headline_figure(ctx: Context, ws, r: int, key: str,
     return explanation
 
 
-def _stakeholder_section(ctx: Context, ws, page: _Page, row: int) -> int:
+def _stakeholder_section(ctx: Context, ws, page: _Page, row: int) -> tuple[int, object, int]:
+    """The table of who puts in and who gains from ``row``: the row after it, and its chart
+    (None without stakeholders) with its height in pixels, for the caller to place."""
     lang, fmt = ctx.lang, ctx.fmt
     name = ctx.name("results")
     stake = ctx.tables["stakeholders"]
     frame = ctx.frames["stakeholders"]
-    start = row
     _section(ws, fmt, row, T("Per belanghebbende: wie brengt in, wie ontvangt (contante "
                              "waarde)", "By stakeholder: who puts in, who gains (present "
                              "value)")(lang))
@@ -241,13 +282,13 @@ def _stakeholder_section(ctx: Context, ws, page: _Page, row: int) -> int:
                    fmt, "total_ratio", lang)
     row += 1
     height = charts.bar_height(stake.n, 2)
-    if stake.n:
-        last = first + stake.n - 1
-        chart = charts.stakeholders(
-            ctx.book, lang, ctx.money_axis, (name, first, 0, last, 0), (name, first, 1, last, 1),
-            (name, first, 2, last, 2), (name, header, 1), (name, header, 2), height)
-        ws.insert_chart(start + 1, CHART_COL, chart, CHART_OFFSET)
-    return max(row, start + 1 + _chart_rows(height))
+    if not stake.n:
+        return row, None, 0
+    last = first + stake.n - 1
+    chart = charts.stakeholders(
+        ctx.book, lang, ctx.money_axis, (name, first, 0, last, 0), (name, first, 1, last, 1),
+        (name, first, 2, last, 2), (name, header, 1), (name, header, 2), height)
+    return row, chart, height
 
 
 def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
@@ -265,13 +306,15 @@ def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
     row += 1
     _headers(ws, fmt, page, row, [COLUMNS["outcome"][0](lang),
                                   COLUMNS["present_value"][0](lang), COLUMNS["share"][0](lang)])
-    write_merged(ws, row, 3, 5, COLUMNS["stakeholder"][0](lang), fmt["header"])
+    write_merged(ws, row, 3, 5, COLUMNS["stakeholder"][0](lang), fmt["header_indent"])
     row += 1
     first = row
     names = Counter(outcomes.column("outcome"))
     listed = order if len(order) <= MAX_LISTED_OUTCOMES + 1 else order[:MAX_LISTED_OUTCOMES]
     rest = order[len(listed):]
     total = f"$B${first + len(listed) + bool(rest) + 1}"
+    values = otable.span("present_value")
+    positive = shares_shown(outcomes)
     for i in listed:
         rec = outcomes.record(i)
         label = rec.outcome
@@ -280,9 +323,9 @@ def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
         _wrapped(ws, page, row, label, fmt["wrap"])
         ws.write_formula(row, 1, f"={otable.ref('present_value', i, external=True)}",
                          fmt["money"], float(rec.present_value))
-        ws.write_formula(row, 2, f"=IF({total}=0,0,B{row + 1}/{total})", fmt["percent"],
-                         float(rec.share))
-        write_merged(ws, row, 3, 5, rec.stakeholder, fmt["wrap"])  # user text
+        ws.write_formula(row, 2, share_formula(f"B{row + 1}", total, values), fmt["percent"],
+                         float(rec.share) if positive else DASH)
+        write_merged(ws, row, 3, 5, rec.stakeholder, fmt["wrap_indent"])  # user text
         row += 1
     if rest:
         # Everything not listed: the Per outcome sheet's total less the rows above.
@@ -292,25 +335,29 @@ def _outcome_section(ctx: Context, ws, page: _Page, row: int) -> int:
             ",", "."), f"Other {len(rest):,} outcomes (see By outcome)")(lang), fmt["wrap"])
         ws.write_formula(row, 1, f"={otable.total('present_value')}-SUM(B{first + 1}:"
                                  f"B{row})", fmt["money"], pv_rest)
-        ws.write_formula(row, 2, f"=IF({total}=0,0,B{row + 1}/{total})", fmt["percent"],
-                         sum(shares[i] for i in rest))
+        ws.write_formula(row, 2, share_formula(f"B{row + 1}", total, values), fmt["percent"],
+                         sum(shares[i] for i in rest) if positive else DASH)
         row += 1
     write_label(ws, row, 0, TOTAL(lang), fmt["total_label"])
     _sum(ws, row, 1, first, row - 1, fmt["total_money"], column_total(outcomes, "present_value"))
-    _sum(ws, row, 2, first, row - 1, fmt["total_percent"], column_total(outcomes, "share"))
+    ws.write_formula(row, 2, f"=IF(COUNT(C{first + 1}:C{row})=0,{literal(DASH)},"
+                             f"SUM(C{first + 1}:C{row}))", fmt["total_percent"],
+                     column_total(outcomes, "share") if positive else DASH)
     for col in (3, 4, 5):
         ws.write_blank(row, col, None, fmt["total_label"])
     row += 1
-    if shown:
-        chart = charts.outcomes(ctx.book, lang, ctx.money_axis,
-                                (name, first, 0, first + shown - 1, 0),
-                                (name, first, 1, first + shown - 1, 1), chart_height)
-        if shown < len(order):
-            chart.set_title({"name": T(f"Waarde per opbrengst (de grootste {shown})",
-                                       f"Value by outcome (the largest {shown})")(lang),
-                             "name_font": charts.title_font()})
-        ws.insert_chart(start + 1, CHART_COL, chart, CHART_OFFSET)
-    return max(row, start + 1 + (_chart_rows(chart_height) if shown else 0))
+    if not shown:
+        return row
+    chart = charts.outcomes(ctx.book, lang, ctx.money_axis,
+                            (name, first, 0, first + shown - 1, 0),
+                            (name, first, 1, first + shown - 1, 1), chart_height,
+                            frozenset(j for j, i in enumerate(order[:shown]) if pvs[i] < 0))
+    if shown < len(order):
+        chart.set_title({"name": T(f"Waarde per opbrengst (de grootste {shown})",
+                                   f"Value by outcome (the largest {shown})")(lang),
+                         "name_font": charts.title_font()})
+    ws.insert_chart(start + 1, CHART_COL, chart, CHART_OFFSET)
+    return max(row, page.row_at(start + 1, (chart_height + CHART_GAP) * 0.75))
 
 
 def _year_section(ctx: Context, ws, page: _Page, row: int) -> int:
@@ -344,7 +391,7 @@ def _year_section(ctx: Context, ws, page: _Page, row: int) -> int:
     if chart is None:
         return row
     ws.insert_chart(start + 1, CHART_COL, chart, CHART_OFFSET)
-    return max(row, start + 1 + _chart_rows(charts.HEIGHT))
+    return max(row, page.row_at(start + 1, (charts.HEIGHT + CHART_GAP) * 0.75))
 
 
 def _qualitative_section(ctx: Context, ws, page: _Page, row: int) -> int:
@@ -369,7 +416,7 @@ def _qualitative_section(ctx: Context, ws, page: _Page, row: int) -> int:
     row += 1
     for rec in qualitative.records():
         values = [str(v or "") for v in (rec.stakeholder, rec.outcome, rec.indicator, rec.note)]
-        lines = max(line_count(v, _span_chars(c1, c2))
+        lines = max(line_count(v, page.span(c1, c2))
                     for (c1, c2), v in zip(spans, values, strict=True))
         if lines > 1:
             page.set_row(row, 15 * lines)
@@ -389,7 +436,7 @@ def _warning_section(ctx: Context, ws, page: _Page, row: int) -> int:
     row += 1
     for problem in warnings:
         text = str(problem)
-        lines = line_count(text, _span_chars(0, LAST_COL))
+        lines = line_count(text, page.span(0, LAST_COL))
         if lines > 1:
             page.set_row(row, 15 * lines)
         write_merged(ws, row, 0, LAST_COL, text, fmt["warning_wrap"])
@@ -487,7 +534,7 @@ def _section(ws, fmt, row, text) -> None:
 
 
 def _headers(ws, fmt, page: _Page, row, labels) -> None:
-    lines = max(line_count(text, RESULTS_WIDTHS[col]) for col, text in enumerate(labels))
+    lines = max(line_count(text, page.widths[col], bold=True) for col, text in enumerate(labels))
     page.set_row(row, 15 * lines)
     for col, text in enumerate(labels):
         write_label(ws, row, col, text, fmt["header"] if col == 0 else fmt["header_right"])
@@ -495,39 +542,19 @@ def _headers(ws, fmt, page: _Page, row, labels) -> None:
 
 def _wrapped(ws, page: _Page, row: int, text: str, style) -> None:
     """A name in the first column of the results sheet, on as many lines as it needs."""
-    lines = line_count(text, RESULTS_WIDTHS[0] - 1)
+    lines = line_count(text, page.widths[0])
     if lines > 1:
         page.set_row(row, 15 * min(lines, MAX_LINES))
     write_label(ws, row, 0, text, style)
 
 
-def _span_chars(c1: int, c2: int) -> float:
-    return sum(RESULTS_WIDTHS[c1:c2 + 1])
-
-
-def _chart_rows(height_px: int) -> int:
-    return math.ceil(height_px / ROW_PX) + 1
-
-
-def _page_points() -> float:
-    """Points of sheet that fit on a page height once the sheet is scaled to the page width.
-
-    The scale is worked out for Calibri's column widths; a wider substitute font (LibreOffice
-    without Calibri) makes the columns wider and the scale smaller, so more rows fit: the page
-    breaks placed with this estimate then come early, never late.
-    """
-    pixels = sum(int(w * 7 + 5) for w in RESULTS_WIDTHS)
-    width_pt = A4_LANDSCAPE_PT[0] - 72 * (MARGINS_IN["left"] + MARGINS_IN["right"])
-    height_pt = A4_LANDSCAPE_PT[1] - 72 * (MARGINS_IN["top"] + MARGINS_IN["bottom"])
-    scale = min(1.0, width_pt / (pixels * 0.75))
-    return height_pt / scale - 15  # a row's worth of slack for rounding
-
-
 class _Page:
-    """Row heights as written, and page breaks so that no section is split over two pages."""
+    """Column widths and row heights as written, and page breaks so that no section is split
+    over two pages."""
 
-    def __init__(self, ws):
+    def __init__(self, ws, widths: list[float]):
         self.ws = ws
+        self.widths = widths
         self.heights: dict[int, float] = {}
         self.ends: list[int] = []
 
@@ -535,16 +562,43 @@ class _Page:
         self.ws.set_row(row, points)
         self.heights[row] = points
 
+    def span(self, c1: int, c2: int) -> float:
+        """The width of columns c1..c2 together."""
+        return sum(self.widths[c1:c2 + 1])
+
+    def points(self, start: int, stop: int) -> float:
+        """The height of rows [start, stop)."""
+        return sum(self.heights.get(r, 15.0) for r in range(start, stop))
+
+    def row_at(self, start: int, points: float) -> int:
+        """The row after the one in which something ``points`` tall, placed at the top of row
+        ``start``, ends."""
+        row, used = start, 0.0
+        while used < points:
+            used += self.heights.get(row, 15.0)
+            row += 1
+        return row
+
+    def capacity(self) -> float:
+        """Points of sheet that fit on a page once the sheet is scaled to the page width.
+
+        The scale is worked out for Calibri's column widths; a wider substitute font (LibreOffice
+        without Calibri) makes the columns wider and the scale smaller, so more rows fit: the
+        page breaks placed with this estimate then come early, never late.
+        """
+        scale = measure.fit_scale(sum(measure.pixels(w) for w in self.widths))
+        return measure.page_points(scale) - 15  # a row's worth of slack for rounding
+
     def block(self, end: int) -> None:
         """Rows from the previous block's end up to ``end`` belong together."""
         self.ends.append(end)
 
     def breaks(self) -> list[int]:
-        page = _page_points()
+        page = self.capacity()
         out: list[int] = []
         used, start = 0.0, 0
         for end in self.ends:
-            height = sum(self.heights.get(r, 15.0) for r in range(start, end))
+            height = self.points(start, end)
             if used and used + height > page:
                 out.append(start)
                 used = 0.0

@@ -13,21 +13,22 @@ from typing import Any, NamedTuple
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from . import charts, rowxml, schema
+from . import charts, measure, rowxml, schema
 from .core import counted_ages
 from .engine import Rows
 from .links import Source
+from .measure import line_count
 from .model import Cell
 from .render_layout import (
     BASE,
+    DASH,
     FIGURES,
     HEADLINE,
     INTROS,
     MAX_LINES,
     NA_SHORT,
-    NO_PAYBACK,
+    NUMBER_FORMATS,
     TOTAL,
-    WIDE_FONT,
     YEAR_KEY,
     Context,
     T,
@@ -36,13 +37,13 @@ from .render_layout import (
     column_total,
     decimal_string,
     decimal_text,
-    fits,
     is_blank,
-    line_count,
     link,
     literal,
     live_years,
     ratio_formula,
+    share_formula,
+    shares_shown,
     sum_where,
     write_label,
     write_merged,
@@ -59,15 +60,18 @@ class Out(NamedTuple):
 
 
 def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
-                 block: bool = True) -> Any:
-    """Write a planned table; ``make_row(i, rec)`` gives {column key: Out} for row i."""
+                 block: bool = True, fit: bool = True) -> tuple[Any, list[float]]:
+    """Write a planned table; ``make_row(i, rec)`` gives {column key: Out} for row i. The
+    sheet and its column widths; ``fit=False`` leaves the print scale to the caller, who
+    writes more columns beside the table."""
     table, frame = ctx.tables[key], ctx.frames[key]
     keys = table.keys
     columns = {k: ctx.column(k) for k in keys}
-    widths = {k: _width(frame, k, columns[k][0], columns[k][1], wide=k == keys[-1])
+    widths = {k: _width(ctx, frame, k, columns[k], k in totals, wide=k == keys[-1])
               for k in keys}
     ws = ctx.add_sheet(key)
-    _heading(ctx, ws, key, columns, widths)
+    scale = _print_scale(list(widths.values()))
+    _heading(ctx, ws, key, columns, widths, scale)
     # Per column: key, style, letter, where the value is in a row, and whether a number in it
     # is written as it is (see _spec).
     plan = [(k, columns[k][1], xl_col_to_name(c), frame.columns.index(k),
@@ -88,13 +92,60 @@ def _table_sheet(ctx: Context, key: str, make_row, totals: dict[str, str],
     row = _total_row(ctx, ws, key, columns, totals)
     ws.autofilter(table.header_row, 0, max(table.header_row + table.n, table.header_row),
                   len(keys) - 1)
-    ws.fit_to_pages(1, 0)
+    if fit:
+        _fit(ws, scale, _leading(keys))
     ws.print_area(0, 0, max(row, table.header_row + 1), len(keys) - 1)
-    return ws
+    return ws, list(widths.values())
+
+
+# The columns that name a row (number, who, what): repeated on every page of a wide table.
+NAMING = ("outcome_no", "input_no", "stakeholder", "outcome", "description", "year",
+          "calendar_year")
+
+
+def _leading(keys: list[str]) -> int:
+    """How many of the first columns name a row."""
+    count = 0
+    while count < len(keys) and keys[count] in NAMING:
+        count += 1
+    return count
+
+
+def _print_scale(widths: list[float]) -> float | None:
+    """The scale to print a sheet of these column widths at: None to fit it to the page width
+    (where that keeps the type readable), else READABLE_SCALE, across pages."""
+    scale = measure.fit_scale(sum(measure.pixels(w) for w in widths))
+    return None if scale >= measure.READABLE_SCALE else measure.READABLE_SCALE
+
+
+def _fit(ws, scale: float | None, repeat: int) -> None:
+    """Print one page wide, or at ``scale`` across pages with the first ``repeat`` columns
+    (and the header row, see _heading) on every page."""
+    if scale is None:
+        ws.fit_to_pages(1, 0)
+        return
+    ws.set_print_scale(round(scale * 100))
+    if repeat:
+        ws.repeat_columns(0, repeat - 1)
+
+
+def _first_page_columns(widths: list[float], scale: float | None) -> int:
+    """How many columns fit across the first printed page (all, when the sheet is fitted
+    to the page width). Counted in LibreOffice's widths, which are a third wider than Excel's
+    when it prints in a substitute for Calibri."""
+    if scale is None:
+        return len(widths)
+    room, count = measure.PAGE_WIDTH_PT / scale, 0
+    for width in widths:
+        room -= measure.pixels(width)  # LibreOffice: a pixel of Excel's is a point
+        if room < 0:
+            break
+        count += 1
+    return max(count, 1)
 
 
 def _heading(ctx: Context, ws, key: str, columns: dict[str, tuple[str, str]],
-             widths: dict[str, float]) -> None:
+             widths: dict[str, float], scale: float | None) -> None:
     """Title, scenario, the table's introduction and its header row, frozen and repeated on
     every printed page."""
     lang, fmt = ctx.lang, ctx.fmt
@@ -102,20 +153,24 @@ def _heading(ctx: Context, ws, key: str, columns: dict[str, tuple[str, str]],
     write_label(ws, 0, 0, ctx.name(key), fmt["title"])  # the analysis name is in the page header
     scenario = ctx.results.scenario or BASE(lang)
     write_label(ws, 1, 0, f"{HEADLINE['scenario'](lang)}: {scenario}", fmt["subtitle"])
-    span = sum(widths.values())
+    # Wrapped across the columns of the first printed page, so no page cuts it off; beside
+    # the columns repeated on every page of a wide table, whose later pages then show the
+    # title alone above them.
+    first = _leading(keys) if scale is not None else 0
+    across = max(_first_page_columns(list(widths.values()), scale), first + 1)
+    span = sum(list(widths.values())[first:across])
     for i, line in enumerate(INTROS.get(key, [])):
-        # Across the table's width and wrapped, so the print area does not cut it off.
         text = line(lang)
         lines = line_count(text, span)
         if lines > 1:
             ws.set_row(2 + i, 15 * lines)
-        write_merged(ws, 2 + i, 0, len(keys) - 1, text, fmt["subtitle_wrap"])
+        write_merged(ws, 2 + i, first, across - 1, text, fmt["subtitle_wrap"])
     row = ctx.tables[key].header_row
     lines = 1
     for c, k in enumerate(keys):
         header, style = columns[k]
         write_label(ws, row, c, header, fmt["header"])
-        lines = max(lines, line_count(header, widths[k] - 1))
+        lines = max(lines, line_count(header, widths[k], bold=True))
         ws.set_column(c, c, widths[k], fmt["wrap"] if style == "text" else None)
     ws.set_row(row, 15 * lines)
     ws.freeze_panes(row + 1, 0)
@@ -125,9 +180,9 @@ def _heading(ctx: Context, ws, key: str, columns: dict[str, tuple[str, str]],
 def _row_height(frame: Rows, texts: list[tuple[str, float]]):
     """``height(rec)``: the height a row needs for its wrapped texts, None for one line;
     ``texts`` are the wrapped columns with their widths."""
-    # Per wrapped column: where, its width, and the length of a text that surely fits on a line.
-    wrapped = [(frame.columns.index(k), width, fits(width))
-               for k, width in ((k, width * WIDE_FONT - 1) for k, width in texts)]
+    # Per wrapped column: where, its width, and the length of a text that surely fits on a
+    # line (of the widest letters), so most cells need no measuring.
+    wrapped = [(frame.columns.index(k), width, measure.surely_fits(width)) for k, width in texts]
 
     def height(rec) -> float | None:
         # Spreadsheet programs do not grow a row for its wrapped texts on opening.
@@ -136,7 +191,7 @@ def _row_height(frame: Rows, texts: list[tuple[str, float]]):
             text = rec[at]
             if text and len(text := str(text)) > short:
                 lines = max(lines, line_count(text, width))
-        return 14.5 * min(lines, MAX_LINES) + 1 if lines > 1 else None
+        return 15 * min(lines, MAX_LINES) if lines > 1 else None
 
     return height
 
@@ -203,17 +258,31 @@ def _total_row(ctx: Context, ws, key: str, columns: dict[str, tuple[str, str]],
     return row + 1
 
 
-def _width(table: Rows, key: str, header: str, style: str, wide: bool = False) -> float:
-    longest_word = max((len(w) for w in header.split()), default=8) + 2
+def _width(ctx: Context, table: Rows, key: str, column: tuple[str, str], total: bool,
+           wide: bool = False) -> float:
+    """A column's width: its header's longest word, and for figures the widest figure (and
+    its total, in bold) in the column's number format, so that none prints as ###."""
+    header, style = column
+    longest_word = max((measure.text_width(w, bold=True) for w in header.split()),
+                       default=8) + measure.PADDING + 0.5
+    at = table.columns.index(key)
     if style == "text":
         # Long texts wrap (the column's style) rather than widen the printed page.
-        at = table.columns.index(key)
-        text = math.ceil(max((len(str(row[at])) for row in table.rows[:300]), default=8)
-                         * WIDE_FONT)
-        return min(max(text + 2, longest_word, 10), 40 if wide else 24)
+        text = max((measure.text_width(str(row[at])) for row in table.rows[:300]
+                    if row[at] is not None), default=8)
+        return math.ceil(min(max(text + measure.PADDING + 0.5, longest_word, 10),
+                             40 if wide else 30))
     base = {"money": 14, "percent": 10, "factor": 10, "ratio": 10, "integer": 8,
             "number": 12, "yesno": 9}[style]
-    return max(base, min(longest_word, 18))
+    width = max(base, min(longest_word, 18))
+    code = ctx.money if style == "money" else NUMBER_FORMATS.get(style)
+    if code is None:
+        return width
+    values = [row[at] for row in table.rows]
+    width = max(width, measure.figure_width(values, code))
+    if total:
+        width = max(width, measure.figure_width([column_total(table, key)], code, bold=True))
+    return width
 
 
 def _text_style(key: str) -> str:
@@ -225,8 +294,8 @@ def _spec(style_name: str, key: str, value, out: Out | None,
     """What one table cell holds: (kind, style name, value, formula without '=')."""
     if out is not None and out.formula and not is_blank(out.value):
         cached = out.value if isinstance(out.value, str) else float(out.value)
-        style = style_name if isinstance(cached, float) else "value_text"
-        return "formula", style, cached, out.formula.removeprefix("=")
+        # A text cached ("n/a", "–") keeps the figure's format, for when a figure returns.
+        return "formula", style_name, cached, out.formula.removeprefix("=")
     if is_blank(value):
         if style_name == "ratio":
             return "string", "value_text", NA_SHORT(lang), ""
@@ -301,9 +370,9 @@ def write_stakeholders(ctx: Context) -> None:
                                    f"{col['inputs']}{r})")
         return out
 
-    ws = _table_sheet(ctx, "stakeholders", make,
-                      {"inputs": "=SUM({span})", "value": "=SUM({span})",
-                       "net": "=SUM({span})"})
+    ws, _ = _table_sheet(ctx, "stakeholders", make,
+                         {"inputs": "=SUM({span})", "value": "=SUM({span})",
+                          "net": "=SUM({span})"})
     # The total ratio divides the totals.
     frame = ctx.frames["stakeholders"]
     r = table.total_row
@@ -334,10 +403,10 @@ def _write_categories(ctx: Context, ws) -> None:
     table = Table(stake.sheet, list(frame.columns), top + 3, len(frame))
     columns = {k: ctx.column(k) for k in table.keys}
     stake_frame = ctx.frames["stakeholders"]
-    widths = [_width(stake_frame, k, *ctx.column(k), wide=k == stake.keys[-1])
+    widths = [_width(ctx, stake_frame, k, ctx.column(k), True, wide=k == stake.keys[-1])
               for k in stake.keys]
     for c, k in enumerate(table.keys[len(widths):], len(widths)):
-        widths.append(_width(frame, k, *columns[k]))
+        widths.append(_width(ctx, frame, k, columns[k], True))
         ws.set_column(c, c, widths[-1])
     write_label(ws, top, 0, CATEGORY_TITLE(lang), fmt["section"])
     intro = INTROS["categories"][0](lang)
@@ -399,7 +468,8 @@ def write_outcomes(ctx: Context) -> None:
     figures = ("quantity", "proxy", "deadweight", "attribution", "displacement", "dropoff")
     # Formulas with "#" for the row number (no cell reference holds one).
     claim = (f"=(1-{col['deadweight']}#)*(1-{col['displacement']}#)*(1-{col['attribution']}#)")
-    share = f"=IF({total_pv}=0,0,{col['present_value']}#/{total_pv})"
+    share = share_formula(f"{col['present_value']}#", total_pv, table.span("present_value"))
+    shown = shares_shown(ctx.frames["outcomes"])
 
     def make(i, rec):
         r = str(table.row(i) + 1)
@@ -426,12 +496,18 @@ def write_outcomes(ctx: Context) -> None:
             out["value"] = Out(rec.value, f"=SUM({trail.span('value', a, z)})")
             out["present_value"] = Out(rec.present_value,
                                        f"=SUM({trail.span('present_value', a, z)})")
-        out["share"] = Out(rec.share, share.replace("#", r))
+        out["share"] = Out(rec.share if shown else DASH, share.replace("#", r))
         return out
 
-    _table_sheet(ctx, "outcomes", make,
-                 {"gross": "=SUM({span})", "value": "=SUM({span})",
-                  "present_value": "=SUM({span})", "share": "=SUM({span})"})
+    ws, _ = _table_sheet(ctx, "outcomes", make,
+                         {"gross": "=SUM({span})", "value": "=SUM({span})",
+                          "present_value": "=SUM({span})", "share": "=SUM({span})"})
+    if table.n:  # the shares' total: 100%, or the dash
+        r, c = table.total_row, table.col("share")
+        span = table.span("share", external=False)
+        ws.write_formula(r, c, f"=IF(COUNT({span})=0,{literal(DASH)},SUM({span}))",
+                         ctx.fmt["total_percent"],
+                         column_total(ctx.frames["outcomes"], "share") if shown else DASH)
 
 
 def write_years(ctx: Context) -> None:
@@ -469,7 +545,7 @@ def write_years(ctx: Context) -> None:
                     f"={col[key]}{r - 1}+{col[source]}{r}")
             out[key] = Out(getattr(rec, key), text)
         cum_in, cum_val = col["cumulative_pv_inputs"], col["cumulative_pv_value"]
-        dash = literal(NO_PAYBACK)
+        dash = literal(DASH)
         if i == 0:
             text = f"=IF(AND({cum_in}{r}>0,{cum_val}{r}>={cum_in}{r}),0,{dash})"
         else:
@@ -481,20 +557,33 @@ def write_years(ctx: Context) -> None:
         out["payback"] = Out(rec.payback, text)
         return out
 
-    ws = _table_sheet(ctx, "years", make,
-                      {"inputs": "=SUM({span})", "value": "=SUM({span})",
-                       "pv_inputs": "=SUM({span})", "pv_value": "=SUM({span})"}, block=False)
-    _write_matrix(ctx, ws)
+    ws, widths = _table_sheet(ctx, "years", make,
+                              {"inputs": "=SUM({span})", "value": "=SUM({span})",
+                               "pv_inputs": "=SUM({span})", "pv_value": "=SUM({span})"},
+                              block=False, fit=False)
+    headers = [(ctx.column(k)[0], w) for k, w in zip(table.keys, widths, strict=True)]
+    matrix = _write_matrix(ctx, ws)
+    if matrix:
+        # The matrix's headers (stakeholders' names) may need more lines than the table's.
+        headers += matrix
+        widths += [DEFAULT_WIDTH] + [w for _, w in matrix]
+        ws.set_row(table.header_row, 15 * max(line_count(text, w, bold=True)
+                                               for text, w in headers))
+    _fit(ws, _print_scale(widths), _leading(table.keys))
     _write_chart_data(ctx, ws)
 
 
-def _write_matrix(ctx: Context, ws) -> None:
-    """Present value per year and stakeholder, summed from the trail (the stacked chart)."""
+DEFAULT_WIDTH = 8.43  # a column left as it is
+
+
+def _write_matrix(ctx: Context, ws) -> list[tuple[str, float]]:
+    """Present value per year and stakeholder, summed from the trail (the stacked chart); its
+    headers and column widths."""
     table, trail = ctx.tables["years"], ctx.tables["trail"]
     fmt, lang = ctx.fmt, ctx.lang
     names = ctx.matrix.stakeholders
     if not names:
-        return
+        return []
     c0 = ctx.matrix.first_col
     factors = ctx.results.tables["years"].column("discount_factor_value")
     by: dict[tuple[str, int], float] = {}
@@ -507,13 +596,20 @@ def _write_matrix(ctx: Context, ws) -> None:
     write_merged(ws, table.header_row - 1, c0, total_col, T(
         "Contante waarde per belanghebbende", "Present value by stakeholder")(lang),
         fmt["label_wrap"])
-    for j, who in enumerate(names):
-        c = c0 + j
-        write_label(ws, table.header_row, c, who, fmt["header"])
-        ws.set_column(c, c, max(14, min(len(who) + 2, 24)))
-    write_label(ws, table.header_row, total_col, TOTAL(lang), fmt["header"])
-    ws.set_column(total_col, total_col, 14)
     frame = ctx.frames["years"]
+    headers = []
+    for j, who in enumerate([*names, None]):
+        c = c0 + j
+        header = TOTAL(lang) if who is None else who
+        write_label(ws, table.header_row, c, header, fmt["header"])
+        values = ([by.get((who, int(y)), 0.0) for y in frame.column("year")] if who else
+                  [sum(by.get((w, int(y)), 0.0) for w in names) for y in frame.column("year")])
+        word = max(measure.text_width(w, bold=True) for w in header.split())
+        width = max(14, min(word + measure.PADDING + 0.5, 24),
+                    measure.figure_width(values, ctx.money),
+                    measure.figure_width([sum(values)], ctx.money, bold=True))
+        ws.set_column(c, c, width)
+        headers.append((header, width))
     for i, year in enumerate(frame.column("year")):
         r = table.row(i)
         key = f"{YEAR_KEY}{year}"
@@ -539,6 +635,7 @@ def _write_matrix(ctx: Context, ws) -> None:
         span = f"{letter}{table.row(0) + 1}:{letter}{table.row(table.n - 1) + 1}"
         ws.write_formula(r, c, f"=SUM({span})", fmt["total_money"], cached)
     ws.print_area(0, 0, table.total_row, total_col)
+    return headers
 
 
 def _write_chart_data(ctx: Context, ws) -> None:
@@ -560,9 +657,9 @@ def _write_chart_data(ctx: Context, ws) -> None:
                T("x terugverdiend", "x payback")]
     for j, text in enumerate(headers):
         write_label(ws, table.header_row, c + j, text(lang), fmt["header"])
-    ws.set_column(c, c + 4, 14)
     cum_in = frame.column("cumulative_pv_inputs")
     cum_val = frame.column("cumulative_pv_value")
+    ws.set_column(c, c + 5, max(14, measure.figure_width([*cum_in, *cum_val], ctx.money)))
     row = top
     for t in range(1, table.n):
         for x in (t - 1, t):
@@ -662,13 +759,17 @@ def write_trail(ctx: Context) -> None:
         return out
 
     totals = {k: "=SUM({span})" for k in (*years, "value", "present_value")}
-    ws = _table_sheet(ctx, "trail", make, totals)
+    ws, widths = _table_sheet(ctx, "trail", make, totals)
     if not years:
         return
-    # The discount factor of each year, above its column: the present values use these.
+    # The discount factor of each year, above its column: the present values use these. The
+    # label ends next to the first factor, or, on a trail printed across pages, in the
+    # columns repeated on every page.
     fmt = ctx.fmt
-    first_year = table.col(years[0])
-    write_merged(ws, factor_row, 0, first_year - 1, T(
+    end = table.col(years[0]) - 1
+    if _print_scale(widths) is not None:
+        end = min(end, max(_leading(table.keys) - 1, 0))
+    write_merged(ws, factor_row, 0, end, T(
         "Disconteringsfactor per jaar = 1 / (1 + r)^jaar", "Discount factor per year = "
         "1 / (1 + r)^year")(ctx.lang), fmt["label_right"])
     rate = ctx.cells["rate_value"]

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import charts, schema
+from . import charts, measure, schema
 from .engine import Results
-from .render_layout import analysis_title, print_setup
+from .measure import line_count
+from .render_layout import MAX_LINES, analysis_title, print_setup
 from .schema import RESULT_SHEETS, Text
 from .uncertainty import (
     DEDUCTION_LABELS,
@@ -62,66 +64,162 @@ def write_sheets(book, fmt: dict, results: Results, uncertainty: Uncertainty | N
 
 
 def _own_formats(book) -> dict:
-    base = {"font_name": schema.FONT}
+    base = {"font_name": schema.FONT, "valign": "top"}
     return {
-        "u_value": book.add_format({**base, "num_format": "#,##0.####"}),
         "u_section": book.add_format({**base, "bold": True, "font_size": 12,
                                       "font_color": schema.HEADER_FILL, "top": 1}),
-        "u_bold_ratio": book.add_format({**base, "bold": True, "num_format": "0.00"}),
-        "u_bold_percent": book.add_format({**base, "bold": True, "num_format": "0.0%"}),
-        "u_text": book.add_format({**base, "valign": "top"}),
-        "u_wrap": book.add_format({**base, "text_wrap": True, "valign": "top"}),
-        "u_wrap_note": book.add_format({**base, **schema.STYLES["note"]}),
+        "u_bold_ratio": book.add_format({**base, "bold": True, "num_format": "0.00",
+                                         "align": "right"}),
+        "u_bold_percent": book.add_format({**base, "bold": True, "num_format": "0.0%",
+                                           "align": "right"}),
+        "u_text": book.add_format(base),
+        "u_center": book.add_format({**base, "align": "center"}),
+        "u_wrap": book.add_format({**base, "text_wrap": True}),
+        # Notes beside a column of figures keep their distance from its right edge.
+        "u_wrap_note": book.add_format({**base, **schema.STYLES["note"], "align": "left",
+                                        "indent": 1}),
+        "u_reason": book.add_format({**base, "text_wrap": True, "align": "left", "indent": 1}),
         "u_header_wrap": book.add_format({**base, **schema.STYLES["header"]}),
     }
 
 
+# The columns of both sheets, in column units; a figure column grows to its widest figure.
+SENSITIVITY_WIDTHS = [44, 14, 14, 14, 14, 11, 11, 11, 14, 14]
+MONTE_CARLO_WIDTHS = [40, 14, 16, 14, 14, 14, 16]
+HEADER_POINTS = 30  # a header row: two lines
+
+
 class _Rows:
-    """Write a sheet top to bottom, keeping count of the row."""
+    """Write a sheet top to bottom, keeping count of the row and of the page.
 
-    def __init__(self, ws):
+    Every page break is placed here, before a row that would not fit (estimated for Excel,
+    which fits fewer rows on a page than LibreOffice without Calibri), so no row and no chart
+    is split, and a table that runs on to the next page starts it with its header row again.
+    """
+
+    def __init__(self, ws, widths: list[float], fmt: dict, reach_px: float = 0.0):
         self.ws = ws
+        self.widths = list(widths)
+        self.fmt = fmt
         self.row = 0
+        self.used = 0.0  # points on the current page
+        self.breaks: list[int] = []
+        self.header: tuple[list[tuple], float] | None = None  # the running table's header
+        # Fitted to the page width: the columns, or a chart beside a table reaching further.
+        scale = measure.fit_scale(max(sum(measure.pixels(w) for w in widths), reach_px))
+        self.capacity = measure.page_points(scale) - 15
 
-    def line(self, cells: list[tuple], height: float | None = None) -> int:
+    def span(self, col: int, count: int) -> float:
+        return sum(self.widths[col:col + count])
+
+    def line(self, cells: list[tuple], height: float | None = None,
+             header: bool = False, first: float = 3 * 15) -> int:
         """One row: (value, format) per column from A, or (value, format, columns) for a
-        wrapped text across several columns; None leaves a cell empty."""
-        row = self.row
+        text across several columns; None leaves a cell empty. A text in a wrapping format
+        makes the row as tall as its lines; ``header`` starts a table with this row, on a
+        page with its ``first`` points of rows."""
+        points = self.points(cells, height)
+        if header:
+            self.header = None
+            self.keep(points + first)
+            self.header = (cells, points)
+        elif self.used + points > self.capacity:
+            self.new_page()
+        return self._write(cells, points)
+
+    def points(self, cells: list[tuple], height: float | None = None) -> float:
+        """The height of a row of these cells: as many lines as its wrapped texts need."""
         lines = 1
         col = 0
         for cell in cells:
+            value, style, count = cell[0], cell[1], cell[2] if len(cell) > 2 else 1
+            if isinstance(value, str) and value and style.text_wrap:
+                room = self.span(col, count) - 1.5 * (style.indent or 0)
+                lines = max(lines, line_count(value, room, bold=bool(style.bold)))
+            col += count
+        return max(height or 0.0, 15.0 * min(lines, MAX_LINES) + (2 if lines > 1 else 0))
+
+    def _write(self, cells: list[tuple], points: float) -> int:
+        row, col = self.row, 0
+        for cell in cells:
             value, style = cell[0], cell[1]
-            span = cell[2] if len(cell) > 2 else 1
-            if span > 1:
-                self.ws.merge_range(row, col, row, col + span - 1, "", style)
-                lines = max(lines, -(-len(str(value or "")) // (15 * span - 2)))
+            count = cell[2] if len(cell) > 2 else 1
+            if count > 1:
+                self.ws.merge_range(row, col, row, col + count - 1, "", style)
             _cell(self.ws, row, col, value, style)
-            col += span
-        if height or lines > 1:
-            self.ws.set_row(row, max(height or 0, 15 * lines + 2))
+            self.width_for(col, count, value, style)
+            col += count
+        if points != 15.0:
+            self.ws.set_row(row, points)
         self.row += 1
+        self.used += points
         return row
 
-    def note(self, text: str, style, last_col: int, chars_per_line: int) -> int:
+    def width_for(self, col: int, count: int, value, style) -> None:
+        """Widen a figure column to its figure (a single column's, in its number format)."""
+        figure = value.value if isinstance(value, _Formula) else value
+        code = style.num_format
+        if count == 1 and isinstance(figure, int | float) and code:
+            size = style.font_size or 11
+            self.widths[col] = max(self.widths[col],
+                                   measure.figure_width([figure], code, size, bool(style.bold)))
+
+    def end_table(self) -> None:
+        self.header = None
+
+    def keep(self, points: float) -> None:
+        """Start a new page unless ``points`` more fit on this one (a chart, a section's
+        title with its first rows)."""
+        if self.used and self.used + points > self.capacity:
+            self.new_page()
+
+    def new_page(self) -> None:
+        self.breaks.append(self.row)
+        self.used = 0.0
+        if self.header is not None:
+            cells, points = self.header
+            self._write(cells, points)
+
+    def note(self, text: str, style, last_col: int) -> int:
         """A paragraph across columns A..last_col, tall enough for its lines."""
-        row = self.row
-        lines = sum(max(1, -(-len(part) // chars_per_line)) for part in text.split("\n"))
-        self.ws.set_row(row, 15 * lines + 3)
-        self.ws.merge_range(row, 0, row, last_col, "", style)
-        self.ws.write_string(row, 0, text, style)
-        self.row += 1
-        return row
+        lines = line_count(text, self.span(0, last_col + 1))
+        return self.line([(text, style, last_col + 1)], height=15.0 * lines + 3)
 
     def skip(self, count: int = 1) -> None:
         self.row += count
+        self.used += 15.0 * count
 
     def pad_to(self, row: int) -> None:
-        self.row = max(self.row, row)
+        if row > self.row:
+            self.skip(row - self.row)
+
+    def chart(self, chart, col: int, height_px: float) -> None:
+        """A chart from the current row across the columns from ``col``, with the rows it
+        covers left empty."""
+        points = height_px * 0.75 + 6
+        self.keep(points)
+        self.ws.insert_chart(self.row, col, chart, {"x_offset": 2, "y_offset": 4})
+        self.skip(math.ceil(points / 15.0))
+
+    def finish(self) -> None:
+        """Column widths, the page breaks, and one page wide: the sheets' columns and charts
+        are laid out to fit at a readable scale."""
+        for col, width in enumerate(self.widths):
+            self.ws.set_column(col, col, width)
+        if self.breaks:
+            self.ws.set_h_pagebreaks(self.breaks)
+        self.ws.fit_to_pages(1, 0)
+
+
+def _left_px(widths: list[float], col: int) -> int:
+    """Where column ``col`` starts, in Excel's pixels."""
+    return sum(measure.pixels(w) for w in widths[:col])
 
 
 @dataclass(frozen=True)
 class _Formula:
-    """Arithmetic over neighbouring cells (tool-made text only), with its value cached."""
+    """Arithmetic over neighbouring cells (tool-made text only), with its value cached; a
+    "#" in the text stands for the number of the row it lands in."""
 
     text: str
     value: float
@@ -135,7 +233,7 @@ def _cell(ws, row: int, col: int, value, style) -> None:
     if value is None:
         return
     if isinstance(value, _Formula):
-        ws.write_formula(row, col, value.text, style, value.value)
+        ws.write_formula(row, col, value.text.replace("#", str(row + 1)), style, value.value)
     elif isinstance(value, int | float):
         ws.write_number(row, col, float(value), style)
     else:
@@ -144,9 +242,8 @@ def _cell(ws, row: int, col: int, value, style) -> None:
 
 def _setup(ws, results: Results, lang: str) -> None:
     """The print setup of the other result sheets: A4 landscape, their margins, the analysis
-    name in the page header and page numbers in the footer; one page wide."""
+    name in the page header and page numbers in the footer."""
     print_setup(ws, analysis_title(results, lang), lang)
-    ws.fit_to_pages(1, 0)
     ws.hide_gridlines(2)
 
 
@@ -163,49 +260,98 @@ def _heading(rows: _Rows, fmt, results: Results, uncertainty: Uncertainty | None
 
 
 def _section(rows: _Rows, fmt, title: str, method: str) -> None:
+    rows.end_table()
     rows.skip()
-    rows.line([(title, fmt["u_section"])] + [("", fmt["u_section"])] * 9)
-    rows.note(method, fmt["note"], 9, 165)
+    # The title, its method and the table's first rows on one page.
+    rows.keep(15 * (line_count(method, rows.span(0, len(rows.widths))) + 6))
+    rows.line([(title, fmt["u_section"])] + [("", fmt["u_section"])] * (len(rows.widths) - 1))
+    rows.note(method, fmt["note"], len(rows.widths) - 1)
 
 
-def _start_sheet(book, fmt, results, u, lang, today, key: str, label_width: float,
-                 last_col: int) -> _Rows:
-    """Add the sheet with its print setup, a wide label column and its heading."""
+def _start_sheet(book, fmt, results, u, lang, today, key: str, widths: list[float],
+                 reach_px: float = 0.0) -> _Rows:
+    """Add the sheet with its print setup and its heading; ``reach_px``: how far a chart
+    beside a table reaches, in Excel's pixels."""
     sheet = RESULT_SHEETS[key]
     ws = book.add_worksheet(sheet(lang))
     _setup(ws, results, lang)
-    ws.set_column(0, 0, label_width)
-    ws.set_column(1, last_col, 15)
-    rows = _Rows(ws)
+    rows = _Rows(ws, widths, fmt, reach_px)
     _heading(rows, fmt, results, u, lang, sheet, today)
     return rows
+
+
+def _figure_style(fmt, kind: str, value) -> object:
+    """The format of an assumption's or deduction's value: a percentage, an amount in the
+    workbook's currency, a whole number, or a number with two decimals."""
+    if kind in ("percent", "money"):
+        return fmt[kind]
+    whole = isinstance(value, int | float) and math.isfinite(value) and value == round(value)
+    return fmt["count" if whole else "number"]
+
+
+_MONEY_WORDS = ("euro", "eur", "€", "£", "gbp", "pound", "pond", "$", "usd", "dollar")
+
+
+def _unit_kind(unit: str, percent: bool, currency: str) -> str:
+    """percent, money or number: what an assumption's value is, by its unit."""
+    if percent:
+        return "percent"
+    words = unit.casefold()
+    for word in (*_MONEY_WORDS, currency.casefold()):
+        if word and re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", words):
+            return "money"
+    return "number"
+
+
+def _assumption_kinds(results: Results) -> dict[str, str]:
+    """Each assumption's kind (see _unit_kind), by its folded name."""
+    currency = results.model.settings.currency
+    return {a.name.casefold(): _unit_kind(a.unit, any(w in a.unit.casefold() for w in (
+        "%", "procent", "percent")), currency) for a in results.model.assumptions}
 
 
 # -- Gevoeligheid / Sensitivity ------------------------------------------------------------------
 
 
 def _sensitivity_sheet(book, fmt, results, u: Uncertainty | None, lang, today) -> None:
-    rows = _start_sheet(book, fmt, results, u, lang, today, "sensitivity", 46, 11)
+    count = len(u.scenarios) if u is not None else 0
+    rows = _start_sheet(book, fmt, results, u, lang, today, "sensitivity", SENSITIVITY_WIDTHS,
+                        _left_px(SENSITIVITY_WIDTHS, _scenario_chart_col(count))
+                        + SCENARIO_CHART[0])
     if u is None:
         rows.line([(T("Niet berekend.", "Not computed.")(lang), fmt["warning"])])
+        rows.finish()
         return
     for note in u.notes:
-        rows.line([(note(lang), fmt["warning"])])
+        rows.line([(note(lang), fmt["warning_wrap"], len(rows.widths))])
     _scenario_section(book, rows, fmt, results, u, lang)
-    _tornado_section(book, rows, fmt, results, u, lang)
-    _switching_section(rows, fmt, u, lang)
+    kinds = _assumption_kinds(results)
+    _tornado_section(book, rows, fmt, results, u, lang, kinds)
+    _switching_section(rows, fmt, u, lang, kinds)
     rows.ws.freeze_panes(3, 1)
+    rows.finish()
+
+
+SCENARIO_CHART = (480, 300)  # pixels
+
+
+def _scenario_chart_col(count: int) -> int:
+    """The column of the chart beside the table of ``count`` scenarios."""
+    return max(count + 2, 5)
 
 
 def _scenario_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> None:
+    """The scenarios side by side, with their ratios in a chart beside them."""
     _section(rows, fmt, T("1. Scenario's naast elkaar", "1. Scenarios side by side")(lang), T(
         "Methode: de basiswaarden en elk scenario van het tabblad Scenario's, elk volledig "
         "doorgerekend met dezelfde instellingen als de resultaten (contante waarden).",
         "Method: the base values and every scenario on the Scenarios sheet, each computed in "
         "full with the same settings as the results (present values).")(lang))
     columns = list(u.scenarios)
+    rows.keep(SCENARIO_CHART[1] * 0.75 + 15)
     header = rows.line([(T("Scenario", "Scenario")(lang), fmt["header"])]
-                       + [(_scenario_name(s, lang), fmt["header"]) for s in columns], height=30)
+                       + [(_scenario_name(s, lang), fmt["header"]) for s in columns],
+                       height=HEADER_POINTS, header=True)
     start = header
     lines = [
         (T("SROI-ratio", "SROI ratio"), "ratio", lambda s: s.ratio),
@@ -225,14 +371,16 @@ def _scenario_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> 
     for name in names:
         for label, pick in ((T("{n}: opbrengsten", "{n}: value"), 2),
                             (T("{n}: inbreng", "{n}: inputs"), 1)):
-            cells = [(label(lang).format(n=name), fmt["text"])]
+            cells = [(label(lang).format(n=name), fmt["u_wrap"])]
             for s in columns:
                 found = next((rec for rec in s.stakeholders if rec[0] == name), None)
                 cells.append((found[pick] if found else None, fmt["money"]))
             rows.line(cells)
+    rows.end_table()
     if len(columns) and any(s.ratio is not None for s in columns):
-        _scenario_chart(book, rows, lang, header, ratio_row, len(columns))
-    rows.pad_to(start + CHART_ROWS)
+        _scenario_chart(book, rows, lang, header, ratio_row, len(columns),
+                        _scenario_chart_col(len(columns)))
+        rows.pad_to(start + CHART_ROWS)
 
 
 def _scenario_figure(s: ScenarioFigures, c: int, number: int, value, style, ratio_row: int,
@@ -252,7 +400,7 @@ def _scenario_figure(s: ScenarioFigures, c: int, number: int, value, style, rati
 
 
 def _scenario_chart(book, rows: _Rows, lang: str, header: int, ratio_row: int,
-                    count: int) -> None:
+                    count: int, col: int) -> None:
     """The ratio per scenario as columns, beside the table."""
     chart = book.add_chart({"type": "column"})
     sheet = RESULT_SHEETS["sensitivity"](lang)
@@ -267,15 +415,16 @@ def _scenario_chart(book, rows: _Rows, lang: str, header: int, ratio_row: int,
     chart.set_legend({"none": True})
     chart.set_y_axis({"num_format": "0.0", "min": 0, "major_gridlines": {
         "visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_size({"width": 480, "height": 300})
-    rows.ws.insert_chart(header, max(count + 2, 5), chart)
+    chart.set_size({"width": SCENARIO_CHART[0], "height": SCENARIO_CHART[1]})
+    rows.ws.insert_chart(header, col, chart)
 
 
 def _scenario_name(s: ScenarioFigures, lang: str) -> str:
     return s.name if s.name is not None else BASE(lang)
 
 
-def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> None:
+def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang,
+                     kinds: dict[str, str]) -> None:
     step = f"{u.step * 100:g}"
     _section(rows, fmt, T("2. Eén voor één: tornado", "2. One at a time: tornado")(lang), T(
         f"Methode: telkens één aanname op haar lage en hoge waarde (tabblad Aannames) of één "
@@ -307,31 +456,34 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> N
              T("Waarde", "Value"), T("Laag", "Low"), T("Hoog", "High"),
              T("Ratio bij laag", "Ratio at low"), T("Ratio bij hoog", "Ratio at high"),
              T("Verschil", "Swing"), T("Toelichting", "Note")]
-    header = rows.line([(h(lang), fmt["header"]) for h in heads], height=30)
+    items = u.sensitivity[:MAX_ROWS]  # ranked by swing already, largest first
+    lines = [_tornado_cells(item, fmt, lang, kinds) for item in items]
+    shown = [i for i in u.sensitivity[:TORNADO_ITEMS] if i.error is None]
+    chart_px = max(240, 18 * len(shown) + 100)
+    if shown:
+        # The chart above the table, on a page with its first rows.
+        rows.keep(chart_px * 0.75 + 6 + HEADER_POINTS + 45)
+        chart_row = rows.row
+        rows.skip(math.ceil((chart_px * 0.75 + 6) / 15))
+    header = rows.line([(h(lang), fmt["header"]) for h in heads], height=HEADER_POINTS,
+                       header=True)
     first = header + 1
-    for item in u.sensitivity[:MAX_ROWS]:  # ranked by swing already, largest first
-        style = fmt["percent"] if item.is_percent else fmt["u_value"]
-        kind = _kinds(item, lang)
-        label = item.name if item.kind == "assumption" else (
-            f"{kind} · {item.name} ({item.stakeholder})")
-        rows.line([
-            (label, fmt["text"]), (kind, fmt["text"]),
-            (item.base, style), (item.low, style), (item.high, style),
-            (item.ratio_low, fmt["ratio"]), (item.ratio_high, fmt["ratio"]),
-            (_swing_cell(item, rows.row), fmt["ratio"]),
-            (item.error, fmt["warning"]) if item.error else (
-                EVERY_YEAR(lang) if item.per_year else None, fmt["text"])])
+    for item, cells in zip(items, lines, strict=True):
+        cells[7] = (_swing_cell(item), fmt["ratio"])
+        rows.line(cells)
+    rows.end_table()
     if len(u.sensitivity) > MAX_ROWS:
         rows.note(_more_sensitivity([r.swing for r in u.sensitivity][MAX_ROWS:],
                                     [r.error for r in u.sensitivity][MAX_ROWS:], lang),
-                  fmt["note"], 8, 150)
+                  fmt["note"], len(heads) - 1)
     if u.omitted:
-        rows.line([(T(f"{u.omitted} aftrekpost(en) veranderen de ratio niet en staan hier niet.",
-                      f"{u.omitted} deduction(s) do not change the ratio and are not listed.")(
-                          lang), fmt["note"])])
-    shown = [i for i in u.sensitivity[:TORNADO_ITEMS] if i.error is None]
+        rows.note(T(f"{u.omitted} aftrekpost(en) veranderen de ratio niet en staan hier niet.",
+                    f"{u.omitted} deduction(s) do not change the ratio and are not listed.")(
+                        lang), fmt["note"], len(heads) - 1)
     if shown:
-        last = first + len(shown) - 1
+        # The bars of the rows on the chart's page: the header starts the next page again.
+        turn = next((b for b in rows.breaks if b > first), first + len(shown))
+        last = first + min(len(shown), turn - first) - 1
         sheet = RESULT_SHEETS["sensitivity"](lang)
         chart = book.add_chart({"type": "bar"})
         for col, name, color in ((5, T("ratio bij laag", "ratio at low"), GREY),
@@ -350,9 +502,25 @@ def _tornado_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> N
         chart.set_y_axis({"reverse": True, "label_position": "low",
                           "num_font": {"size": 8}})
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 720, "height": max(300, 24 * len(shown) + 110)})
-        rows.ws.insert_chart(header, 9, chart)
-        rows.pad_to(header + max(CHART_ROWS, (24 * len(shown) + 110) // 20 + 2))
+        chart.set_size({"width": TORNADO_WIDTH, "height": chart_px})
+        rows.ws.insert_chart(chart_row, 0, chart, {"x_offset": 2, "y_offset": 4})
+
+
+TORNADO_WIDTH = 720  # pixels
+
+
+def _tornado_cells(item, fmt, lang: str, kinds: dict[str, str]) -> list[tuple]:
+    """A row of the tornado table (its swing, a formula on the row, is filled in later)."""
+    kind = _kinds(item, lang)
+    label = item.name if item.kind == "assumption" else (
+        f"{kind} · {item.name} ({item.stakeholder})")
+    unit = "percent" if item.is_percent else kinds.get(item.name.casefold(), "number")
+    note = ((item.error, fmt["warning_wrap"]) if item.error else
+            (EVERY_YEAR(lang) if item.per_year else None, fmt["u_reason"]))
+    return [(label, fmt["u_wrap"]), (kind, fmt["u_wrap"]),
+            *((v, _figure_style(fmt, unit, v)) for v in (item.base, item.low, item.high)),
+            (item.ratio_low, fmt["ratio"]), (item.ratio_high, fmt["ratio"]), (None, fmt["ratio"]),
+            note]
 
 
 def _kinds(item, lang: str) -> str:
@@ -363,15 +531,15 @@ def _kinds(item, lang: str) -> str:
     return f"{', '.join(names[:-1])} {T('en', 'and')(lang)} {names[-1]}"
 
 
-def _swing_cell(item, row: int):
+def _swing_cell(item):
     if item.error is not None:
         return None
     if item.ratio_low is None or item.ratio_high is None:
         return item.swing
-    return _Formula(f"=ABS({_at(row, 6)}-{_at(row, 5)})", item.swing)
+    return _Formula("=ABS(G#-F#)", item.swing)
 
 
-def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
+def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang, kinds: dict[str, str]) -> None:
     _section(rows, fmt, T("3. Omslagpunten", "3. Switching values")(lang), T(
         "Methode: de waarde van één aanname of één aftrekpost waarbij de SROI-ratio precies 1 "
         "is (netto contante waarde 0), terwijl al het andere blijft zoals berekend. Exact waar "
@@ -399,9 +567,9 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
     heads = [(T("Aanname of aftrekpost", "Assumption or deduction"), 1), (T("Soort", "Type"), 1),
              (T("Waarde", "Value"), 1), (T("Omslagpunt (ratio 1)", "Switching value (ratio 1)"),
                                          1),
-             (T("Binnen laag - hoog", "Within low - high"), 1), (T("Toelichting", "Note"), 3)]
+             (T("Binnen laag - hoog", "Within low - high"), 1), (T("Toelichting", "Note"), 2)]
     if who:
-        heads += [(T(f"NCW 0 voor {who}", f"NPV 0 for {who}"), 1), (T("Toelichting", "Note"), 3)]
+        heads += [(T(f"NCW 0 voor {who}", f"NPV 0 for {who}"), 1), (T("Toelichting", "Note"), 2)]
     if not u.switching:
         rows.line([(T("Geen aannames of aftrekposten.", "No assumptions or deductions.")(lang),
                     fmt["text"])])
@@ -419,24 +587,28 @@ def _switching_section(rows: _Rows, fmt, u: Uncertainty, lang) -> None:
         shown = [u.switching[k] for k in ranked]
         rows.note(ORDER_FRAGILE(lang).format(shown=_count(MAX_ROWS, lang),
                                              total=_count(len(u.switching), lang)),
-                  fmt["note"], 9, 165)
-    rows.line([(h(lang), fmt["u_header_wrap"], span) for h, span in heads], height=30)
+                  fmt["note"], len(rows.widths) - 1)
+    rows.line([(h(lang), fmt["u_header_wrap"], span) for h, span in heads],
+              height=HEADER_POINTS, header=True)
     for s in shown:
-        style = fmt["percent"] if s.percent else fmt["u_value"]
+        unit = "percent" if s.percent else kinds.get(s.name.casefold(), "number")
         label = s.name if s.kind == "assumption" else (
             f"{KINDS[s.kind](lang)} · {s.name} ({s.stakeholder})")
         if s.per_year:
             label = f"{label} ({EVERY_YEAR(lang)})"
         within = s.within_range
-        cells = [(label, fmt["u_wrap"]), (KINDS[s.kind](lang), fmt["u_text"]), (s.base, style),
-                 _solution_value(s.ratio, style, fmt, lang),
-                 ((YES if within else NO)(lang) if within is not None else None, fmt["u_text"]),
+        cells = [(label, fmt["u_wrap"]), (KINDS[s.kind](lang), fmt["u_wrap"]),
+                 (s.base, _figure_style(fmt, unit, s.base)),
+                 _solution_value(s.ratio, unit, fmt, lang),
+                 ((YES if within else NO)(lang) if within is not None else None,
+                  fmt["u_center"]),
                  _solution_note(s.ratio, fmt, lang)]
         if who:
-            cells += [_solution_value(s.npv, style, fmt, lang), _solution_note(s.npv, fmt, lang)]
+            cells += [_solution_value(s.npv, unit, fmt, lang), _solution_note(s.npv, fmt, lang)]
         rows.line(cells)
+    rows.end_table()
     if rest:
-        rows.note(_more_switching(rest, lang), fmt["note"], 9, 165)
+        rows.note(_more_switching(rest, lang), fmt["note"], len(rows.widths) - 1)
 
 
 # -- the rows left out of a long table ---------------------------------------------------------
@@ -515,38 +687,46 @@ def _more_switching(distances: list[float | None], lang: str) -> str:
     return text(lang).format(json=JSON_LISTS(lang))
 
 
-def _solution_value(solution: Solution | None, style, fmt, lang) -> tuple:
+def _solution_value(solution: Solution | None, unit: str, fmt, lang) -> tuple:
     if solution is not None and solution.value is None:
-        return (NONE(lang), fmt["u_text"])
-    return (solution.value if solution is not None else None, style)
+        return (NONE(lang), fmt["value_text"])
+    value = solution.value if solution is not None else None
+    return (value, _figure_style(fmt, unit, value))
 
 
 def _solution_note(solution: Solution | None, fmt, lang) -> tuple:
     if solution is None:
-        return (None, fmt["u_wrap"], 3)
+        return (None, fmt["u_reason"], 2)
     if solution.value is not None:
         how = T("exact (lineair), nagerekend", "exact (linear), checked") if (
             solution.method == "linear") else T("ingesloten en verfijnd", "bracketed, refined")
-        return (how(lang), fmt["u_wrap_note"], 3)
-    return (solution.reason(lang) if solution.reason is not None else "", fmt["u_wrap"], 3)
+        return (how(lang), fmt["u_wrap_note"], 2)
+    return (solution.reason(lang) if solution.reason is not None else "", fmt["u_reason"], 2)
 
 
 # -- Monte Carlo ------------------------------------------------------------------------------
 
 
 def _monte_carlo_sheet(book, fmt, results, u: Uncertainty | None, lang, today) -> None:
-    rows = _start_sheet(book, fmt, results, u, lang, today, "monte_carlo", 40, 6)
+    rows = _start_sheet(book, fmt, results, u, lang, today, "monte_carlo", MONTE_CARLO_WIDTHS,
+                        _left_px(MONTE_CARLO_WIDTHS, HISTOGRAM_COL) + HISTOGRAM[0])
     mc = u.monte_carlo if u is not None else None
     if mc is None:
         reasons = [n(lang) for n in ((*u.notes, *u.skipped) if u is not None else ())
                    if "Monte Carlo" in n(lang)]
         rows.line([(reasons[0] if reasons else T("Niet berekend.", "Not computed.")(lang),
-                    fmt["warning"])])
+                    fmt["warning_wrap"], len(rows.widths))])
+        rows.finish()
         return
     _monte_carlo_method(rows, fmt, mc, lang)
     _monte_carlo_summary(rows, fmt, mc, lang)
-    _monte_carlo_varied(rows, fmt, mc, lang)
+    _monte_carlo_varied(rows, fmt, mc, lang, _assumption_kinds(results))
     _monte_carlo_histogram(book, rows, fmt, mc, lang)
+    rows.finish()
+
+
+HISTOGRAM = (560, 320)  # pixels
+HISTOGRAM_COL = 5  # beside the table of five columns
 
 
 def _monte_carlo_method(rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
@@ -566,9 +746,9 @@ def _monte_carlo_method(rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
         "and high equally likely. Triangular: low, most likely the value, high. PERT: a beta "
         "distribution between low and high with the value as its mode (alpha = 1 + 4(value - "
         "low)/(high - low), beta = 1 + 4(high - value)/(high - low)). Percentiles: P5 is the "
-        "ratio that 5% of the draws stay below.")(lang), fmt["note"], 6, 120)
+        "ratio that 5% of the draws stay below.")(lang), fmt["note"], len(rows.widths) - 1)
     for note in mc.notes:
-        rows.line([(note(lang), fmt["warning"])])
+        rows.line([(note(lang), fmt["warning_wrap"], len(rows.widths))])
 
 
 def _monte_carlo_summary(rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
@@ -576,7 +756,7 @@ def _monte_carlo_summary(rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
     rows.line([(T("Uitkomst", "Result")(lang), fmt["header"]),
                (T("SROI-ratio", "SROI ratio")(lang), fmt["header"]),
                (T("Netto contante waarde", "Net present value")(lang), fmt["header"])],
-              height=30)
+              height=HEADER_POINTS, header=True)
     for label, key in ((T("Gemiddelde", "Mean"), "mean"), (T("P5", "P5"), "p5"),
                        (T("P50 (mediaan)", "P50 (median)"), "p50"), (T("P95", "P95"), "p95")):
         rows.line([(label(lang), fmt["label"]), (getattr(mc.ratio, key), fmt["ratio"]),
@@ -585,10 +765,11 @@ def _monte_carlo_summary(rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
         lang), fmt["label"]), (mc.p_ratio_above_1, fmt["u_bold_percent"])])
     if mc.undefined:
         rows.line([(T("Trekkingen zonder inbreng (geen ratio)", "Draws without inputs (no "
-                      "ratio)")(lang), fmt["label"]), (mc.undefined, fmt["integer"])])
+                      "ratio)")(lang), fmt["label"]), (mc.undefined, fmt["count"])])
+    rows.end_table()
 
 
-def _monte_carlo_varied(rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
+def _monte_carlo_varied(rows: _Rows, fmt, mc: MonteCarlo, lang, kinds: dict[str, str]) -> None:
     rows.skip()
     rows.line([(T("Getrokken aannames", "Assumptions drawn")(lang), fmt["label"])])
     if not mc.varied:
@@ -599,13 +780,15 @@ def _monte_carlo_varied(rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
     heads = [T("Aanname", "Assumption"), T("Verdeling", "Distribution"), T("Laag", "Low"),
              T("Waarde (modus)", "Value (mode)"), T("Hoog", "High"),
              T("Gemiddelde trekkingen", "Mean of draws")]
-    rows.line([(h(lang), fmt["header"]) for h in heads], height=30)
+    rows.line([(h(lang), fmt["header"]) for h in heads], height=HEADER_POINTS, header=True)
     for v in mc.varied:
-        style = fmt["percent"] if v.percent else fmt["u_value"]
+        unit = "percent" if v.percent else kinds.get(v.name.casefold(), "number")
         name = f"{v.name} ({EVERY_YEAR(lang)})" if v.per_year else v.name
-        rows.line([(name, fmt["text"]), (DISTRIBUTION_NAMES[v.distribution](lang),
-                                         fmt["text"]),
-                   (v.low, style), (v.mode, style), (v.high, style), (v.mean, style)])
+        rows.line([(name, fmt["u_wrap"]), (DISTRIBUTION_NAMES[v.distribution](lang),
+                                           fmt["u_text"]),
+                   *((x, _figure_style(fmt, unit, x)) for x in (v.low, v.mode, v.high)),
+                   (v.mean, fmt[unit])])  # a mean: decimals even for whole numbers
+    rows.end_table()
     if mc.kept:
         rows.skip()
         rows.line([(T("Niet getrokken (vaste waarde)", "Not drawn (kept at their value)")(lang),
@@ -614,18 +797,22 @@ def _monte_carlo_varied(rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
             shown = ", ".join(names[:40]) + (
                 T(f" en nog {len(names) - 40}", f" and {len(names) - 40} more")(lang)
                 if len(names) > 40 else "")
-            rows.note(f"{why(lang)}: {shown}", fmt["note"], 6, 120)
+            rows.note(f"{why(lang)}: {shown}", fmt["note"], len(rows.widths) - 1)
 
 
 def _monte_carlo_histogram(book, rows: _Rows, fmt, mc: MonteCarlo, lang) -> None:
+    """The ratio's distribution as a table with a chart beside it."""
     if not mc.histogram:
         return
     rows.skip()
+    # The table whole on one page, with the chart beside it.
+    rows.keep(15 + max(HEADER_POINTS + 15 * len(mc.histogram), HISTOGRAM[1] * 0.75))
     rows.line([(T("Verdeling van de SROI-ratio", "Distribution of the SROI ratio")(lang),
                 fmt["label"])])
     heads = [T("Ratio", "Ratio"), T("Van", "From"), T("Tot", "To"),
              T("Trekkingen", "Draws"), T("Aandeel", "Share")]
-    header = rows.line([(h(lang), fmt["header"]) for h in heads], height=30)
+    header = rows.line([(h(lang), fmt["header"]) for h in heads], height=HEADER_POINTS,
+                       header=True)
     total = sum(c for _, _, c in mc.histogram) or 1
     decimals = _decimals(mc.histogram)
     first, last = header + 1, header + len(mc.histogram)
@@ -634,9 +821,10 @@ def _monte_carlo_histogram(book, rows: _Rows, fmt, mc: MonteCarlo, lang) -> None
         label = f"{lo:.{decimals}f} - {hi:.{decimals}f}"
         if lang == "nl":
             label = label.replace(".", ",")
-        share = _Formula(f"={_at(rows.row, 3)}/SUM({counts})", count / total)
-        rows.line([(label, fmt["text"]), (lo, fmt["ratio"]), (hi, fmt["ratio"]),
-                   (count, fmt["integer"]), (share, fmt["percent"])])
+        share = _Formula(f"=D#/SUM({counts})", count / total)
+        rows.line([(label, fmt["u_text"]), (lo, fmt["ratio"]), (hi, fmt["ratio"]),
+                   (count, fmt["count"]), (share, fmt["percent"])])
+    rows.end_table()
     sheet = RESULT_SHEETS["monte_carlo"](lang)
     chart = book.add_chart({"type": "column"})
     chart.add_series({
@@ -654,8 +842,8 @@ def _monte_carlo_histogram(book, rows: _Rows, fmt, mc: MonteCarlo, lang) -> None
     chart.set_y_axis({"num_format": "0%", "major_gridlines": {
         "visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_x_axis({"num_font": {"rotation": -45, "size": 8}})
-    chart.set_size({"width": 640, "height": 340})
-    rows.ws.insert_chart(header, 6, chart)
+    chart.set_size({"width": HISTOGRAM[0], "height": HISTOGRAM[1]})
+    rows.ws.insert_chart(header, HISTOGRAM_COL, chart, {"x_offset": 12})
     rows.pad_to(header + CHART_ROWS)
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import textwrap
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import __version__, prices, schema
+from . import __version__, measure, prices, schema
 from .packager_parts import RESULT_NAMES_PROPERTY, list_properties
 from .schema import STYLES, Text
 
@@ -148,10 +147,19 @@ def _sheet_list(lang: str) -> str:
     return f"{', '.join(names[:-1])} {'en' if lang == 'nl' else 'and'} {names[-1]}"
 
 
+README_WIDTH = 70  # the Read me's one column: the width of a portrait page, unscaled
+
+
 def _readme(book, fmt, lang, lines: list[tuple[str, str]] | None = None):
     ws = book.add_worksheet(schema.README_SHEET(lang))
-    ws.set_column(0, 0, 100)
+    ws.set_column(0, 0, README_WIDTH)
     ws.hide_gridlines(2)
+    # A page of text: portrait, the column narrower than the page (LibreOffice does not
+    # scale a sheet of one column down to the page width).
+    ws.set_paper(9)
+    ws.set_portrait()
+    ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
+    ws.fit_to_pages(1, 0)
     lines = lines or {
         "nl": [
             ("title", "SROI-analyse met sroi-excel"),
@@ -207,14 +215,25 @@ def _readme(book, fmt, lang, lines: list[tuple[str, str]] | None = None):
         ],
     }[lang]
     for row, (style, text) in enumerate(lines):
+        if style == "text":
+            style = "wrap"  # a long command wraps rather than runs off the page
         ws.write_string(row, 0, text, fmt[style])
+        if style in ("wrap", "note") and not measure.fits(text, README_WIDTH):
+            # Spreadsheet programs do not grow a row for its wrapped text on opening.
+            ws.set_row(row, 15 * measure.line_count(text, README_WIDTH))
 
 
-def _print_setup(ws) -> None:
+def _print_setup(ws, widths: list[float]) -> None:
+    """A4 landscape, the header row on every page; one page wide where the type stays
+    readable, else at the readable scale across pages with the first column repeated."""
     ws.set_paper(9)  # A4
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
+    if measure.fit_scale(sum(measure.pixels(w) for w in widths)) >= measure.READABLE_SCALE:
+        ws.fit_to_pages(1, 0)
+    else:
+        ws.set_print_scale(round(measure.READABLE_SCALE * 100))
+        ws.repeat_columns(0, 0)
 
 
 def _header(ws, fmt, sheet: schema.Sheet, lang: str, row: int = 0):
@@ -224,7 +243,7 @@ def _header(ws, fmt, sheet: schema.Sheet, lang: str, row: int = 0):
         ws.set_column(col, col, column.width)
     ws.freeze_panes(row + 1, 0)
     ws.set_row(row, 30)
-    _print_setup(ws)
+    _print_setup(ws, [column.width for column in sheet.columns])
 
 
 def _input_format(fmt, kind: str):
@@ -286,17 +305,26 @@ def _settings(book, fmt, lang, values: dict | None = None):
     for col, text in enumerate(schema.SETTINGS_HEADERS):
         ws.write_string(0, col, text(lang), fmt["header"])
     ws.freeze_panes(1, 0)
-    _print_setup(ws)
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 36)
-    ws.set_column(2, 2, 90, fmt["note"])
+    widths = SETTINGS_WIDTHS
+    _print_setup(ws, widths)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width, fmt["note"] if col == 2 else None)
     for row, column in enumerate(sheet.columns, 1):
-        ws.write_string(row, 0, column.header(lang), fmt["label"])
+        ws.write_string(row, 0, column.header(lang), fmt["label_wrap"])
         ws.write_string(row, 2, column.note(lang), fmt["note"])
         value = values.get(column.key)
         style = _input_format(fmt, column.kind)
         if isinstance(value, Text):
             value = value(lang)
+        # Each row as tall as its longest text: the label, a text typed as the value (which
+        # wraps), the explanation.
+        lines = max(measure.line_count(column.header(lang), widths[0], bold=True),
+                    measure.line_count(column.note(lang), widths[2]),
+                    measure.line_count(value, widths[1]) if isinstance(value, str) else 1)
+        if lines > 1:
+            ws.set_row(row, 15 * lines)
+        if style is fmt["input"]:
+            style = fmt["input_wrap"]
         if column.kind == "yesno":
             ws.write_string(row, 1, (schema.YES if value else schema.NO)(lang), style)
             ws.data_validation(row, 1, row, 1, {
@@ -330,6 +358,9 @@ def _settings(book, fmt, lang, values: dict | None = None):
                 "error_message": Text("Typ een percentage, bijv. 2,25%.",
                                       "Type a percentage, e.g. 2.25%.")(lang)})
     ws.set_row(0, 20)
+
+
+SETTINGS_WIDTHS = [34, 36, 80]  # setting, value, explanation
 
 
 def _table(book, fmt, sheet: schema.Sheet, lang: str, rows: list[list],
@@ -409,6 +440,8 @@ def _year_columns(ws, fmt, lang):
             f"Value in year {n}, where it differs from the Value column (e.g. a scale-up)."
         )(lang), {"x_scale": 2})
         ws.set_column(col, col, 10, fmt["input_number"])
+    _print_setup(ws, [c.width for c in schema.ASSUMPTIONS.columns]
+                 + [10] * schema.TEMPLATE_YEAR_COLUMNS)
 
 
 def _inputs(book, fmt, lang, cached):
@@ -451,19 +484,36 @@ def _reference_prices(book, fmt, lang):
     _table(book, fmt, schema.REFERENCE_PRICES, lang, rows)
 
 
+NOTES_WIDTH = 85  # the price index sheet's notes beside the table
+
+
 def _price_index(book, fmt, lang):
-    ws = _table(book, fmt, schema.PRICE_INDEX, lang, [list(row) for row in prices.INDEX[lang]])
-    # Which series each row belongs to, beside the table (the reader reads only its columns),
-    # in short lines, so that the table's rows keep their height.
-    col = len(schema.PRICE_INDEX.columns) + 1
+    sheet = schema.PRICE_INDEX
+    rows = [list(row) for row in prices.INDEX[lang]]
+    ws = _table(book, fmt, sheet, lang, rows)
+    # Each source, a citation with its address, wraps within its column; beside the table,
+    # which series each row belongs to (the reader reads only the table's columns), a
+    # paragraph a row. Each row as tall as its longer text.
+    at = [c.key for c in sheet.columns].index("source")
+    width = sheet.columns[at].width
+    ws.set_column(at, at, width, fmt["input_wrap"])
+    col = len(sheet.columns) + 1
+    ws.set_column(col, col, NOTES_WIDTH)
     title, *paragraphs = prices.INDEX_NOTES[lang]
     ws.write_string(0, col, title, fmt["label"])
-    row = 1
-    for paragraph in paragraphs:
-        for line in textwrap.wrap(paragraph, 110):
-            ws.write_string(row, col, line, fmt["subtitle"])
-            row += 1
-        row += 1
+    for r in range(1, max(len(rows), len(paragraphs)) + 1):
+        lines = 1
+        if r <= len(rows):
+            source = rows[r - 1][at]
+            source = source(lang) if isinstance(source, Text) else str(source)
+            ws.write_string(r, at, source, fmt["input_wrap"])
+            lines = measure.line_count(source, width)
+        if r <= len(paragraphs):
+            ws.write_string(r, col, paragraphs[r - 1], fmt["note"])
+            lines = max(lines, measure.line_count(paragraphs[r - 1], NOTES_WIDTH))
+        if lines > 1:
+            ws.set_row(r, 15 * lines)
+    _print_setup(ws, [c.width for c in sheet.columns] + [8.43, NOTES_WIDTH])
 
 
 def _stakeholder(dutch: str, lang: str) -> str:

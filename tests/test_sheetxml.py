@@ -356,11 +356,12 @@ def shared_formula_workbook() -> bytes:
 
     def share(xml: bytes) -> bytes:
         text = xml.decode()
-        text = text.replace('<c r="D2" s="10"><f>Deelnemers*Succes</f>',
-                            '<c r="D2" s="10"><f t="shared" ref="D2:D3" si="0">'
+        style = re.search(r'<c r="D2" s="(\d+)"><f>Deelnemers\*Succes</f>', text).group(1)
+        text = text.replace(f'<c r="D2" s="{style}"><f>Deelnemers*Succes</f>',
+                            f'<c r="D2" s="{style}"><f t="shared" ref="D2:D3" si="0">'
                             "Deelnemers*Succes+0*E2</f>", 1)
-        text = text.replace('<c r="L3"', '<c r="D3" s="10"><f t="shared" si="0"/><v>0</v></c>'
-                            '<c r="L3"', 1)
+        text = text.replace('<c r="L3"', f'<c r="D3" s="{style}"><f t="shared" si="0"/>'
+                            '<v>0</v></c><c r="L3"', 1)
         assert text.count('t="shared"') == 2
         return text.encode()
 
@@ -554,6 +555,7 @@ class OpenpyxlBook:
                                            keep_links=False)
         self.sheetnames = self.book.sheetnames
         self.defined_names = {k: v.value for k, v in self.book.defined_names.items()}
+        self.parts = opc.read_package(data)  # the custom properties, as the reader's book has them
 
     def rows(self, title):
         ws = self.book[title]
