@@ -37,6 +37,10 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 from typing import Any, NamedTuple, Protocol
 
 from .exceptions import FormulaError
+from .formula_messages import FUNCTION_ORDER as _FUNCTION_ORDER
+from .formula_messages import SUPPORTED as _SUPPORTED
+from .formula_messages import character_message as _character_message
+from .formula_messages import unsupported_function as _unsupported_function
 
 __all__ = [
     "SUPPORTED_FUNCTIONS",
@@ -130,69 +134,14 @@ Node = Number | Name | Ref | RangeRef | Unary | Binary | Percent | Call
 Value = Any
 
 # --------------------------------------------------------------------------------------------
-# What is supported, and how we say so
+# What is supported (the sentences that say so: formula_messages)
 # --------------------------------------------------------------------------------------------
 
-_FUNCTION_ORDER = (
-    "SUM", "MIN", "MAX", "ROUND", "ROUNDUP", "ROUNDDOWN", "AVERAGE", "ABS", "PRODUCT",
-)  # fmt: skip
 SUPPORTED_FUNCTIONS: frozenset[str] = frozenset(_FUNCTION_ORDER)
 _RANGE_FUNCTIONS = frozenset({"SUM", "MIN", "MAX", "AVERAGE", "PRODUCT"})
 _FIXED_ARITY = {"ROUND": 2, "ROUNDUP": 2, "ROUNDDOWN": 2, "ABS": 1}
 _MAX_ARGS = 255  # Excel's own limit for SUM and friends
 _ROUNDING = {"ROUND": ROUND_HALF_UP, "ROUNDUP": ROUND_UP, "ROUNDDOWN": ROUND_DOWN}
-
-_SUPPORTED = (
-    "use + - * / ^ and %, brackets, numbers, names, cell references such as B5 or Aannames!B5 "
-    "and the functions " + ", ".join(_FUNCTION_ORDER[:-1]) + " and " + _FUNCTION_ORDER[-1]
-)
-
-_FUNCTION_HINTS = {
-    "IF": "conditions cannot be evaluated",
-    "IFS": "conditions cannot be evaluated",
-    "IFERROR": "conditions cannot be evaluated",
-    "AND": "conditions cannot be evaluated",
-    "OR": "conditions cannot be evaluated",
-    "NOT": "conditions cannot be evaluated",
-    "VLOOKUP": "put the looked-up value in a cell or a name and refer to that",
-    "HLOOKUP": "put the looked-up value in a cell or a name and refer to that",
-    "XLOOKUP": "put the looked-up value in a cell or a name and refer to that",
-    "LOOKUP": "put the looked-up value in a cell or a name and refer to that",
-    "INDEX": "put the looked-up value in a cell or a name and refer to that",
-    "MATCH": "put the looked-up value in a cell or a name and refer to that",
-}
-
-_ERROR_MEANINGS = {
-    "#REF!": "usually means a cell or sheet the formula referred to has been deleted",
-    "#DIV/0!": "means something was divided by zero or by an empty cell",
-    "#NAME?": "usually means a misspelt name or function",
-    "#N/A": "usually means a lookup did not find its value",
-    "#VALUE!": "usually means text was used where a number was expected",
-    "#NUM!": "usually means a number is too large or a calculation has no result",
-    "#NULL!": "usually means a space stands between two ranges that do not overlap",
-}
-_ERROR_LITERAL = re.compile(
-    r"#(?:REF!|DIV/0!|NAME\?|N/A|VALUE!|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|BLOCKED!"
-    r"|FIELD!|UNKNOWN!|CONNECT!|BUSY!)",
-    re.IGNORECASE,
-)
-
-_CHARACTER_MESSAGES = {
-    '"': "text in quotes is not supported; the engine only calculates with numbers",
-    "<": "comparisons such as =, <, >, <=, >= and <> are not supported",
-    ">": "comparisons such as =, <, >, <=, >= and <> are not supported",
-    "=": "comparisons such as =, <, >, <=, >= and <> are not supported",
-    "&": "joining text with & is not supported",
-    "{": "array constants in braces such as {1,2,3} are not supported",
-    "}": "array constants in braces such as {1,2,3} are not supported",
-    "[": "square brackets are not supported: structured table references such as "
-    "Table1[Column] and links to other workbooks cannot be evaluated",
-    "]": "square brackets are not supported: structured table references such as "
-    "Table1[Column] and links to other workbooks cannot be evaluated",
-    "@": "the @ operator (implicit intersection) is not supported",
-    "#": "'#' is not supported here (spilled ranges such as A1# cannot be evaluated)",
-    "!": "'!' must come right after a sheet name, as in Aannames!B5",
-}
 
 # Deeper trees would risk Python's recursion limit in evaluate and to_text; long chains such
 # as A1+A2+...+A300 do not count, because both walk the left spine of a chain in a loop.
@@ -352,21 +301,6 @@ def _quoted_sheet(text: str, start: int) -> _Token:
     if not sheet:
         return _Token("ERR", "a sheet name is missing before '!'", start, close + 2)
     return _Token("SHEET", sheet, start, close + 2)
-
-
-def _character_message(text: str, i: int) -> str:
-    ch = text[i]
-    if ch == "#":
-        m = _ERROR_LITERAL.match(text, i)
-        if m is not None:
-            value = m.group().upper()
-            meaning = _ERROR_MEANINGS.get(value, "means Excel could not calculate the formula")
-            return (
-                f"the formula contains the Excel error value {value}, which {meaning}; "
-                "correct the formula in Excel and save the workbook again"
-            )
-    base = _CHARACTER_MESSAGES.get(ch, f"the character '{ch}' is not allowed in a formula")
-    return f"{base}; {_SUPPORTED}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -625,13 +559,6 @@ class _Parser:
         shown = _sheet_prefix(tok.text) if kind == "SHEET" else tok.text
         where = f" inside {func}(...)" if func else ""
         raise self.fail(f"an operator such as + or * is missing before '{shown}'{where}")
-
-
-def _unsupported_function(func: str) -> str:
-    shown = func.removeprefix("_XLFN.").removeprefix("_XLWS.")
-    hint = _FUNCTION_HINTS.get(shown)
-    middle = f" ({hint})" if hint else ""
-    return f"the function {shown} is not supported{middle}; {_SUPPORTED}"
 
 
 def _check_arity(func: str, count: int, text: str) -> None:
