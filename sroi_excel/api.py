@@ -28,6 +28,7 @@ from . import (
 from .check import validate
 from .engine import Results, compute
 from .exceptions import (
+    Graded,
     Problem,
     SroiError,
     ValidationError,
@@ -42,7 +43,7 @@ VERSION_PROPERTY = "sroi-excel-version"
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(Graded):
     """The outcome of check or fill: problems found, results computed, files touched."""
 
     path: Path
@@ -54,14 +55,6 @@ class Report:
     stale: bool = False  # check only: result sheets older than the inputs
     uncertainty: uncertainty.Uncertainty | None = None
     quality: quality.Quality | None = None  # the checklist of the quality sheet
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     def summary(self) -> dict:
         """Plain data for --json."""

@@ -50,6 +50,20 @@ class Problem:
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
+class Graded:
+    """The ``errors`` and ``warnings`` among a record's ``problems``."""
+
+    problems: tuple[Problem, ...] | list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
 class WorkbookError(SroiError, ValueError):
     """The workbook's content is wrong: a bad cell, a missing sheet or header."""
 

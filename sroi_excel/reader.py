@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from . import opc, schema, sheetxml
-from .exceptions import FileFormatError, Problem, ValidationError
+from .exceptions import FileFormatError, Graded, Problem, ValidationError
 from .model import Model
 from .reader_assumptions import read_assumptions
 from .reader_cells import CellReader, Sheets, did_you_mean
@@ -34,7 +34,7 @@ from .reader_sheets import (
 
 
 @dataclass(frozen=True)
-class Reading:
+class Reading(Graded):
     """What the reader found: the model (None when the sheets could not be read) and problems."""
 
     model: Model | None
@@ -43,14 +43,6 @@ class Reading:
     # The package's parts as opc.read_package unpacked them, so that fill's merge does not
     # unpack (and check) the same workbook again.
     parts: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
 
 def read_workbook(source: str | os.PathLike | bytes) -> Model:

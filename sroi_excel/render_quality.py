@@ -160,7 +160,7 @@ def _adjusted(rows: _Rows, fmt, results: Results, found: Quality, lang: str) -> 
                         f" ({reports} reports; source at the bottom)")(lang)
         rows.line([(DEDUCTION_LABELS[d.key](lang), fmt["u_text"]),
                    (d.value if d.value is not None else "-", fmt["percent"]),
-                   (d.count, fmt["integer"]), (origin, fmt["u_text"])])
+                   (d.count, fmt["integer"]), (origin, fmt["u_reason"])])
     rows.skip()
     _header(rows, fmt, [T("", ""), T("Resultaten", "Results"),
                         T("Aangepast beeld (wat-als)", "Adjusted view (what-if)")], lang)
