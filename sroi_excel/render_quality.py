@@ -71,7 +71,10 @@ def _formats(book) -> dict:
 
 
 def _section(rows: _Rows, fmt, title: str) -> None:
+    """A numbered part's title, on the page of its first rows."""
+    rows.end_table()
     rows.skip()
+    rows.keep(15 * 6)
     rows.line([(title, fmt["u_section"])] + [("", fmt["u_section"])] * LAST_COL)
 
 
@@ -83,8 +86,9 @@ def _wrapped(rows: _Rows, cells: list[tuple]) -> int:
 
 
 def _header(rows: _Rows, fmt, heads: list[Text], lang: str) -> int:
-    """A header row, as tall as its longest header."""
-    return _wrapped(rows, [(h(lang), fmt["u_header_wrap"]) for h in heads])
+    """A table's header row, as tall as its longest header, repeated on the next page when
+    the table runs on."""
+    return rows.line([(h(lang), fmt["u_header_wrap"]) for h in heads], header=True)
 
 
 def _headline(rows: _Rows, fmt, found: Quality, lang: str) -> None:
