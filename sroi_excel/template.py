@@ -490,11 +490,12 @@ NOTES_WIDTH = 85  # the price index sheet's notes beside the table
 def _price_index(book, fmt, lang):
     sheet = schema.PRICE_INDEX
     rows = [list(row) for row in prices.INDEX[lang]]
-    ws = _table(book, fmt, sheet, lang, rows)
-    # Each source, a citation with its address, wraps within its column; beside the table,
-    # which series each row belongs to (the reader reads only the table's columns), a
-    # paragraph a row. Each row as tall as its longer text.
+    # Each source, a citation with its address, wraps within its column (written below, once:
+    # a cell written twice is counted twice in the shared strings); beside the table, which
+    # series each row belongs to (the reader reads only the table's columns), a paragraph a
+    # row. Each row as tall as its longer text.
     at = [c.key for c in sheet.columns].index("source")
+    ws = _table(book, fmt, sheet, lang, [[*row[:at], None, *row[at + 1:]] for row in rows])
     width = sheet.columns[at].width
     ws.set_column(at, at, width, fmt["input_wrap"])
     col = len(sheet.columns) + 1
