@@ -452,7 +452,7 @@ def _axis_floor(bars) -> dict:
         b for *_, b, kind in bars if kind == "level"]
     highs = [max(a, b) for _, a, b, _ in bars]
     low, high = min(lows), max(highs)
-    if low <= 0 or high - low >= 0.5 * low:
+    if low <= 0 or high == low or high - low >= 0.5 * low:  # no step: nothing to enlarge
         return {}
     step = 10 ** math.floor(math.log10(high - low))
     return {"min": math.floor((low - (high - low)) / step) * step}

@@ -523,6 +523,20 @@ def test_cli_writes_the_comparison_and_leaves_both_inputs(tmp_path):
     assert not (tmp_path / "new.xlsx.bak").exists()
 
 
+def test_cli_two_copies_of_one_workbook_have_no_changes(tmp_path):
+    # A copy as it was sent back unchanged: the waterfall has no step to draw.
+    old = template(tmp_path / "old.xlsx")
+    new = template(tmp_path / "new.xlsx")
+    result = run("compare", old, new)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("old.xlsx -> new.xlsx: SROI ratio 1.86 -> 1.86 (+0.00) · NPV ")
+    assert lines[2:] == ["no changes that affect the figures",
+                         f"wrote the comparison to {tmp_path / 'new-compare.xlsx'}"]
+    book = openpyxl.load_workbook(tmp_path / "new-compare.xlsx")
+    assert book.sheetnames == ["Vergelijking"]
+
+
 def test_cli_json(tmp_path):
     old = template(tmp_path / "old.xlsx", "en")
     new = template(tmp_path / "new.xlsx", "en", {("Assumptions", "B2"): 50,
