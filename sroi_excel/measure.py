@@ -93,9 +93,12 @@ def figure_text(value: float, code: str) -> str:
 def figure_width(values, code: str, size: float = 11, bold: bool = False) -> float:
     """The column width the widest of ``values`` needs in number format ``code``, so that no
     figure prints as ###."""
-    widest = max((text_width(figure_text(float(v), code), size, bold) for v in values
-                  if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)),
-                 default=0.0)
+    figures = [float(v) for v in values
+               if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
+    # Digits are all as wide (tabular figures), so the widest text is that of the largest
+    # value or of the most negative one: measuring those two, not every row of a large table.
+    ends = {max(figures), min(figures)} if figures else set()
+    widest = max((text_width(figure_text(v, code), size, bold) for v in ends), default=0.0)
     return math.ceil((widest + PADDING + 0.5) * 4) / 4 if widest else 0.0
 
 

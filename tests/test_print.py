@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from sroi_excel import api, render, schema
+from sroi_excel import api, measure, render, schema
 from sroi_excel.schema import RESULT_SHEETS
 from sroi_excel.template import build_template
 
@@ -434,3 +434,15 @@ def test_the_results_printout_opens_with_the_headline_and_its_charts(printed):
                       ["Kerncijfers", "Cumulatieve waarde en inbreng: terugverdienen",
                        "Inbreng en waarde per belanghebbende", "Per belanghebbende: wie"]):
             assert title in flat, (name, title)
+
+
+@pytest.mark.parametrize("code", ['"€" #,##0.00;-"€" #,##0.00', '"£" #,##0', "0.00", "0.0%",
+                                  "#,##0"])
+def test_a_column_is_as_wide_as_its_widest_figure_measured_one_by_one(code):
+    # figure_width measures only the largest and the most negative value; measured one by one,
+    # no other is wider (rounding up to a new digit included: 9.995 -> 10.00).
+    values = [0.004, 9.995, -999.996, 123_456.5, -7.25, 99.9949, 0, 3]
+    one_by_one = max(measure.text_width(measure.figure_text(v, code)) for v in values)
+    assert measure.figure_width(values, code) == math.ceil(
+        (one_by_one + measure.PADDING + 0.5) * 4) / 4
+    assert measure.figure_width([], code) == 0.0
