@@ -93,8 +93,9 @@ def figure_text(value: float, code: str) -> str:
 def figure_width(values, code: str, size: float = 11, bold: bool = False) -> float:
     """The column width the widest of ``values`` needs in number format ``code``, so that no
     figure prints as ###."""
-    figures = [float(v) for v in values
-               if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
+    # Not bools (an int by isinstance); this runs over every row of the largest tables.
+    figures = [v for v in values if isinstance(v, float) or type(v) is int]
+    figures = [float(v) for v in figures if -math.inf < v < math.inf]  # NaN fails both
     # Digits are all as wide (tabular figures), so the widest text is that of the largest
     # value or of the most negative one: measuring those two, not every row of a large table.
     ends = {max(figures), min(figures)} if figures else set()

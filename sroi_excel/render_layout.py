@@ -620,8 +620,10 @@ def sum_where(keys: str, key: str, values: str) -> str:
 def yes(cell: str) -> str:
     """A formula that is TRUE when the yes/no cell ``cell`` holds a yes word (ja, yes, ...,
     TRUE or 1; any case), as the reader reads it."""
-    words = ",".join(literal(w) for w in schema.YES_WORDS)
-    return f"ISNUMBER(MATCH(LOWER({cell}),{{{words}}},0))"
+    return f"ISNUMBER(MATCH(LOWER({cell}),{{{_YES_WORDS}}},0))"
+
+
+_YES_WORDS = ",".join(literal(w) for w in schema.YES_WORDS)
 
 
 def link(cell: Cell) -> str:

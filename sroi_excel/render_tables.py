@@ -183,6 +183,7 @@ def _row_height(frame: Rows, texts: list[tuple[str, float]]):
     # Per wrapped column: where, its width, and the length of a text that surely fits on a
     # line (of the widest letters), so most cells need no measuring.
     wrapped = [(frame.columns.index(k), width, measure.surely_fits(width)) for k, width in texts]
+    measured: dict[tuple[str, float], int] = {}  # stakeholders' names recur on many rows
 
     def height(rec) -> float | None:
         # Spreadsheet programs do not grow a row for its wrapped texts on opening.
@@ -190,7 +191,10 @@ def _row_height(frame: Rows, texts: list[tuple[str, float]]):
         for at, width, short in wrapped:
             text = rec[at]
             if text and len(text := str(text)) > short:
-                lines = max(lines, line_count(text, width))
+                found = measured.get((text, width))
+                if found is None:
+                    found = measured[text, width] = line_count(text, width)
+                lines = max(lines, found)
         return 15 * min(lines, MAX_LINES) if lines > 1 else None
 
     return height
