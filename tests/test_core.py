@@ -193,6 +193,17 @@ def test_a_point_of_arrays():
     assert point.strict and point.year == values.year
     assert point.fixed == {"deelnemers": 2.0} and point.scaled == {"totaal": 100.0}
     assert point.name("Totaal") == 600.0
+    mixed = frame(PER_YEAR).years(fixed={"deelnemers": np.array([1.0, 2.0]), "totaal": 3.0},
+                                  strict=False)[1].point(0)
+    assert mixed.fixed == {"deelnemers": 1.0, "totaal": 3.0}
+
+
+def test_an_assumption_that_fails_fails_the_same_way_again():
+    values = frame([assume("A", "=1/0")]).years()[1]
+    for _ in range(2):
+        with pytest.raises(WorkbookError) as info:
+            values.name("A")
+        assert problem(info.value)[2] == "=1/0: division by zero (Excel shows #DIV/0!)"
 
 
 # -- amounts and percentages --------------------------------------------------------------------
@@ -386,15 +397,22 @@ def test_input_hours_per_year():
     item = hours("A", "=Deelnemers*10", 50, year=0, recurring=True)
     fr = frame(PER_YEAR, inputs=[item], years=3)
     assert fr.input_amounts(item, fr.years()) == [(0, 1000), (1, 1000), (2, 2500), (3, 1000)]
+    # year 0 (the start) takes the assumption's own value, not that of year 1
+    first = [assume("Deelnemers", 2, per_year=[(1, 7)])]
+    money_item = money("A", "=Deelnemers*100", year=0, recurring=True)
+    fr = frame(first, inputs=[item, money_item], years=1)
+    assert fr.input_amounts(item, fr.years()) == [(0, 1000), (1, 3500)]
+    assert fr.input_amounts(money_item, fr.years()) == [(0, 200), (1, 700)]
 
 
 def test_an_input_too_large_to_compute():
-    item = hours("A", 1e200, 1e200)
+    item = hours("A", "1e200", 1e200)
     fr = frame(inputs=[item], years=1)
     with pytest.raises(WorkbookError) as info:
         fr.input_amounts(item, fr.years())
-    assert problem(info.value)[2] == ("the input 'coach' in year 1: inf is too large to compute; "
-                                      "check the hours and hourly rate for a typing error")
+    assert problem(info.value) == ("Opbrengsten", "D2", "the input 'coach' in year 1: inf is too "
+                                   "large to compute; check the hours and hourly rate for a "
+                                   "typing error")
 
 
 def test_the_module_names_its_deductions():

@@ -47,12 +47,15 @@ def message(text: str) -> str:
     # quoted sheet names
     ("='Open sheet!A1", "a quote ' is not closed; sheet names are quoted like 'My sheet'!B5"),
     ("='It''s", "a quote ' is not closed; sheet names are quoted like 'My sheet'!B5"),
+    ("='It''", "a quote ' is not closed; sheet names are quoted like 'My sheet'!B5"),
     ("='Blad'A1", "'Blad' must be followed by ! and a cell, as in 'Blad'!B5"),
     ("='Blad'", "'Blad' must be followed by ! and a cell, as in 'Blad'!B5"),
     ("='It''s'", "'It's' must be followed by ! and a cell, as in 'It's'!B5"),
     ("=''!A1", "a sheet name is missing before '!'"),
     ("='[1]Blad'!A1", "links to other workbooks are not supported; copy the value into this "
                       "workbook; " + S),
+    ("='[Blad'!A1", "links to other workbooks are not supported; copy the value into this "
+                    "workbook; " + S),
     ("='Blad]'!A1", "links to other workbooks are not supported; copy the value into this "
                     "workbook; " + S),
     ("='Jan:Dec'!B5", "references across several sheets such as 'Jan:Dec'!B5 are not "
@@ -73,6 +76,7 @@ def message(text: str) -> str:
     ("=!A1", "'!' must come right after a sheet name, as in Aannames!B5; " + S),
     # numbers and words
     ("=2x", "'2x' is not a valid number or name"),
+    ("=2abc+1", "'2abc' is not a valid number or name"),
     ("=1.2.3", "'1.2.3' is not a valid number or name"),
     ("=1e999", "the number 1e999 is too large"),
     ("=Blad$1!A1", "'Blad$1' is not a valid sheet name; write 'Sheet name'!B5"),
@@ -110,6 +114,8 @@ def message(text: str) -> str:
     ("=(B2:B4:B6)", "':' must stand between two cell references, as in B2:B4"),
     ("=:B4", "':' must stand between two cell references, as in B2:B4"),
     ("=1 2", "an operator such as + or * is missing before '2'"),
+    ("=1 '+'!A1", "an operator such as + or * is missing before ''+'!'"),
+    ("=1+.", "the character '.' is not allowed in a formula; " + S),
     ("=(1 2)", "an operator such as + or * is missing before '2'"),
     ("=SUM(1 2)", "an operator such as + or * is missing before '2' inside SUM(...)"),
     ("=Trajecten (2)", "an operator such as + or * is missing before '('"),
@@ -123,6 +129,8 @@ def message(text: str) -> str:
     # sheets, columns, rows and ranges
     ("=Aannames!Trajecten", "sheet-level names such as Aannames!Trajecten are not supported; "
                             "refer to a cell such as Aannames!B5 or use a workbook-level name"),
+    ("=Aannames!Abc", "sheet-level names such as Aannames!Abc are not supported; refer to a "
+                      "cell such as Aannames!B5 or use a workbook-level name"),
     ("=Aannames!B:C", "whole-column references such as Aannames!B:B are not supported; use a "
                       "cell range such as Aannames!A2:A100; " + S),
     ("=Aannames!1:1", "whole-row references such as Aannames!1:1 are not supported; use a cell "
@@ -148,16 +156,27 @@ def message(text: str) -> str:
     ("=SUM(B2:Blad!B4)", "a range must stay on one sheet, as in Aannames!B2:B4"),
     ("=B2:B4", "the range B2:B4 can only be used inside SUM, MIN, MAX, AVERAGE or PRODUCT, as "
                "in SUM(B2:B4); refer to a single cell such as B5 otherwise"),
+    ("=1+B2:B4", "the range B2:B4 can only be used inside SUM, MIN, MAX, AVERAGE or PRODUCT, as "
+                 "in SUM(B2:B4); refer to a single cell such as B5 otherwise"),
+    ("=-B2:B4", "the range B2:B4 can only be used inside SUM, MIN, MAX, AVERAGE or PRODUCT, as "
+                "in SUM(B2:B4); refer to a single cell such as B5 otherwise"),
     ("=SUM(ABS(Blad!B2:B4))", "the range Blad!B2:B4 can only be used inside SUM, MIN, MAX, "
                               "AVERAGE or PRODUCT, as in SUM(Blad!B2:B4); refer to a single "
                               "cell such as B5 otherwise"),
     # nesting
     ("=" + "(" * 65 + "1" + ")" * 65, "brackets and functions are nested more than 64 levels "
                                       "deep; split the formula over several cells"),
-    ("=" + "ABS(" * 65 + "1" + ")" * 65, "brackets and functions are nested more than 64 "
-                                         "levels deep; split the formula over several cells"),
     ("=" + "-" * 201 + "1", "the formula is nested more than 200 levels deep; split it over "
                             "several cells"),
+    ("=1+" + "-" * 200 + "1", "the formula is nested more than 200 levels deep; split it over "
+                              "several cells"),
+    ("=ABS(" + "-" * 200 + "1)", "the formula is nested more than 200 levels deep; split it "
+                                 "over several cells"),
+    # nesting is counted down again after a bracket or a function closes
+    ("=ABS(1)+" + "(" * 65 + "1" + ")" * 65, "brackets and functions are nested more than 64 "
+                                             "levels deep; split the formula over several cells"),
+    ("=(1)+" + "(" * 65 + "1" + ")" * 65, "brackets and functions are nested more than 64 "
+                                          "levels deep; split the formula over several cells"),
 ])
 def test_parse_error_in_full(text, expected):
     assert message(text) == expected
@@ -195,6 +214,21 @@ def test_parse_trees(text, tree):
 def test_max_arguments_and_depth_are_allowed():
     assert evaluate(parse("=SUM(" + ",".join(["1"] * 255) + ")"), MappingResolver()) == 255
     assert evaluate(parse("=" + "-" * 200 + "1"), MappingResolver()) == 1
+    assert evaluate(parse("=1+" + "-" * 199 + "1"), MappingResolver()) == 0
+    assert evaluate(parse("=ABS(" + "-" * 199 + "1)"), MappingResolver()) == 1
+    for closed in ("ABS(1)", "(1)"):
+        text = f"={closed}+" + "(" * 64 + "1" + ")" * 64
+        assert evaluate(parse(text), MappingResolver()) == 2
+
+
+def test_a_long_chain_is_walked_in_a_loop():
+    # 1,000 terms: a left-deep tree that recursion would not get through
+    assert evaluate(parse("=" + "+".join(["1"] * 1000)), MappingResolver()) == 1000
+
+
+def test_names_with_combining_marks():
+    # "Café" typed with a combining accent (e + U+0301), as some keyboards produce it
+    assert parse("=Cafe\u0301*2") == Binary("*", Name("Cafe\u0301"), Number(2.0))
 
 
 # -- values -------------------------------------------------------------------------------------
@@ -205,7 +239,8 @@ def value(text: str, names: dict | None = None, cells: dict | None = None):
 
 @pytest.mark.parametrize("text,expected", [
     ("=7/2", 3.5), ("=2^10", 1024.0), ("=(-2)^3", -8.0), ("=-2^2", 4.0), ("=0^2", 0.0),
-    ("=4^0.5", 2.0), ("=50%", 0.5), ("=200%%", 0.02), ("=-5", -5.0), ("=+5", 5.0),
+    ("=4^0.5", 2.0), ("=0^0.5", 0.0), ("=0.25^0.5", 0.5), ("=50%", 0.5), ("=200%%", 0.02),
+    ("=-5", -5.0), ("=+5", 5.0),
     ("=--5", 5.0), ("=10-4-3", 3.0), ("=2^3^2", 64.0), ("=1+2*3", 7.0), ("=(1+2)*3", 9.0),
     ("=PRODUCT(2,3,4)", 24.0), ("=AVERAGE(1,2,6)", 3.0), ("=MIN(3,1,2)", 1.0),
     ("=MAX(3,1,2)", 3.0), ("=SUM(1,2,3)", 6.0), ("=ABS(-2.5)", 2.5),
@@ -224,6 +259,7 @@ def test_values(text, expected):
 def test_rounding_to_zero_is_not_minus_zero():
     assert math.copysign(1, value("=ROUND(-0.4,0)")) == 1
     assert math.copysign(1, value("=ROUNDDOWN(-0.04,1)")) == 1
+    assert math.copysign(1, value("=ROUND(-0,2)")) == 1
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -260,14 +296,21 @@ def test_a_result_too_large_names_the_formula():
 def test_empty_ranges_and_ranges_of_cells():
     cells = {("Blad", "B2"): 1, ("blad", "$B$3"): 4, ("Blad", "C2"): 10, ("Blad", "A2"): 100,
              (None, "B2"): 1000}
-    assert value("=MIN(B7:B9)") == 0 and value("=MAX(B7:B9)") == 0
-    assert value("=PRODUCT(B7:B9)") == 0 and value("=SUM(B7:B9)") == 0
+    for func in ("MIN", "MAX", "PRODUCT", "SUM"):
+        empty = value(f"={func}(B7:B9)")
+        assert empty == 0 and type(empty) is float
     assert value("=SUM(Blad!B2:B3)", cells=cells) == 5
     assert value("=SUM(BLAD!B3:B2)", cells=cells) == 5  # corners either way round
     assert value("=SUM(Blad!B2:C2)", cells=cells) == 11
     assert value("=AVERAGE(Blad!A2:C3)", cells=cells) == pytest.approx(115 / 4)
     assert value("=MIN(Blad!B2:B3,0.5)", cells=cells) == 0.5
     assert value("=B2+blad!b3", cells=cells) == 1004
+    # columns past Z: AB is the 28th column, not between B and C
+    wide = {(None, "B1"): 1, (None, "C1"): 2, (None, "AB1"): 100, (None, "ZZ1"): 1000,
+            (None, "AAA1"): 10_000}
+    assert value("=SUM(B1:C1)", cells=wide) == 3
+    assert value("=SUM(C1:AB1)", cells=wide) == 102
+    assert value("=SUM(AB1:AAA1)", cells=wide) == 11_100
 
 
 def test_the_resolver_names_are_not_case_sensitive():
@@ -292,6 +335,7 @@ def test_nodes_the_parser_never_makes():
         with pytest.raises(FormulaError) as info:
             evaluate(node, resolver)
         assert str(info.value) == expected, node
+        assert info.value.formula == to_text(node)
     with pytest.raises(FormulaError) as info:
         to_text("x")
     assert str(info.value) == "cannot write 'x' as a formula; it is not part of a parsed formula"
@@ -331,6 +375,7 @@ NAN = float("nan")
     ("=A^B", {"A": [2, 0, -8, 0, -2, 0, 4], "B": [3, 0, 1 / 3, -1, 2, 2, -0.5]},
      [8, NAN, NAN, NAN, 4, 0, 0.5]),
     ("=A^2", {"A": [-3, 0, 1.5]}, [9, 0, 2.25]),
+    ("=A^0.5", {"A": [0, 0.25, -0.25]}, [0, 0.5, NAN]),
     ("=2^B", {"B": [-1, 0, 3]}, [0.5, 1, 8]),
     ("=A*B+A-B", {"A": [1, 2], "B": [3, 4]}, [1, 6]),
     ("=-A%", {"A": [50, -10]}, [-0.5, 0.1]),
