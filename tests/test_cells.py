@@ -9,8 +9,8 @@ import datetime as dt
 
 import pytest
 
-from sroi_excel import formula, opc, sheetxml
-from sroi_excel.model import Cell, Settings
+from sroi_excel import formula, opc, schema, sheetxml
+from sroi_excel.model import Amount, Cell, Settings
 from sroi_excel.reader_cells import (
     CellReader,
     Row,
@@ -114,28 +114,54 @@ def test_a_formula_that_cannot_be_read_is_said_with_its_text(cells):
     assert message.startswith("=2*: ")
 
 
+def test_a_long_formula_is_shown_up_to_80_characters(cells):
+    text = "=" + "+".join(["Deelnemers"] * 7) + "+"  # 79 characters
+    assert cells.amount(text, AT, "quantity") is None
+    longer = "=" + "+".join(["Deelnemers"] * 7) + "+12"  # 81 characters
+    assert cells.amount(longer + "+", AT, "quantity") is None
+    assert [p[3] for p in said(cells)] == [
+        f"{text}: the formula ends after '+'; a number, name or cell reference is missing",
+        f"{longer[:79]}…: the formula ends after '+'; a number, name or cell reference is "
+        "missing"]
+
+
 def test_a_formula_too_deep_to_follow_is_said(cells, monkeypatch):
     def too_deep(text, at):
         raise RecursionError
 
     monkeypatch.setattr(cells.formulas, "node", too_deep)
     assert cells.amount("=A1", AT, "quantity") is None
-    assert said(cells) == error("=A1: the formula refers to cells that refer to other cells in "
-                                "a chain too long to follow; put the intermediate values in "
-                                "assumptions")
+    assert cells.amount("=" + "A1+" * 20 + "A1", AT, "quantity") is None  # 62 characters
+    said_ = ("the formula refers to cells that refer to other cells in a chain too long to "
+             "follow; put the intermediate values in assumptions")
+    assert said(cells) == error(f"=A1: {said_}") + error("=" + "A1+" * 20 + f"A1: {said_}")
+
+
+class Prices:
+    """Reference prices that know one code."""
+
+    def amount(self, text, at, label, sheets):
+        assert isinstance(sheets, Sheets)
+        return Amount(formula.Number(123.0), f"{label}: {text}", at)
 
 
 def test_text_is_a_price_only_where_a_price_may_stand(cells):
-    class Prices:
-        def amount(self, text, at, label, sheets):
-            return ("price", text, at, label)
-
     cells.prices = Prices()
-    assert cells.amount(" HA-CONSULT ", AT, "proxy", priced=True) == (
-        "price", "HA-CONSULT", AT, "proxy")
+    assert cells.amount(" HA-CONSULT ", AT, "proxy", priced=True) == Amount(
+        formula.Number(123.0), "proxy: HA-CONSULT", AT)
     assert cells.amount("HA-CONSULT", AT, "quantity") is None
     assert said(cells) == error("the quantity is text ('HA-CONSULT'); it must be a number or "
                                 "a formula")
+
+
+def test_a_required_amount_may_name_a_price_where_asked(cells):
+    cells.prices = Prices()
+    at = Cell("Inbreng", "D2")
+    assert cells.required_amount(row({"rate": "HA"}), "rate", "hourly rate", minimum=0,
+                                 priced=True) == Amount(formula.Number(123.0),
+                                                        "hourly rate: HA", at)
+    assert cells.required_amount(row({"hours": "HA"}), "hours", "hours", minimum=0) is None
+    assert said(cells) == error("the hours is text ('HA'); it must be a number or a formula", at)
 
 
 # -- required amounts --------------------------------------------------------------------------
@@ -233,7 +259,9 @@ def test_a_percentage_constant(cells):
     assert cells.percent_constant(None, AT, "rate") is None
     assert said(cells) == []
     assert cells.percent_constant("=1/2", AT, "rate") is None
-    assert said(cells) == error("rate must be a number, not a formula")
+    assert cells.percent_constant("veel", AT, "rate") is None
+    assert said(cells) == error("rate must be a number, not a formula") + error(
+        "the rate is text ('veel'); it must be a number or a formula")
 
 
 def test_a_number_constant(cells):
@@ -241,7 +269,15 @@ def test_a_number_constant(cells):
     assert cells.number_constant(0, AT, "low") == 0
     assert said(cells) == []
     assert cells.number_constant("=1+1", AT, "low") is None
-    assert said(cells) == error("low must be a number, not a formula")
+    assert cells.number_constant("laag", AT, "low") is None
+    assert said(cells) == error("low must be a number, not a formula") + error(
+        "the low is text ('laag'); it must be a number or a formula")
+
+
+def test_a_table_by_its_header(cells):
+    table = cells.table("Opbrengsten", schema.OUTCOMES)
+    assert (table.title, table.header) == ("Opbrengsten", 1)
+    assert (table.columns["stakeholder"], table.columns["quantity"]) == (0, 3)
 
 
 # -- whole numbers and years -------------------------------------------------------------------
@@ -417,6 +453,8 @@ def test_numberish(value, expected):
 @pytest.mark.parametrize("value,message", [
     ("1.234,56", "the proxy '1.234,56' is text, not a number (a decimal comma stored as text); "
                  "type it as the number 1234.56 or format the cell as a number"),
+    ("1 500,25", "the proxy '1 500,25' is text, not a number (a decimal comma stored as text); "
+                 "type it as the number 1500.25 or format the cell as a number"),
     ("12,5", "the proxy '12,5' is text, not a number (a decimal comma stored as text); type it "
              "as the number 12.5 or format the cell as a number"),
     ("€ 1.500", "the proxy '€ 1.500' is text, not a number (thousands separators stored as "
