@@ -8,6 +8,7 @@ Import time is measured in a fresh interpreter (`python -X importtime` gives the
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import subprocess
 import sys
@@ -32,7 +33,6 @@ def main() -> None:
     from sroi_excel import api, packager, reader, render, uncertainty
     from sroi_excel.check import validate
     from sroi_excel.engine import compute
-    from sroi_excel.model import collector_paused
     read = reader.read
 
     data = args.workbook.read_bytes()
@@ -44,16 +44,16 @@ def main() -> None:
         timings.setdefault(label, []).append(time.perf_counter() - start)
         return result
 
+    gc.disable()  # as the sroi-excel process runs (cli._Program)
     for _ in range(args.repeat):
-        with collector_paused():  # as fill runs them
-            reading = timed("read", read, data, args.workbook.name)
-            timed("check", validate, reading.model)
-            results = timed("engine", compute, reading.model)
-            unsure = timed("uncertainty", uncertainty.analyse, reading.model)
-            rendered = timed("render", render.render_for_merge, results, uncertainty=unsure)
-            # merge makes the large tables' rows (render leaves them) and zips the workbook
-            timed("merge", packager.merge_result_sheets, data, rendered,
-                  properties={api.FINGERPRINT_PROPERTY: reading.fingerprint})
+        reading = timed("read", read, data, args.workbook.name)
+        timed("check", validate, reading.model)
+        results = timed("engine", compute, reading.model)
+        unsure = timed("uncertainty", uncertainty.analyse, reading.model)
+        rendered = timed("render", render.render_for_merge, results, uncertainty=unsure)
+        # merge makes the large tables' rows (render leaves them) and zips the workbook
+        timed("merge", packager.merge_result_sheets, data, rendered,
+              properties={api.FINGERPRINT_PROPERTY: reading.fingerprint})
     print(f"{'imports':12} {import_seconds():7.3f} s")
     for label, runs in timings.items():
         print(f"{label:12} {statistics.median(runs):7.3f} s")

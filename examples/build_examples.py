@@ -42,6 +42,8 @@ class Example:
     inputs: list[dict]
     outcomes: list[dict]
     scenarios: list[dict] = field(default_factory=list)
+    # Stakeholder name -> its category: a key of schema.CATEGORIES, or text of its own.
+    categories: dict[str, str] = field(default_factory=dict)
 
 
 def A(name, value, unit, source, low=None, high=None) -> dict:
@@ -345,6 +347,13 @@ BLENDED_CARE = Example(
         Qual("Woningcorporaties", "Service en klantwaardering", "Alleen kwalitatief",
              "§7.9: '... maar brengt verder geen significante kwantitatieve opbrengsten mee.'"),
     ],
+    # The welfare organisation, the mental-health institution and the GPs all provide care;
+    # schools are not a kind on the list, so they have a category of their own.
+    categories={"Cliënten": "participant", "Welzijnsorganisatie": "care_provider",
+                "GGZ-instelling": "care_provider", "Gemeente": "municipality",
+                "Huisartsen": "care_provider", "Onderwijsinstellingen": "Onderwijs",
+                "Zorgverzekeraars": "health_insurer", "Werkgevers": "employer",
+                "Woningcorporaties": "housing_corporation"},
 )
 
 
@@ -362,6 +371,7 @@ DEBILT_STAKEHOLDERS = [
     (VERZEKERAARS, "Huisartsenzorg valt onder de Zorgverzekeringswet (Zvw), niet onder het "
                    "gemeentelijk budget"),
 ]
+DEBILT_CATEGORIES = {GEMEENTE: "municipality", VERZEKERAARS: "health_insurer"}
 DEBILT_SETTINGS = {
     "organisation": "Gemeente De Bilt; Nautus (8 mei 2019)", "analysis_type": "forecast",
     "first_year": 2019, "years": 1, "discount_rate": 0.0, "discount_rate_inputs": None,
@@ -476,6 +486,7 @@ OUDERS_LOKAAL = Example(
              "Tabel 1: projectcoördinator 9 uur per week € 21.376; investering € 31.876, netto "
              "€ 66.196 (tabel 3)"),
     ],
+    categories={**DEBILT_CATEGORIES, "Ouders": "participant"},
 )
 
 MAATJES = Example(
@@ -557,6 +568,7 @@ MAATJES = Example(
              "basiswaarde"),
         Scen("maximum", "Extra_koppelingen", 30, "30 extra koppelingen (tabel 6)"),
     ],
+    categories={**DEBILT_CATEGORIES, "Deelnemers": "participant"},
 )
 
 STERK = Example(
@@ -638,6 +650,8 @@ STERK = Example(
         Scen("huidig maximum", "Deelnemers", 25, "Huidige situatie, 25 deelnemers (tabel 7 en 8)"),
         Scen("huidig maximum", "Dagen_per_activiteit", 1, "1 dag per activiteit"),
     ],
+    categories={GEMEENTE: "municipality", "Deelnemers": "participant",
+                "Mantelzorgers": "informal_carer"},
 )
 
 SAMEN_OPLOPEN = Example(
@@ -719,6 +733,7 @@ SAMEN_OPLOPEN = Example(
              "gezinnen'; overgenomen om het gepubliceerde cijfer te reproduceren"),
         Scen("maximum", "Multiprobleemgezinnen", 1, "Met multi-probleemsituatie (tabel 10)"),
     ],
+    categories={**DEBILT_CATEGORIES, "Gezinnen": "participant"},
 )
 
 
@@ -788,6 +803,8 @@ MENTORING = Example(
         Scen("low", "Into_work", 0.15, "Lowest rate seen in similar programmes"),
         Scen("high", "Into_work", 0.35, "Highest rate seen in similar programmes"),
     ],
+    categories={"Young people": "participant", "Council": "municipality",
+                "Volunteers": "volunteer"},
 )
 
 EXAMPLES = (BLENDED_CARE, OUDERS_LOKAAL, MAATJES, STERK, SAMEN_OPLOPEN, MENTORING)
@@ -840,7 +857,9 @@ def build(example: Example, cached: dict | None = None) -> bytes:
             readme.set_row(row, 15 * (1 + len(text) // 90))
     template._settings(book, fmt, lang, example.settings)
     template._table(book, fmt, schema.STAKEHOLDERS, lang,
-                    [[name, desc] for name, desc in example.stakeholders])
+                    [[name, desc, *template.category_cells(
+                        schema.category_label(example.categories[name], lang))]
+                     for name, desc in example.stakeholders])
 
     sheet = schema.ASSUMPTIONS
     title = sheet.name(lang)

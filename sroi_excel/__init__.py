@@ -14,7 +14,7 @@ lazily so that ``sroi-excel --help`` does not pay for pandas.
 __version__ = "0.1.0"
 
 _LAZY = {
-    "fill": "api", "check": "api", "new": "api", "FillReport": "api", "fill_many": "api",
+    "fill": "api", "check": "api", "new": "api", "FillReport": "api", "fill_many": "batch",
     "compute": "engine", "Results": "engine",
     "read": "reader", "read_workbook": "reader",
 }

@@ -1,4 +1,5 @@
-"""What the commands do, callable from Python: ``new``, ``check``, ``fill`` and ``portfolio``.
+"""What the commands do, callable from Python: ``new``, ``check``, ``fill``, ``portfolio`` and
+``compare``.
 
 Each function reads, computes and writes through the pipeline modules and raises an
 ``SroiError`` subclass for anything a user can cause; the CLI only turns those into messages.
@@ -11,11 +12,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, ownsheets, packager, reader, render, safefile, uncertainty
+from . import __version__, locks, ownsheets, packager, reader, render, safefile, schema, uncertainty
 from .check import validate
 from .engine import Results, compute
-from .exceptions import Problem, SroiError, ValidationError, WriteRefusedError
-from .model import collector_paused
+from .exceptions import (
+    Problem,
+    SroiError,
+    ValidationError,
+    WorkbookError,
+    WriteRefusedError,
+)
+from .packager import Rendered
 from .template import build_template
 
 FINGERPRINT_PROPERTY = "sroi-excel-inputs"
@@ -59,6 +66,8 @@ class Report:
             data["stale"] = True
         if self.results is not None:
             h = self.results.headline
+            lang = self.results.model.language
+            by_category = "category" in self.results.tables["stakeholders"].columns
             data["results"] = {
                 "scenario": h.scenario,
                 "sroi_ratio": h.ratio,
@@ -72,8 +81,10 @@ class Report:
                 "horizon_years": h.years,
                 "stakeholders": [
                     {"stakeholder": r.stakeholder, "inputs": r.inputs, "value": r.value,
-                     "net": r.net, "ratio": _finite(r.ratio), "net_ratio": _finite(r.net_ratio)}
+                     "net": r.net, "ratio": _finite(r.ratio), "net_ratio": _finite(r.net_ratio),
+                     **(_category(r.category, lang) if by_category else {})}
                     for r in self.results.tables["stakeholders"].records()],
+                "categories": _categories(self.results),
             }
         if self.uncertainty is not None:
             data["uncertainty"] = self.uncertainty.to_dict()
@@ -81,6 +92,22 @@ class Report:
 
 
 FillReport = Report
+
+
+def _category(category: str, lang: str) -> dict:
+    """A category for --json: a kind's key (free text as typed; None for none) and its label."""
+    return {"category": category or None, "category_label": schema.category_label(category,
+                                                                                   lang)}
+
+
+def _categories(results: Results) -> list[dict]:
+    """Who pays and who gains by category, for --json; empty where no category is given."""
+    lang = results.model.language
+    return [{**_category(r.category, lang), "stakeholders": r.stakeholders,
+             "inputs": r.inputs, "value": r.value, "net": r.net, "ratio": _finite(r.ratio),
+             "net_ratio": _finite(r.net_ratio), "share_inputs": r.share_inputs,
+             "share_value": r.share_value}
+            for r in results.tables["categories"].records()]
 
 
 def _finite(value):
@@ -116,28 +143,6 @@ def _checked(reading: reader.Reading) -> list[Problem]:
     return problems
 
 
-# From this many monetised outcomes on, fill runs the uncertainty analysis in a second process
-# while this one checks the workbook and runs the engine (see aside.py). Measured in
-# bench/README.
-ASIDE_OUTCOMES = 1000
-
-
-def _aside(reading: reader.Reading, scenario, draws, seed, progress):
-    """The uncertainty analysis started in a second process, where that is worth it and
-    possible; None: it runs in this one (also when a progress bar is to be shown here)."""
-    from . import aside, forking
-
-    model = reading.model
-    if (model is None or reading.errors or progress is not None
-            or sum(o.monetised for o in model.outcomes) < ASIDE_OUTCOMES
-            or not forking.can_fork()):
-        return None
-    try:
-        return aside.Aside(model, scenario, draws, seed)
-    except OSError:  # no process or temporary file to be had
-        return None
-
-
 def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | None = None,
           seed: int | None = None, progress: uncertainty.Progress | None = None) -> Report:
     """Validate a workbook without writing; results are computed when there are no errors.
@@ -156,25 +161,21 @@ def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | 
     return Report(Path(path), tuple(problems), results, stale=stale, uncertainty=unsure)
 
 
-def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem],
-                 pending=None):
-    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning.
-    ``pending``: the analysis already running in a second process (aside.Aside), if any."""
-    found = pending.result(results) if pending is not None else None
-    if found is None:
-        found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
-                                    progress=progress, results=results)
+def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem]):
+    """Scenarios, sensitivity, switching values, Monte Carlo; a part that fails is a warning."""
+    found = uncertainty.analyse(results.model, scenario, draws=draws, seed=seed,
+                                progress=progress, results=results)
     problems += [Problem("", "", note.en, "warning") for note in found.notes]
     return found
 
 
 def _one_writer_at_a_time(fill):
-    """``fill`` holding the lock on the file it writes (safefile.exclusive) from reading the
+    """``fill`` holding the lock on the file it writes (locks.exclusive) from reading the
     workbook to writing it: a second fill of the same file waits, then reads what the first
     one wrote, so neither overwrites the other's work unseen."""
     @functools.wraps(fill)
     def locked(path, output=None, *args, **kwargs):
-        with safefile.exclusive(output if output is not None else path):
+        with locks.exclusive(output if output is not None else path):
             return fill(path, output, *args, **kwargs)
     return locked
 
@@ -196,11 +197,8 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
          force: bool = False) -> Report:
     """Compute the analysis and write the result sheets into the workbook (or into output).
 
-    ``draws``, ``seed`` and ``progress`` as for :func:`check`. Without ``progress``, a
-    workbook of ASIDE_OUTCOMES monetised outcomes or more has its uncertainty analysis run in
-    a second process meanwhile, on Linux (see aside.py): the same results. Cells of the
-    result sheets changed since the last fill are refused (ValidationError naming them)
-    unless ``force``.
+    ``draws``, ``seed`` and ``progress`` as for :func:`check`. Cells of the result sheets
+    changed since the last fill are refused (ValidationError naming them) unless ``force``.
     """
     source = Path(path)
     target = Path(output) if output is not None else source
@@ -208,29 +206,23 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     # Refuse early (open in Excel, read-only) before spending time on the computation.
     safefile.check_writable(target, source=snapshot if _same(source, target) else None,
                             backup=backup)
-    with collector_paused():
-        reading = reader.read(snapshot.data, source.name)
-        pending = _aside(reading, scenario, draws, seed, progress)
-        try:
-            problems = _checked(reading)
-            if reading.model is None or any(p.severity == "error" for p in problems):
-                raise ValidationError(problems)
-            lang = _result_language(reading, problems)
-            results = compute(reading.model, scenario)
-            problems += list(results.warnings)
-            unsure = _uncertainty(results, scenario, draws, seed, progress, problems, pending)
-        finally:
-            if pending is not None:
-                pending.stop()
-        results = _with_warnings(results, problems)
-        rendered = render.render_for_merge(results, lang, uncertainty=unsure)
-        # Written elsewhere (-o), the workbook keeps whatever was typed into its result sheets.
-        record = ownsheets.checked(reading.parts, rendered, problems=problems,
-                                   force=force or not _same(source, target))
-        merged = packager.merge_result_sheets(
-            snapshot.data, rendered, name=source.name, parts=reading.parts,
-            properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__,
-                        ownsheets.PROPERTY: record})
+    reading = reader.read(snapshot.data, source.name)
+    problems = _checked(reading)
+    if reading.model is None or any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    lang = _result_language(reading, problems)
+    results = compute(reading.model, scenario)
+    problems += list(results.warnings)
+    unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
+    results = _with_warnings(results, problems)
+    rendered = render.render_for_merge(results, lang, uncertainty=unsure)
+    # Written elsewhere (-o), the workbook keeps whatever was typed into its result sheets.
+    record = ownsheets.checked(reading.parts, rendered, problems=problems,
+                               force=force or not _same(source, target))
+    merged = packager.merge_result_sheets(
+        snapshot.data, rendered, name=source.name, parts=reading.parts,
+        properties={FINGERPRINT_PROPERTY: reading.fingerprint, VERSION_PROPERTY: __version__},
+        written={ownsheets.PROPERTY: record})
     linked = _link_warnings(snapshot, source, target)  # before the backup is one more name
     kept = safefile.write_atomic(target, merged, source=snapshot if _same(source, target)
                                  else None, backup=backup)
@@ -272,6 +264,13 @@ class PortfolioReport:
             "analyses": records(p.analyses),
             "totals": records(p.totals),
             "stakeholders": records(p.stakeholders),
+            "categories": [{"category": row.pop("category") or None,
+                            "category_label": row.pop("label"), **row}
+                           for row in records(p.categories)],
+            "uncategorised": {"count": len(p.uncategorised), "of": p.stakeholder_count,
+                              "stakeholders": [{"stakeholder": name, "analysis": analysis,
+                                                "file": file}
+                                               for name, analysis, file in p.uncategorised]},
             "failed": [{"file": f.file, "reason": f.reason,
                         "errors": [_problem(x) for x in f.problems if x.severity == "error"]}
                        for f in p.failures],
@@ -327,6 +326,97 @@ def portfolio(paths: list[str | os.PathLike], output: str | os.PathLike | None =
                            kept)
 
 
+@dataclass(frozen=True)
+class CompareReport:
+    """The outcome of compare: the comparison and the file it was written to."""
+
+    old: Path
+    new: Path
+    comparison: object  # sroi_excel.compare.Comparison (imported lazily, as the command is)
+    output: Path
+    backup: Path | None = None
+    sheet: str = ""
+    into: bool = False
+
+    def summary(self) -> dict:
+        """Plain data for --json."""
+        return {"ok": True, "old_file": str(self.old), "new_file": str(self.new),
+                **self.comparison.to_dict(),
+                "written": str(self.output), "sheet": self.sheet,
+                "backup": str(self.backup) if self.backup else None}
+
+
+def compare(old: str | os.PathLike, new: str | os.PathLike,
+            output: str | os.PathLike | None = None, into: bool = False) -> CompareReport:
+    """Compare two versions of an analysis and write the comparison: to ``output`` (default
+    NEW-compare.xlsx beside NEW), or with ``into`` as a sheet into NEW itself (a backup kept).
+
+    Both workbooks are only read (NEW is rewritten with ``into``). A workbook with errors is
+    named with its first error; workbooks in different currencies are refused.
+    """
+    from . import compare as comparing
+    from . import render_compare
+
+    old_path, new_path = Path(old), Path(new)
+    if into and output is not None:
+        raise ValueError("-o/--output and --into exclude each other: --into writes the "
+                         f"comparison into {new_path.name} itself")
+    target = new_path if into else (Path(output) if output is not None else
+                                    new_path.with_name(f"{new_path.stem}-compare.xlsx"))
+    if target.suffix.lower() != ".xlsx":
+        raise ValueError(f"{target.name}: the comparison is an .xlsx workbook; use a name "
+                         "ending in .xlsx")
+    for path in (old_path, new_path):
+        if not (into and path is new_path) and _same(path, target):
+            raise WriteRefusedError(f"the comparison would replace the workbook {path}; "
+                                    "choose another name for the output")
+    # Like fill, it holds the lock on the file it writes from reading to writing: with --into,
+    # a fill of NEW meanwhile waits, and neither overwrites the other's sheets unseen.
+    with locks.exclusive(target):
+        old_snapshot = safefile.read_snapshot(old_path)
+        new_snapshot = safefile.read_snapshot(new_path)
+        if into:
+            safefile.check_writable(target, source=new_snapshot)
+        old_model = _computable(old_snapshot.data, old_path)[0]
+        new_model, parts = _computable(new_snapshot.data, new_path)
+        try:
+            comparison = comparing.compare(old_model, new_model)
+        except WorkbookError as exc:  # the currencies differ
+            raise WorkbookError(f"{new_path.name}: {exc}") from None
+        book = render_compare.render(comparison, old_path.name, new_path.name)
+        if into:
+            book = _merged_into(new_snapshot.data, Rendered(book), new_path.name, parts)
+        kept = safefile.write_atomic(target, book, source=new_snapshot if into else None)
+    return CompareReport(old_path, new_path, comparison, target, kept,
+                         render_compare.sheet_name(comparison.language), into)
+
+
+def _merged_into(data: bytes, rendered: Rendered, name: str, parts) -> bytes:
+    """The workbook with the comparison sheet replaced or added, the user's sheets and the
+    tool's others kept, and the record of the tool's sheets (ownsheets) kept in step, so
+    that a later fill still sees what was typed into its own sheets."""
+    return packager.merge_result_sheets(
+        data, rendered, name=name, parts=parts, keep_owned=True,
+        written={ownsheets.PROPERTY: ownsheets.record_beside(parts, rendered)})
+
+
+def _computable(data: bytes, path: Path):
+    """A workbook's model and parts, once it reads, checks and computes without errors; else
+    an error naming the workbook and its first error."""
+    reading, problems = _analyse(data, path.name, None)
+    errors = [p for p in problems if p.severity == "error"]
+    if reading.model is not None and not errors:
+        try:
+            compute(reading.model)
+        except SroiError as exc:
+            errors = [getattr(exc, "problem", None) or Problem("", "", str(exc))]
+    if reading.model is None or errors:
+        first = str(errors[0]) if errors else "the workbook could not be read"
+        more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+        raise WorkbookError(f"{path.name}: {first}{more}")
+    return reading.model, reading.parts
+
+
 def _with_warnings(results: Results, problems: list[Problem]) -> Results:
     from dataclasses import replace
 
@@ -359,14 +449,3 @@ def headline(path: str, results) -> str:
                else "no payback within the horizon")
     return (f"{path}{scenario}: SROI ratio {h.ratio:.2f} (net {h.net_ratio:.2f}) · PV outcomes "
             f"{h.pv_value:,.2f} · PV inputs {h.pv_inputs:,.2f} · NPV {h.npv:,.2f} · {payback}")
-
-
-def __getattr__(name: str):
-    # Several workbooks at once, in a process pool: sroi_excel.batch, imported only when one of
-    # its names is asked for (it imports this module lazily in turn), as a fill of one
-    # workbook does not need it.
-    if name in ("BatchReport", "FileResult", "fill_many"):
-        from . import batch
-
-        return getattr(batch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

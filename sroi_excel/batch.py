@@ -11,8 +11,6 @@ The workers are started with the ``spawn`` method: a fresh interpreter that inhe
 working folder and the environment at the moment the batch starts, and is safe to use from a
 program that runs threads. As with any ``multiprocessing`` code, a script that calls
 ``fill_many`` with more than one job should do so under ``if __name__ == "__main__":``.
-
-This module imports nothing heavy at the top, so the command line stays quick to start.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from . import api
 from .exceptions import SroiError, ValidationError
 
 START_METHOD = "spawn"
@@ -171,8 +170,7 @@ def _run_pool(paths: list[str], options: dict, processes: int,
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     context = multiprocessing.get_context(START_METHOD)
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context,
-                               initializer=_one_process_each)
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
     try:
         with _workers_ignore_ctrl_c():  # the first submit starts them
             pending = {pool.submit(fill_one, path, **options): (index, path)
@@ -189,13 +187,6 @@ def _run_pool(paths: list[str], options: dict, processes: int,
     finally:
         # On Ctrl-C or an error in on_done: do not start the workbooks still waiting.
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _one_process_each() -> None:
-    """A worker fills its workbook without second processes: the pool keeps the cores busy."""
-    from . import forking
-
-    forking.parallel = False
 
 
 @contextmanager
@@ -223,8 +214,6 @@ def fill_one(path: str, *, scenario: str | None = None, backup: bool = True,
     """
     start = time.perf_counter()
     try:
-        from . import api
-
         report = api.fill(path, scenario=scenario, backup=backup, draws=draws, seed=seed)
     except ValidationError as exc:
         errors = [p for p in exc.problems if p.severity == "error"]

@@ -206,8 +206,8 @@ def straighten(package: bytes) -> bytes:
     # Stored, not compressed: the packager unzips this at once.
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
         for info in source.infolist():
-            info.compress_type = zipfile.ZIP_STORED
             data = source.read(info)
+            info.compress_type = zipfile.ZIP_STORED
             if info.filename.startswith("xl/charts/chart") and b"<c:scatterChart>" in data:
                 text = data.decode("utf-8")
                 text = re.sub(r"(?<!<c:smooth val=\"1\"/>)</c:ser>",

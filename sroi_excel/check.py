@@ -1,5 +1,9 @@
 """Checks that need the numbers: every formula evaluated for every year and scenario.
 
+``plausibility`` looks at the computed figures for what is probably not what the user meant:
+an outcome that is 0 in every year, a ratio above 10, a one-year analysis that discounts its
+outcomes but not its inputs.
+
 Evaluated as such, that is (years + 1) x (scenarios + 1) passes over every outcome and input.
 Most of those evaluations repeat one another, and are skipped: an amount's value, or its error,
 depends only on its formula and on the assumptions it reaches, so
@@ -19,11 +23,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from . import formula
 from .core import Frame, Values, evaluate_amount, evaluate_percent
 from .exceptions import FormulaError, Problem, WorkbookError
-from .model import Amount, Model, collector_paused
+from .model import Amount, Cell, Model
+
+if TYPE_CHECKING:
+    from .engine import Results
+
+# A ratio above this is rare in published SROI analyses: more often a figure in the wrong unit.
+PLAUSIBLE_RATIO = 10
 
 _PERCENT_FIELDS = (("deadweight", "deadweight"), ("attribution", "attribution"),
                    ("displacement", "displacement"), ("dropoff", "drop-off"))
@@ -33,11 +44,6 @@ _Raw = tuple[tuple[str, str, str], ...]  # (sheet, cell, message) without the sc
 
 def validate(model: Model) -> list[Problem]:
     """Problems that only show when formulas are evaluated (per year, per scenario)."""
-    with collector_paused():  # a few objects per amount, and no cycles: see there
-        return _validate(model)
-
-
-def _validate(model: Model) -> list[Problem]:
     found: dict[tuple[str, str, str], Problem] = {}
     checks = _checks(model)
     names: list[frozenset[str] | None] = [None] * len(checks)
@@ -170,3 +176,82 @@ def _try(action, at, suffix: str) -> Iterator[Problem]:
         yield Problem(p.sheet, p.cell, p.message + suffix)
     except FormulaError as exc:
         yield Problem(at.sheet if at else "", at.ref if at else "", str(exc) + suffix)
+
+
+# -- figures that are probably not what was meant ---------------------------------------------
+
+def plausibility(results: Results) -> list[Problem]:
+    """Warnings about computed figures that are probably not what the user meant."""
+    model = results.model
+    found: list[Problem] = []
+    cohorts = results.tables["cohorts"]
+    valued: dict[int, list[bool]] = {}  # outcome number -> [quantity, proxy] ever not 0
+    for number, quantity, proxy in zip(cohorts.column("outcome_no"), cohorts.column("quantity"),
+                                       cohorts.column("proxy"), strict=True):
+        seen = valued.setdefault(number, [False, False])
+        seen[0] = seen[0] or quantity != 0
+        seen[1] = seen[1] or proxy != 0
+    frames: dict[str, Frame] = {}
+    for number, (quantity, proxy) in valued.items():
+        if quantity and proxy:
+            continue
+        o = model.outcomes[number - 1]
+        amount, label = (o.proxy, "financial proxy") if quantity else (o.quantity, "quantity")
+        if _zero_everywhere(model, amount, frames):
+            found.append(_warning(amount.at or o.at, _nothing(amount, label, o.name)))
+    head = results.headline
+    if head.ratio is not None and head.ratio > PLAUSIBLE_RATIO:
+        found.append(_large_ratio(results))
+    inputs_at_start = results.tables["years"].record(0).inputs
+    if (head.years == head.last_year == 1 and head.discount_rate > 0 and inputs_at_start
+            and head.ratio is not None):
+        rate = f"{head.discount_rate * 100:g}%"
+        found.append(_warning(model.settings.cell("discount_rate"), (
+            f"the analysis covers one year at a discount rate of {rate}: the outcomes of year 1 "
+            f"are discounted and the inputs of year 0 are not, so the SROI ratio is "
+            f"{head.ratio:.2f} where without discounting it is "
+            f"{head.value_nominal / head.inputs_nominal:.2f}; for the undiscounted convention "
+            "of most one-year SROIs set the discount rate to 0%, or put the inputs in year 1 to "
+            "discount both alike")))
+    return found
+
+
+def _zero_everywhere(model: Model, amount: Amount, frames: dict[str, Frame]) -> bool:
+    """Whether an amount is 0 in every year for the base values and in every scenario: a 0
+    that a scenario changes (no prevented cases at the minimum) is meant."""
+    for scenario in ["", *(s.name for s in model.scenarios)]:
+        frame = frames.get(scenario)
+        if frame is None:
+            frame = frames[scenario] = Frame(model, scenario)
+        for year in range(1, model.settings.years + 1):
+            try:
+                if evaluate_amount(amount, Values(frame, year, {}, {}, True)):
+                    return False
+            except (WorkbookError, FormulaError):  # check reports it where it belongs
+                return False
+    return True
+
+
+def _nothing(amount: Amount, label: str, name: str) -> str:
+    if amount.text.startswith("="):  # a formula, even one the reader found to be a number
+        return (f"the {label} of '{name}' is 0 in every year ({amount.text} gives 0; an empty "
+                "cell counts as 0), so the outcome adds nothing; check the cells and assumptions "
+                "the formula uses, or mark the outcome as not monetised")
+    return (f"the {label} of '{name}' is 0, so the outcome adds nothing; type the {label}, or "
+            "mark the outcome as not monetised")
+
+
+def _large_ratio(results: Results) -> Problem:
+    """A ratio above PLAUSIBLE_RATIO, said at the outcome that gives the most value."""
+    largest = max(results.tables["outcomes"].records(), key=lambda r: r.present_value)
+    o = results.model.outcomes[largest.outcome_no - 1]
+    proxy = f" ({o.proxy.at})" if o.proxy.at else ""
+    return _warning(o.quantity.at or o.at, (
+        f"the SROI ratio is {results.headline.ratio:.2f}, above {PLAUSIBLE_RATIO}, which "
+        f"published analyses rarely reach; check the largest outcome, '{o.name}' "
+        f"({largest.share:.0%} of the value): its quantity, its financial proxy{proxy} and the "
+        "assumptions they use, for a figure typed in the wrong unit"))
+
+
+def _warning(at: Cell | None, message: str) -> Problem:
+    return Problem(at.sheet if at else "", at.ref if at else "", message, "warning")

@@ -14,12 +14,14 @@ import functools
 import math
 from collections import namedtuple
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .check import plausibility
 from .core import Frame, evaluate_amount, input_rate
 from .exceptions import Problem, WorkbookError
 from .model import Amount, Model
+from .schema import category_of, category_rank, name_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,6 +52,12 @@ INPUT_COLUMNS = (
 )
 # net_ratio = net / inputs: a municipal business case's "net savings per euro" for one party.
 STAKEHOLDER_COLUMNS = ("stakeholder", "inputs", "value", "net", "ratio", "net_ratio")
+# Who pays and who gains by kind of party (the stakeholders' categories, schema.category_of):
+# made only when the stakeholders sheet gives a category, and then the stakeholders table has
+# a "category" column after "stakeholder". "" is the stakeholders without one; shares are of
+# the analysis' total inputs and outcomes.
+CATEGORY_COLUMNS = ("category", "stakeholders", "inputs", "value", "net", "ratio", "net_ratio",
+                    "share_inputs", "share_value")
 YEAR_COLUMNS = (
     "year", "calendar_year", "inputs", "value", "discount_factor_inputs",
     "discount_factor_value", "pv_inputs", "pv_value", "cumulative_pv_inputs",
@@ -137,7 +145,8 @@ class Results:
     model: Model
     scenario: str | None
     headline: Headline
-    tables: dict[str, Rows]  # cohorts, outcomes, inputs, stakeholders, years, qualitative
+    tables: dict[str, Rows]  # cohorts, outcomes, inputs, stakeholders, years, qualitative,
+    # categories
     warnings: tuple[Problem, ...] = field(default=())
 
     @functools.cached_property
@@ -149,6 +158,7 @@ class Results:
     outcomes = _table_frame("outcomes")
     inputs = _table_frame("inputs")
     stakeholders = _table_frame("stakeholders")
+    categories = _table_frame("categories")
     years = _table_frame("years")
     qualitative = _table_frame("qualitative")
 
@@ -310,15 +320,16 @@ def compute(model: Model, scenario: str | None = None) -> Results:
         "outcomes": Rows(OUTCOME_COLUMNS, outcome_rows),
         "inputs": _with_prices(Rows(INPUT_COLUMNS, inputs.rows), "input_no", "amount", rates,
                                frame, model.language),
-        "stakeholders": Rows(STAKEHOLDER_COLUMNS, _stakeholders(
-            model, outcomes.value_by_stakeholder, inputs.by_stakeholder)),
+        **_by_category(model, _stakeholders(model, outcomes.value_by_stakeholder,
+                                            inputs.by_stakeholder)),
         "years": Rows(YEAR_COLUMNS, year_rows),
         "qualitative": Rows(QUALITATIVE_COLUMNS, [
             (o.stakeholder, o.name, o.indicator, o.proxy_source)
             for o in model.outcomes if not o.monetised]),
     }
-    return Results(model=model, scenario=frame.scenario, headline=headline, tables=tables,
-                   warnings=tuple(outcomes.warnings))
+    results = Results(model=model, scenario=frame.scenario, headline=headline, tables=tables,
+                      warnings=tuple(outcomes.warnings))
+    return replace(results, warnings=(*results.warnings, *plausibility(results)))
 
 
 def _outcomes(frame: Frame, years: list) -> _Outcomes:
@@ -436,6 +447,37 @@ def _stakeholders(model: Model, value: dict[str, float], inputs: dict[str, float
         rows.append((name, inp, val, val - inp, val / inp if inp else None,
                      (val - inp) / inp if inp else None))
     return rows
+
+
+def _by_category(model: Model, rows: list[tuple]) -> dict[str, Rows]:
+    """The stakeholders table, and the categories table summing it by category: with a
+    category column where the stakeholders sheet gives any category, else as it was."""
+    given = {name_key(s.name): category_of(s.category) for s in model.stakeholders}
+    if not any(given.values()):
+        return {"stakeholders": Rows(STAKEHOLDER_COLUMNS, rows),
+                "categories": Rows(CATEGORY_COLUMNS, [])}
+    groups: dict[str, list] = {}  # folded category -> [category, stakeholders, inputs, value]
+    with_category = []
+    for row in rows:
+        category = given.get(name_key(row[0]), "")
+        # Free text in another case is the same category, spelt as where it is first given.
+        entry = groups.setdefault(category.casefold(), [category, 0, 0.0, 0.0])
+        with_category.append((row[0], entry[0], *row[1:]))
+        entry[1] += 1
+        entry[2] += row[1]
+        entry[3] += row[2]
+    total_in = sum(row[1] for row in rows)
+    total_value = sum(row[2] for row in rows)
+    found = []
+    for category, count, inp, val in sorted(groups.values(),
+                                            key=lambda g: category_rank(g[0])):
+        found.append((category, count, inp, val, val - inp, val / inp if inp else None,
+                      (val - inp) / inp if inp else None,
+                      inp / total_in if total_in else 0.0,
+                      val / total_value if total_value else 0.0))
+    columns = (STAKEHOLDER_COLUMNS[0], "category", *STAKEHOLDER_COLUMNS[1:])
+    return {"stakeholders": Rows(columns, with_category),
+            "categories": Rows(CATEGORY_COLUMNS, found)}
 
 
 # Added to the trail (and the inputs table) only where a proxy or rate names a reference price:

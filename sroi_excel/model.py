@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .formula import Node, Number
@@ -129,6 +126,8 @@ class Stakeholder:
     name: str
     description: str = ""
     at: Cell | None = None
+    # The kind of party (schema.category_of): a key of schema.CATEGORIES, free text, or "".
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,23 +211,3 @@ class Model:
     def scenario(self, name: str) -> Scenario | None:
         wanted = name.strip().casefold()
         return next((s for s in self.scenarios if s.name.casefold() == wanted), None)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector, then restore it as it was: while a model is read, and
-    for the whole of check and fill.
-
-    A model of 10,000 outcomes is some 200,000 objects that all live on, and the results, the
-    analysis and the rendered rows made from it many more, with no reference cycles to speak
-    of: each full collection the allocations triggered walked all of them again (a fifth of
-    the reading, a third of the analysis, ~12% of a fill) and could free almost nothing.
-    Reference counting still frees everything as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

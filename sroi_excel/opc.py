@@ -7,8 +7,8 @@ itself is metered, and XML is parsed with entity and DTD processing forbidden.
 
 from __future__ import annotations
 
+import hashlib
 import io
-import os
 import posixpath
 import re
 import zipfile
@@ -21,7 +21,6 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
-from sroi_excel import forking
 from sroi_excel.exceptions import FileFormatError, UnsafeFileError
 
 MAX_ENTRIES = 10_000
@@ -236,12 +235,10 @@ FAST_COMPRESSION_BYTES = 4 * 1024 * 1024
 
 class Streamed:
     """A part made while it is zipped, from ready bytes and text made on the way, so the whole
-    part (tens of megabytes for a large result sheet) is never in memory at once. ``rows``
-    says how many rows the text makes: what decides whether a second process makes it."""
+    part (tens of megabytes for a large result sheet) is never in memory at once."""
 
-    def __init__(self, pieces: list[bytes | Iterable[str]], rows: int = 0) -> None:
+    def __init__(self, pieces: list[bytes | Iterable[str]]) -> None:
         self.pieces = pieces
-        self.rows = rows
 
     def chunks(self, rows_per_chunk: int = 2000) -> Iterator[bytes]:
         for piece in self.pieces:
@@ -258,141 +255,48 @@ class Streamed:
                 yield "".join(batch).encode("utf-8")
 
 
-# Below this many rows on either side the helper is not worth starting. Measured, writing the
-# merged workbook with and without it: 300 outcomes 0.123 against 0.139 s, 1,000 outcomes
-# 0.17 against 0.21 s, 10,000 outcomes 1.1-1.3 against 1.7-2.1 s.
-PARALLEL_ROWS = 500
+def write_package(parts: Mapping[str, bytes | Streamed],
+                  digests: dict[str, str] | None = None) -> bytes:
+    """Zip ``parts`` deterministically: same parts in, same bytes out.
 
-
-def write_package(parts: Mapping[str, bytes | Streamed]) -> bytes:
-    """Zip ``parts`` deterministically: same parts in, same bytes out."""
+    ``digests`` receives the sha256 (hex) of each part's bytes as the part is written, so that
+    a part made later in the zip (a :class:`Streamed`) can hold those of the parts before it.
+    """
     buffer = io.BytesIO()
     ordered = [CONTENT_TYPES] if CONTENT_TYPES in parts else []
     ordered += [part for part in parts if part != CONTENT_TYPES]
-    helpers = _hand_off(parts, ordered)
-    try:
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for part in ordered:
-                info = zipfile.ZipInfo(part, date_time=_FIXED_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                # Fixed so the bytes do not depend on the platform that wrote them.
-                info.create_system = 0
-                info.external_attr = 0
-                data = parts[part]
-                if isinstance(data, Streamed):
-                    # Streamed parts are the large result sheets: level 1 compresses them 3-4
-                    # times faster than the default, ~20% bigger. ZipInfo has no public setter
-                    # for it (Python 3.13 names it compress_level).
-                    setattr(info, "compress_level" if hasattr(info, "compress_level")
-                            else "_compresslevel", 1)
-                    helper = helpers.get(part)
-                    with archive.open(info, "w") as out:
-                        _write_alongside(out, helper.chunks(data) if helper else data.chunks())
-                    continue
-                level = 1 if len(data) > FAST_COMPRESSION_BYTES else 6
-                archive.writestr(info, data, compresslevel=level)
-    finally:
-        # A helper still running here: the write failed or was interrupted (also while this
-        # process waited for it).
-        for helper in helpers.values():
-            helper.stop()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in ordered:
+            info = zipfile.ZipInfo(part, date_time=_FIXED_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            # Fixed so the bytes do not depend on the platform that wrote them.
+            info.create_system = 0
+            info.external_attr = 0
+            data = parts[part]
+            if isinstance(data, Streamed):
+                # Streamed parts are the large result sheets: level 1 compresses them 3-4
+                # times faster than the default, ~20% bigger. ZipInfo has no public setter
+                # for it (Python 3.13 names it compress_level).
+                setattr(info, "compress_level" if hasattr(info, "compress_level")
+                        else "_compresslevel", 1)
+                chunks = data.chunks()
+                with archive.open(info, "w") as out:
+                    _write_alongside(out, chunks if digests is None
+                                     else _hashed(chunks, part, digests))
+                continue
+            if digests is not None:
+                digests[part] = hashlib.sha256(data).hexdigest()
+            level = 1 if len(data) > FAST_COMPRESSION_BYTES else 6
+            archive.writestr(info, data, compresslevel=level)
     return buffer.getvalue()
 
 
-def _hand_off(parts: Mapping[str, bytes | Streamed], ordered: list[str]) -> dict[str, _Helper]:
-    """The last large streamed part, for a second process to make while this one writes the
-    parts before it, when those hold enough rows too. The zip is the same either way."""
-    if not forking.can_fork():
-        return {}
-    streamed = [(part, data.rows) for part in ordered
-                if isinstance(data := parts[part], Streamed)]
-    large = [i for i, (_, rows) in enumerate(streamed) if rows >= PARALLEL_ROWS]
-    if not large or sum(rows for _, rows in streamed[:large[-1]]) < PARALLEL_ROWS:
-        return {}
-    part = streamed[large[-1]][0]
-    try:
-        return {part: _Helper(parts[part])}  # type: ignore[arg-type]
-    except OSError:  # no temporary file or no process to be had: write it all here
-        return {}
-
-
-class _Helper:
-    """A forked process that makes one streamed part into an unnamed temporary file.
-
-    Forked, not spawned: the child has the rows' makers and everything they read without
-    pickling any of it. It writes text only (this process compresses it, so the zip's bytes
-    are the same as without a helper). After each piece of text it writes a byte to a pipe,
-    so that this process compresses the text as it comes, not after.
-    """
-
-    def __init__(self, part: Streamed) -> None:
-        import tempfile
-
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by chunks() or stop()
-        try:
-            self.ready, made = os.pipe()
-        except OSError:
-            self.file.close()
-            raise
-
-        def make() -> None:  # in the child; a failure is its exit status, see chunks()
-            os.close(self.ready)
-            for chunk in part.chunks():
-                self.file.write(chunk)
-                self.file.flush()
-                os.write(made, b".")
-
-        try:
-            self.pid = forking.fork(make)
-        except OSError:
-            self.file.close()
-            os.close(self.ready)
-            os.close(made)
-            raise
-        os.close(made)  # this process's copy: the pipe ends when the child does
-
-    def chunks(self, part: Streamed) -> Iterator[bytes]:
-        """The part's bytes as the child makes them; where the child failed, the rest made
-        here, so that any error is raised (and reported) in this process."""
-        fd, done = self.file.fileno(), 0
-        try:
-            while True:
-                # pread: the file's offset is the child's, shared with this process.
-                if chunk := os.pread(fd, _CHUNK * 16, done):
-                    done += len(chunk)
-                    yield chunk
-                elif not os.read(self.ready, 4096):  # waits for more, or the child's end
-                    break
-            while chunk := os.pread(fd, _CHUNK * 16, done):  # written before it ended
-                done += len(chunk)
-                yield chunk
-            ended = forking.ended_well(self.pid)
-            self.pid = 0
-            if not ended:
-                # The text is the same each time it is made: what the child wrote is its
-                # start, so this process makes the rest.
-                skip = done
-                for chunk in part.chunks():
-                    if skip >= len(chunk):
-                        skip -= len(chunk)
-                        continue
-                    yield chunk[skip:]
-                    skip = 0
-        finally:
-            self._close()
-
-    def stop(self) -> None:
-        """End the child if it still runs (nothing when its part was written) and wait for it."""
-        if self.pid:
-            forking.end(self.pid)
-            self.pid = 0
-        self._close()
-
-    def _close(self) -> None:
-        self.file.close()
-        if self.ready != -1:
-            os.close(self.ready)
-            self.ready = -1
+def _hashed(chunks: Iterable[bytes], part: str, digests: dict[str, str]) -> Iterator[bytes]:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+    digests[part] = digest.hexdigest()
 
 
 def _write_alongside(out: IO[bytes], chunks: Iterable[bytes]) -> None:

@@ -1,20 +1,51 @@
 """The tool's own sheets across fills: what fill wrote there, and what the user did since.
 
 fill replaces its result sheets wholesale, so anything a user typed into them would be lost
-without a word. Each fill therefore records a digest of every result sheet's cells (custom
-document property ``sroi-excel-cells``, one short digest per sheet in the order of
-``sroi-excel-sheets``), and the next fill compares. The digest covers what a cell holds, not
-how the file spells it: a value (strings as text wherever they are stored, numbers to the 15
-significant digits LibreOffice writes), a formula's text (shared formulas spelt out), nothing
-of styles or of the values cached for formulas. So a workbook that Excel, LibreOffice or
-openpyxl saved again without edits is unchanged, and a note typed into an empty cell, a figure
-typed over a formula or a cleared cell is a change.
+without a word. Each fill therefore records, per result sheet, a digest of its part's bytes as
+written into the package and a digest of its cells (custom document property
+``sroi-excel-cells``: a line ``CELLS PART`` per sheet, in the order of ``sroi-excel-sheets``),
+and the next fill compares. The part digest is taken as the packager zips the part, as the
+merge does not keep render's bytes (it renumbers styles, writes strings inline and makes the
+large tables' rows only then); the property is zipped after the sheets for that reason.
+
+* A sheet whose part still hashes to the recorded digest is untouched, and no cell is read.
+  That is every sheet of a workbook only sroi-excel wrote since the last fill.
+* Otherwise (an edit, or a save by another program: Excel, LibreOffice and openpyxl write every
+  part anew) its cells are read and their digest compared. The cell digest covers what a cell
+  holds, not how the file spells it: a value (strings as text wherever they are stored,
+  numbers to the 15 significant digits LibreOffice writes), a formula's text (shared formulas
+  spelt out), nothing of styles or of the values cached for formulas. So a workbook saved
+  again without edits is unchanged, and a note typed into an empty cell, a figure typed over a
+  formula or a cleared cell is a change.
 
 When a sheet changed, the cells are named by comparing it with what this fill is about to
-write. If that is what the last fill wrote (its digest is the recorded one: the inputs did not
-change), every differing cell is a change of the user's. Otherwise figures may differ because
-the inputs changed, so only cells the new results leave empty are named, which is where
-notes go.
+write. If that is what the last fill wrote (its cell digest is the recorded one: the inputs did
+not change), every differing cell is a change of the user's. Otherwise figures may differ
+because the inputs changed, so only cells the new results leave empty are named, which is
+where notes go (and where the rows of a table that got shorter were).
+
+Reading cells costs about 7 microseconds a cell with sheetxml's reader: 3.3 s for the 474,000
+cells of the result sheets at 10,000 outcomes, more than the rest of the fill. So the cell
+digest is carried over from the last record when a sheet's part is byte for byte what the last
+fill wrote, and it is not recorded ("-") for a sheet holding a table of more than
+``ROWS_RECORDED`` rows (By outcome and Trail, past 500 outcomes): such a sheet, once changed,
+is compared with the new results for notes only, as after a change of the inputs.
+
+Measured: ``python -m sroi_excel fill`` in place on a copy of ``bench/generate.py``'s workbook,
+twice (the second fill finds the first one's sheets); processor seconds of the process and its
+children, medians of 7 runs (3 at 10,000 outcomes), the three versions taking turns; 2-core VM
+busy with other work (load 4-8), so wall times were 1.5-2 times these:
+
+| outcomes | no check at all | every sheet's cells read each fill | as here |
+| --- | --- | --- | --- |
+| 50 | 0.53 / 0.54 s | 0.55 / 0.65 s | 0.59 / 0.55 s |
+| 1,000 | 1.16 / 1.25 s | 1.71 / 1.79 s | 1.28 / 1.37 s |
+| 10,000 | 5.86 / 6.70 s | 9.19 / 11.60 s | 5.65 / 5.77 s |
+
+(first / second fill; "no check at all" ran the analysis and the largest table in second
+processes from 1,000 outcomes, whose time counts here too). What remains, in one process: the
+cell digests of a first fill, 0.07 s at 50 outcomes and 0.03-0.05 s at 1,000 (the long tables
+not read); a second fill reads no cell, and its check and record take 0.01-0.02 s.
 
 Also here: the result sheets keep the language of the earlier fills when the input sheets'
 language changes, and sheets that carry a result sheet's name without the tool's mark are
@@ -24,21 +55,24 @@ named all at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-import html
 import math
-import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import render
 from .exceptions import Problem, ValidationError, WorkbookError
-from .formulatext import SharedFormula
+from .formulatext import column_letter, coordinate_to_tuple
 from .opc import read_package
-from .packager import Rendered, late_marker, owned_sheets, read_property
+from .packager import Rendered, owned_beside, owned_sheets, read_property
 from .packager import sheet_names as workbook_sheet_names
+from .packager_sheets import late_places
 from .sheetxml import Workbook
 
 PROPERTY = "sroi-excel-cells"
+ROWS_RECORDED = 500  # a table longer than this leaves its sheet's cells unrecorded
 _SHOWN_PER_SHEET = 20
 _KEEP = ("fill rewrites this sheet, so move it to a sheet of your own, or run fill with "
          "--force to replace it (the backup keeps it)")
@@ -95,44 +129,101 @@ def refuse_foreign(parts: dict[str, bytes], names: list[str]) -> None:
 # --- what changed since the last fill ----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Recorded:
+    """What the last fill recorded of one sheet; None where it recorded nothing."""
+
+    cells: str | None
+    part: str | None
+
+
 def checked(parts: dict[str, bytes], rendered: Rendered, *, force: bool = False,
-            problems: list[Problem] | None = None) -> str:
+            problems: list[Problem] | None = None) -> Callable[[Mapping[str, str]], str]:
     """Refuse with :class:`ValidationError` (one error per changed cell) when a result sheet
-    was changed since the last fill, unless ``force``; return the record of the sheets about
-    to be written, for :data:`PROPERTY`. ``problems``: the warnings so far, kept in the
-    error."""
-    new = _rendered_cells(rendered)
-    record = "\n".join(_digest(cells) for cells in new.values())
-    if force:
-        return record
-    changed = []
+    was changed since the last fill, unless ``force``; ``problems``: the warnings so far, kept
+    in the error. Returns what makes the record of the sheets written, for :data:`PROPERTY`,
+    from the sha256 of each sheet's part as the packager wrote it (by sheet name)."""
     recorded = _recorded(parts)
-    book = _workbook(parts) if recorded else None
-    present = {title.casefold(): title for title in book.sheetnames} if book else {}
-    for name, stored in recorded.items():
-        title = present.get(name.casefold())
-        if title is None or name not in new:
-            continue  # deleted by the user, or a sheet this fill does not write
-        current = _cells(book, title)
-        if _digest(current) != stored:
-            changed += _changes(name, current, new[name], exact=_digest(new[name]) == stored)
-    if changed:
-        raise ValidationError([*(problems or []), *changed])
+    new = _NewSheets(rendered)
+    if recorded and not force:
+        changed = _changes_since(parts, recorded, new)
+        if changed:
+            raise ValidationError([*(problems or []), *changed])
+    return functools.partial(_record, recorded, new)
+
+
+def record_beside(parts: dict[str, bytes], rendered: Rendered
+                  ) -> Callable[[Mapping[str, str]], str]:
+    """What makes the record for :data:`PROPERTY` when ``rendered``'s sheets are merged beside
+    the tool's others (``keep_owned``, as compare --into does): the lines recorded for those,
+    then those of ``rendered``'s sheets, in the order the merge lists the sheets. Empty when the
+    others have no record (an older fill's): the next fill then has nothing to compare."""
+    recorded = _recorded(parts)
+    new = _NewSheets(rendered)
+    kept = owned_beside(parts, new.names)
+    if any(name not in recorded for name in kept):
+        return lambda written: ""
+
+    def record(written: Mapping[str, str]) -> str:
+        lines = [f"{recorded[name].cells or '-'} {recorded[name].part or ''}" for name in kept]
+        return "\n".join([*lines, _record({}, new, written)])
+
     return record
 
 
-def _recorded(parts: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name -> digest as the last fill recorded them (none for older fills)."""
+def _recorded(parts: dict[str, bytes]) -> dict[str, _Recorded]:
+    """Sheet name -> what the last fill recorded (nothing for fills before the record)."""
     names = owned_sheets(parts)
-    digests = (read_property(parts, PROPERTY) or "").split()
-    if len(digests) != len(names):
+    lines = (read_property(parts, PROPERTY) or "").split("\n")
+    if len(lines) != len(names):
         return {}
-    return dict(zip(names, digests, strict=True))
+    found = {}
+    for name, line in zip(names, lines, strict=True):
+        cells, _, part = line.partition(" ")
+        found[name] = _Recorded(cells if cells != "-" else None, part or None)
+    return found
+
+
+def _changes_since(parts: dict[str, bytes], recorded: dict[str, _Recorded],
+                   new: _NewSheets) -> list[Problem]:
+    try:
+        book = Workbook(parts)
+    except (ValueError, KeyError, OSError, TypeError):
+        return []  # the reader reports a damaged workbook; nothing to compare here
+    present = {title.casefold(): title for title in book.sheetnames}
+    found = []
+    for name, last in recorded.items():
+        title = present.get(name.casefold())
+        if title is None or (last.part is not None
+                             and _part_digest(book.sheet_xml(title)) == last.part):
+            continue  # deleted by the user, or untouched since the last fill
+        if name not in new.names:
+            continue  # a sheet this fill does not write
+        current = _cells(book, title)
+        if last.cells is None:
+            found += _changes(name, current, new.cells(name), exact=False)
+        elif _digest(current) != last.cells:
+            found += _changes(name, current, new.cells(name),
+                              exact=new.digest(name) == last.cells) or [_untold(name)]
+    return found
+
+
+def _record(recorded: dict[str, _Recorded], new: _NewSheets, written: Mapping[str, str]) -> str:
+    lines = []
+    for name, digest in written.items():
+        part = digest[:16]
+        last = recorded.get(name)
+        if last is not None and last.part == part and last.cells is not None:
+            cells = last.cells  # the same bytes as last time hold the same cells
+        else:
+            cells = new.digest(name) if new.small(name) else "-"
+        lines.append(f"{cells} {part}")
+    return "\n".join(lines)
 
 
 def _changes(sheet: str, current: Cells, new: Cells, exact: bool) -> list[Problem]:
     found = []
-    for ref in sorted(current.keys() | new.keys(), key=_position):
+    for ref in sorted(current.keys() | new.keys(), key=coordinate_to_tuple):
         now, then = current.get(ref), new.get(ref)
         if now == then:
             continue
@@ -146,11 +237,6 @@ def _changes(sheet: str, current: Cells, new: Cells, exact: bool) -> list[Proble
         elif exact:
             found.append(Problem(sheet, ref, f"holds {_shown(now)} where fill wrote "
                                  f"{_shown(then)}; {_KEEP}"))
-    if not found:  # only figures differ, and the inputs changed: cannot tell whose
-        return [Problem(sheet, "", (
-            "was changed since the last fill, and as the inputs changed too, the changed cells "
-            "cannot be told from the new figures; copy what you added to a sheet of your own, "
-            "or run fill with --force to replace the sheet (the backup keeps it)"))]
     if len(found) > _SHOWN_PER_SHEET:
         more = len(found) - _SHOWN_PER_SHEET
         found = found[:_SHOWN_PER_SHEET] + [Problem(sheet, "", (
@@ -158,17 +244,12 @@ def _changes(sheet: str, current: Cells, new: Cells, exact: bool) -> list[Proble
     return found
 
 
-def _reference(row: int, column: int) -> str:
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
-
-
-def _position(ref: str) -> tuple[int, int]:
-    letters = ref.rstrip("0123456789")
-    return int(ref[len(letters):]), _column(letters.encode())
+def _untold(sheet: str) -> Problem:
+    """Only figures differ, and the inputs changed: whose change it is cannot be told."""
+    return Problem(sheet, "", (
+        "was changed since the last fill, and as the inputs changed too, the changed cells "
+        "cannot be told from the new figures; copy what you added to a sheet of your own, "
+        "or run fill with --force to replace the sheet (the backup keeps it)"))
 
 
 def _shown(canonical: str) -> str:
@@ -183,164 +264,75 @@ def _shown(canonical: str) -> str:
 # --- the cells of a sheet ----------------------------------------------------------------------
 
 
+def _part_digest(xml: bytes) -> str:
+    return hashlib.sha256(xml).hexdigest()[:16]
+
+
 def _digest(cells: Cells) -> str:
     text = "\x1e".join(f"{ref}\x1f{held}" for ref, held in sorted(cells.items()))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _rendered_cells(rendered: Rendered) -> dict[str, Cells]:
-    """The cells of every sheet ``rendered`` holds, its late rows made here (style numbers do
-    not matter to the cells)."""
-    parts = dict(read_package(rendered.package, "the rendered result workbook"))
-    for key, late in rendered.late_rows.items():
-        marker = late_marker(key).encode()
-        rows = "".join(late.make(_Same())).encode("utf-8")
-        for path, data in parts.items():
-            if marker in data:
-                parts[path] = data.replace(marker, rows)
-    book = Workbook(parts)
-    return {name: _cells(book, name) for name in book.sheetnames}
-
-
-def _workbook(parts: dict[str, bytes]) -> Workbook | None:
-    try:
-        return Workbook(parts)
-    except (ValueError, KeyError, OSError, TypeError):
-        return None  # the reader reports a damaged workbook; nothing to compare here
-
-
 def _cells(book: Workbook, name: str) -> Cells:
-    xml = book.sheet_xml(name)
-    found = _common_cells(xml, book.shared_strings)
-    if found is None:
-        found = _plain_cells(xml, book.shared_strings)
-    if found is not None:
-        return found
-    found = {}  # a sheet spelt unusually: the reader's own parse, slower
+    found = {}
     for r, values in book.rows(name):
         for c, value in enumerate(values, 1):
             if value is not None:
                 held = _canonical(value)
                 if held is not None:
-                    found[_reference(r, c)] = held
+                    found[f"{column_letter(c)}{r}"] = held
     return found
 
 
-# Cells as xlsxwriter, this tool's merge, Excel, LibreOffice and openpyxl write them, in one
-# pattern: a value, a formula (LibreOffice adds aca), or an inline string.
-_COMMON_CELL = re.compile(
-    rb'<c r="([A-Z]{1,3}[0-9]+)"(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?'
-    rb'(?:/>|>(<f(?: aca="[a-z]+")?>[^<]*</f>)?(?:<v>([^<]*)</v>|<v/>)?'
-    rb'(?:<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)')
+class _NewSheets:
+    """The sheets this fill is about to write, their cells read only when asked for.
 
+    Their rows made while the package is zipped (``Rendered.late_rows``) are made here too,
+    with render's own style numbers (which do not matter to the cells); those of tables longer
+    than ``ROWS_RECORDED`` only for a sheet that must be compared.
+    """
 
-def _common_cells(xml: bytes, strings: list[str]) -> Cells | None:
-    """The cells when every one has a common form (:data:`_COMMON_CELL`); else None."""
-    if b"<!" in xml or b"<sheetData" not in xml:
-        return None
-    cells = _COMMON_CELL.findall(xml)
-    if len(cells) != xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/"):
-        return None  # some cell in another form
-    found: Cells = {}
-    for ref, kind, formula, value, inline in cells:
-        if formula:
-            held = _text("=" + _unescape(formula[formula.index(b">") + 1:-4]))
-        elif not kind or kind == b"n":
-            held = "n" + _number(float(value)) if value else None
-        elif kind == b"s":
-            held = _text(strings[int(value)]) if value else None
-        elif kind == b"inlineStr":
-            held = _text(_unescape(inline))
-        elif kind == b"b":
-            held = f"b{int(value)}" if value else None
-        elif kind in (b"str", b"e"):
-            held = _text(_unescape(value))
-        else:
-            return None  # ISO dates and the like: the general parse
-        if held is not None:
-            found[ref.decode()] = held
-    return found
+    def __init__(self, rendered: Rendered):
+        self.rendered = rendered
+        self._cells: dict[str, Cells] = {}
 
+    @functools.cached_property
+    def _short(self) -> Workbook:
+        return self._book(lambda count: count <= ROWS_RECORDED)
 
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_CELL_ATTR = re.compile(rb"""\b([rt])\s*=\s*["']([^"']*)["']""")
-_REF = re.compile(rb"([A-Z]{1,3})([0-9]+)$")
-_FORMULA = re.compile(rb"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
-_FORMULA_ATTR = re.compile(rb"""\b(t|si|ref)\s*=\s*["']([^"']*)["']""")
-_VALUE = re.compile(rb"<v\b[^>]*>(.*?)</v>|<v\b[^>]*/>", re.S)
-_TEXT = re.compile(rb"<t\b[^>]*>(.*?)</t>|<t\b[^>]*/>", re.S)
-_PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)
+    @functools.cached_property
+    def _whole(self) -> Workbook:
+        return self._book(lambda count: True)
 
+    def _book(self, made: Callable[[int], bool]) -> Workbook:
+        parts = dict(read_package(self.rendered.package, "the rendered result workbook"))
+        book = Workbook(parts)
+        for name, late in self.rendered.late_rows.items():
+            chosen = [rows for rows in late if made(rows.last - rows.first + 1)]
+            path = book.sheet_part(name)
+            if chosen and path is not None:
+                text = parts[path].decode("utf-8")
+                for rows, at in reversed(late_places(text, chosen, path)):
+                    text = text[:at] + "".join(rows.make(lambda style: 0)) + text[at:]
+                parts[path] = text.encode("utf-8")
+        return Workbook(parts)
 
-def _plain_cells(xml: bytes, strings: list[str]) -> Cells | None:
-    """The cells of a sheet in any of the forms Excel, LibreOffice and openpyxl write (shared
-    formulas, rich text, attributes in any order), cell by cell; None for anything else."""
-    if b"<sheetData" not in xml or b"<!" in xml:
-        return None  # namespace prefixes, DTDs, CDATA: the general parse
-    found: Cells = {}
-    shared: dict[bytes, SharedFormula] = {}
-    for m in _CELL.finditer(xml):
-        attrs = dict(_CELL_ATTR.findall(m[1]))
-        where = _REF.match(attrs.get(b"r", b""))
-        if where is None:
-            return None
-        ref = where[0].decode()
-        inner = m[2] or b""
-        formula = _FORMULA.search(inner)
-        if formula is not None:
-            text = _unescape(formula[2] or b"")
-            f = dict(_FORMULA_ATTR.findall(formula[1]))
-            kind = f.get(b"t", b"normal")
-            if kind == b"shared":
-                group = f.get(b"si", b"")
-                if group in shared:
-                    text = shared[group].at(ref)[1:]
-                elif text:
-                    shared[group] = SharedFormula("=" + text, ref)
-            elif kind != b"normal":  # array and data-table formulas
-                found[ref] = "o" + formula[0].decode("utf-8", "replace")
-                continue
-            found[ref] = _text("=" + text)
-            continue
-        kind = attrs.get(b"t", b"n")
-        if kind == b"inlineStr":
-            body = _PHONETIC.sub(b"", inner)
-            held = _text("".join(_unescape(t[1] or b"") for t in _TEXT.finditer(body)))
-            if held is not None:
-                found[ref] = held
-            continue
-        value = _VALUE.search(inner)
-        if value is None or value[1] is None:
-            continue
-        text = _unescape(value[1])
-        if kind == b"n":
-            found[ref] = "n" + _number(float(text))
-        elif kind == b"s":
-            held = _text(strings[int(text)])
-            if held is not None:
-                found[ref] = held
-        elif kind == b"b":
-            found[ref] = f"b{int(text)}"
-        elif kind == b"d":
-            return None  # an ISO date: the general parse makes it a date
-        elif text:
-            found[ref] = _text(text)  # str, e (errors): the text
-    return found
+    @property
+    def names(self) -> list[str]:
+        return self._short.sheetnames
 
+    def small(self, name: str) -> bool:
+        """Whether every table on the sheet has at most ``ROWS_RECORDED`` rows."""
+        return all(rows.last - rows.first + 1 <= ROWS_RECORDED
+                   for rows in self.rendered.late_rows.get(name, ()))
 
-def _column(letters: bytes) -> int:
-    column = 0
-    for letter in letters:
-        column = column * 26 + letter - 64
-    return column
+    def cells(self, name: str) -> Cells:
+        if name not in self._cells:
+            self._cells[name] = _cells(self._short if self.small(name) else self._whole, name)
+        return self._cells[name]
 
-
-def _unescape(raw: bytes) -> str:
-    """Character data as an XML parser gives it: CR LF read as LF, references replaced."""
-    text = raw.decode("utf-8")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return html.unescape(text) if "&" in text else text
+    def digest(self, name: str) -> str:
+        return _digest(self.cells(name))
 
 
 def _canonical(value: object) -> str | None:
@@ -376,10 +368,3 @@ def _number(x: float) -> str:
         return f"{x:.15g}"  # the same as half up, but for exactly that case
     d = Decimal(shortest)
     return f"{float(d.quantize(Decimal(1).scaleb(d.adjusted() - 14), ROUND_HALF_UP)):.15g}"
-
-
-class _Same:
-    """The style numbers of a :class:`packager.LateRows` left as they are."""
-
-    def __getitem__(self, index: int) -> int:
-        return index

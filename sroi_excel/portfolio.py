@@ -4,7 +4,9 @@
 each of its scenarios. Totals are made per scenario name across the workbooks; an analysis
 without a scenario of that name counts with its base values (the totals say which did), so a
 "minimum" total over four projects works when only three of them vary. A stakeholder named the
-same in several workbooks (the municipality) is summed across them: the second table.
+same in several workbooks (the municipality) is summed across them: the second table. The
+stakeholders' categories (municipality, health insurer, ...; schema.CATEGORIES) are summed the
+same way, so that "CZ" in one workbook and "Achmea" in another count as one kind: the third.
 
 ``render_overview`` writes the overview workbook with xlsxwriter, including a native chart.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -25,6 +28,7 @@ from . import __version__, schema
 from .engine import Results, compute
 from .exceptions import Problem, ScenarioError, SroiError
 from .model import Model
+from .render_layout import fill_date
 from .schema import STYLES, Text
 
 T = Text
@@ -36,7 +40,11 @@ TOTAL_COLUMNS = ("scenario", "analyses", "pv_inputs", "pv_value", "npv", "ratio"
 STAKEHOLDER_COLUMNS = ("stakeholder", "scenario", "analyses", "inputs", "value", "net", "ratio",
                        "net_ratio")
 DETAIL_COLUMNS = ("stakeholder", "analysis", "file", "scenario", "used", "inputs", "value",
-                  "net", "net_ratio")
+                  "net", "net_ratio", "category")
+# Who pays and who gains by kind of party: the stakeholders with inputs or value summed by
+# their category (schema.category_of) across the analyses, per scenario; "" is no category.
+CATEGORY_COLUMNS = ("category", "label", "scenario", "analyses", "stakeholders", "inputs",
+                    "value", "net", "ratio", "net_ratio", "share_inputs", "share_value")
 
 BASE = T("basiswaarden", "base values")
 LABELS = {
@@ -56,6 +64,10 @@ LABELS = {
     "inputs": T("Inbreng", "Inputs"),
     "value": T("Opbrengsten", "Outcomes"),
     "net": T("Netto", "Net"),
+    "label": T("Categorie", "Category"),
+    "stakeholders": T("Aantal belanghebbenden", "Stakeholders"),
+    "share_inputs": T("Aandeel inbreng", "Share of inputs"),
+    "share_value": T("Aandeel opbrengsten", "Share of outcomes"),
 }
 
 
@@ -108,6 +120,29 @@ class Portfolio:
     detail: pd.DataFrame
     language: str
     currency: str
+    # CATEGORY_COLUMNS; empty when no workbook gives a category.
+    categories: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=list(CATEGORY_COLUMNS)))
+    # (stakeholder, analysis, file) of each stakeholder with inputs or value but no category,
+    # at base values.
+    uncategorised: tuple[tuple[str, str, str], ...] = ()
+
+    def category(self, category: str, scenario: str | None) -> pd.Series:
+        """One category summed over every analysis, for one scenario; the category in either
+        language or as its key ("" for the stakeholders without one)."""
+        label = self.totals.iloc[self._index(scenario)]["scenario"]
+        wanted = schema.category_key(category)
+        rows = self.categories[(self.categories["category"].map(schema.category_key) == wanted)
+                               & (self.categories["scenario"] == label)]
+        if rows.empty:
+            raise KeyError(f"no category '{category}' in the portfolio")
+        return rows.iloc[0]
+
+    @property
+    def stakeholder_count(self) -> int:
+        """Stakeholders with inputs or value, counted per analysis, at base values."""
+        base = self.detail[self.detail["scenario"] == self.totals.iloc[0]["scenario"]]
+        return len(base)
 
     def total(self, scenario: str | None) -> pd.Series:
         """The totals row of one scenario (None: base values)."""
@@ -117,7 +152,7 @@ class Portfolio:
         """One stakeholder summed over every analysis, for one scenario."""
         label = self.totals.iloc[self._index(scenario)]["scenario"]
         rows = self.stakeholders[
-            (self.stakeholders["stakeholder"].str.casefold() == name.casefold())
+            (self.stakeholders["stakeholder"].map(schema.name_key) == schema.name_key(name))
             & (self.stakeholders["scenario"] == label)]
         if rows.empty:
             raise KeyError(f"no stakeholder named '{name}' in the portfolio")
@@ -172,12 +207,15 @@ def build(members: Sequence[tuple[str, Model]], scenarios: Sequence[str] | None 
                 m.name, os.path.basename(m.file), label(own), h.years, h.discount_rate,
                 h.pv_inputs, h.pv_value, h.npv, h.ratio, h.net_ratio))
 
-    total_rows, stakeholder_rows, detail_rows = [], [], []
+    total_rows, stakeholder_rows, detail_rows, category_rows = [], [], [], []
+    kinds = [{schema.name_key(x.name): schema.category_of(x.category)
+              for x in m.model.stakeholders} for m in done]
     for s in chosen:
         inputs = value = 0.0
         at_base = []
         sums: dict[str, list] = {}  # folded name -> [name, analyses, inputs, value]
-        for m in done:
+        by_kind: dict[str, list] = {}  # folded category -> [category, analyses, n, in, value]
+        for i, m in enumerate(done):
             used, r = m.for_scenario(s)
             if s is not None and used is None:
                 at_base.append(m.name)
@@ -186,21 +224,26 @@ def build(members: Sequence[tuple[str, Model]], scenarios: Sequence[str] | None 
             for rec in r.stakeholders.itertuples(index=False):
                 if not rec.inputs and not rec.value:
                     continue  # listed in the workbook but with nothing in or out
-                key = rec.stakeholder.casefold()
-                entry = sums.setdefault(key, [rec.stakeholder, 0, 0.0, 0.0])
+                key = schema.name_key(rec.stakeholder)
+                entry = sums.setdefault(key, [unicodedata.normalize("NFC", rec.stakeholder),
+                                              0, 0.0, 0.0])
                 entry[1] += 1
                 entry[2] += rec.inputs
                 entry[3] += rec.value
+                category = kinds[i].get(key, "")
+                _add_category(by_kind, category, i, rec.inputs, rec.value)
                 detail_rows.append((
                     entry[0], m.name, os.path.basename(m.file), label(s), label(used),
                     rec.inputs, rec.value, rec.value - rec.inputs,
-                    _ratio(rec.value - rec.inputs, rec.inputs)))
+                    _ratio(rec.value - rec.inputs, rec.inputs), category))
         total_rows.append((label(s), len(done), inputs, value, value - inputs,
                            _ratio(value, inputs), _ratio(value - inputs, inputs),
                            ", ".join(at_base)))
         for name, count, s_in, s_val in sums.values():
             stakeholder_rows.append((name, label(s), count, s_in, s_val, s_val - s_in,
                                      _ratio(s_val, s_in), _ratio(s_val - s_in, s_in)))
+        if any(any(k.values()) for k in kinds):
+            category_rows += _category_rows(by_kind, label(s), language, inputs, value)
 
     return Portfolio(
         members=tuple(done), failures=tuple(failed), scenarios=tuple(chosen),
@@ -208,7 +251,33 @@ def build(members: Sequence[tuple[str, Model]], scenarios: Sequence[str] | None 
         totals=pd.DataFrame(total_rows, columns=list(TOTAL_COLUMNS)),
         stakeholders=pd.DataFrame(stakeholder_rows, columns=list(STAKEHOLDER_COLUMNS)),
         detail=pd.DataFrame(detail_rows, columns=list(DETAIL_COLUMNS)),
-        language=language, currency=currency or "EUR")
+        language=language, currency=currency or "EUR",
+        categories=pd.DataFrame(category_rows, columns=list(CATEGORY_COLUMNS)),
+        uncategorised=tuple((r[0], r[1], r[2]) for r in detail_rows
+                            if r[3] == label(None) and not r[-1]))
+
+
+def _add_category(by_kind: dict[str, list], category: str, member: int, inputs: float,
+                  value: float) -> None:
+    """Count one stakeholder of one analysis in its category."""
+    entry = by_kind.setdefault(category.casefold(), [category, set(), 0, 0.0, 0.0])
+    entry[1].add(member)
+    entry[2] += 1
+    entry[3] += inputs
+    entry[4] += value
+
+
+def _category_rows(by_kind: dict[str, list], scenario: str, lang: str, inputs: float,
+                   value: float) -> list[tuple]:
+    """One scenario's rows of the categories table, in the order of schema.category_rank."""
+    rows = []
+    for category, members, count, c_in, c_val in sorted(
+            by_kind.values(), key=lambda e: schema.category_rank(e[0])):
+        rows.append((category, schema.category_label(category, lang), scenario, len(members),
+                     count, c_in, c_val, c_val - c_in, _ratio(c_val, c_in),
+                     _ratio(c_val - c_in, c_in), c_in / inputs if inputs else 0.0,
+                     c_val / value if value else 0.0))
+    return rows
 
 
 def _portfolio_scenarios(members: Sequence[Member],
@@ -243,10 +312,8 @@ def shared_stakeholders(portfolio: Portfolio) -> list[str]:
 
 def render_overview(portfolio: Portfolio, today: dt.date | None = None) -> bytes:
     """The overview workbook as .xlsx bytes: tables per analysis, totals, stakeholders, chart."""
-    from .render import _today  # one rule for the date (SOURCE_DATE_EPOCH for reproducible files)
-
     lang = portfolio.language
-    today = today or _today()
+    today = today or fill_date()  # one rule for the date (SOURCE_DATE_EPOCH: reproducible)
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
                                      "strings_to_urls": False, "strings_to_numbers": False})
@@ -256,6 +323,8 @@ def render_overview(portfolio: Portfolio, today: dt.date | None = None) -> bytes
     fmt = _formats(book, portfolio.currency)
     _overview_sheet(book, fmt, portfolio, lang, today)
     _stakeholder_sheet(book, fmt, portfolio, lang)
+    if not portfolio.categories.empty:
+        _category_sheet(book, fmt, portfolio, lang)
     book.close()
     return out.getvalue()
 
@@ -273,7 +342,8 @@ def _formats(book, currency: str) -> dict:
 
 _STYLE = {"pv_inputs": "money", "pv_value": "money", "npv": "money", "inputs": "money",
           "value": "money", "net": "money", "ratio": "ratio", "net_ratio": "ratio",
-          "discount_rate": "rate", "horizon": "integer", "analyses": "integer"}
+          "discount_rate": "rate", "horizon": "integer", "analyses": "integer",
+          "stakeholders": "integer", "share_inputs": "percent", "share_value": "percent"}
 _WIDTH = {"analysis": 40, "file": 30, "scenario": 18, "stakeholder": 28, "base_for": 40}
 
 
@@ -284,8 +354,9 @@ def _header(ws, fmt, row: int, keys: Sequence[str], lang: str) -> None:
 
 
 def _table(ws, fmt, row: int, frame: pd.DataFrame, keys: Sequence[str], lang: str,
-           money: tuple[str, str, str]) -> int:
-    """Write a table whose net and ratios are live formulas; return the next free row."""
+           money: tuple[str, str, str], more=None) -> int:
+    """Write a table whose net and ratios are live formulas; return the next free row.
+    ``more(r)`` gives more formulas of row ``r`` (1-based) by key."""
     inputs_key, value_key, net_key = money
     _header(ws, fmt, row, keys, lang)
     col = {k: xl_col_to_name(i) for i, k in enumerate(keys)}
@@ -295,7 +366,8 @@ def _table(ws, fmt, row: int, frame: pd.DataFrame, keys: Sequence[str], lang: st
         r = row + 1
         formulas = {net_key: f"={col[value_key]}{r}-{col[inputs_key]}{r}",
                     "ratio": f"={col[value_key]}{r}/{col[inputs_key]}{r}",
-                    "net_ratio": f"={col[net_key]}{r}/{col[inputs_key]}{r}"}
+                    "net_ratio": f"={col[net_key]}{r}/{col[inputs_key]}{r}",
+                    **(more(r) if more else {})}
         for c, key in enumerate(keys):
             value = getattr(rec, key)
             style = fmt[_STYLE.get(key, "text")]
@@ -357,12 +429,7 @@ def _overview_sheet(book, fmt, p: Portfolio, lang: str, today: dt.date) -> None:
 def _pivot(ws, fmt, row: int, p: Portfolio, lang: str,
            stakeholder: str | None = None) -> tuple[int, int, int]:
     """Analyses down, the portfolio's scenarios across, a total row of SUM formulas."""
-    labels = list(p.totals["scenario"])
-    ws.write_string(row, 0, LABELS["analysis"](lang), fmt["header"])
-    for c, label in enumerate(labels, 1):
-        ws.write_string(row, c, label, fmt["header"])
-    ws.set_row(row, 32)
-    header_row = row
+    header_row = _pivot_header(ws, fmt, row, p, LABELS["analysis"](lang))
     row += 1
     first = row
     for m in p.members:
@@ -374,8 +441,8 @@ def _pivot(ws, fmt, row: int, p: Portfolio, lang: str,
             if stakeholder is None:
                 value = results.headline.npv
             else:
-                rows = results.stakeholders[results.stakeholders["stakeholder"].str.casefold()
-                                            == stakeholder.casefold()]
+                rows = results.stakeholders[results.stakeholders["stakeholder"].map(
+                    schema.name_key) == schema.name_key(stakeholder)]
                 value = float(rows["net"].sum())
             ws.write_number(row, c, value, fmt["money"])
         row += 1
@@ -391,9 +458,18 @@ def _pivot(ws, fmt, row: int, p: Portfolio, lang: str,
     return first, last, header_row
 
 
+def _pivot_header(ws, fmt, row: int, p: Portfolio, first: str) -> int:
+    """A pivot's header: ``first``, then the portfolio's scenarios; its row."""
+    ws.write_string(row, 0, first, fmt["header"])
+    for c, label in enumerate(p.totals["scenario"], 1):
+        ws.write_string(row, c, label, fmt["header"])
+    ws.set_row(row, 32)
+    return row
+
+
 def _has(p: Portfolio, stakeholder: str, analysis: str) -> bool:
     d = p.detail
-    return bool(((d["stakeholder"].str.casefold() == stakeholder.casefold())
+    return bool(((d["stakeholder"].map(schema.name_key) == schema.name_key(stakeholder))
                  & (d["analysis"] == analysis)).any())
 
 
@@ -417,11 +493,17 @@ def _chart(book, ws, p: Portfolio, header_row: int, first: int, last: int,
     ws.insert_chart(*anchor, chart)
 
 
-def _stakeholder_sheet(book, fmt, p: Portfolio, lang: str) -> None:
-    ws = book.add_worksheet(T("Per belanghebbende", "By stakeholder")(lang))
+def _sheet(book, name: str):
+    """A sheet printed on A4 landscape, one page wide."""
+    ws = book.add_worksheet(name)
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
+    return ws
+
+
+def _stakeholder_sheet(book, fmt, p: Portfolio, lang: str) -> None:
+    ws = _sheet(book, T("Per belanghebbende", "By stakeholder")(lang))
     ws.set_column(0, 0, 40)
     ws.set_column(1, 1, 18)
     ws.set_column(2, 8, 16)
@@ -441,3 +523,97 @@ def _stakeholder_sheet(book, fmt, p: Portfolio, lang: str) -> None:
         _chart(book, ws, p, header_row, first, last, (row + 1, len(p.scenarios) + 2), title,
                height=300)
         row = max(last + 3, row + 18)  # below this block's chart too
+
+
+CATEGORY_KEYS = ("label", "scenario", "analyses", "stakeholders", "inputs", "value", "net",
+                 "ratio", "net_ratio", "share_inputs", "share_value")
+
+
+def uncategorised_note(p: Portfolio, lang: str) -> str:
+    """How many stakeholders have no category, and which."""
+    if not p.uncategorised:
+        return T("Elke belanghebbende met inbreng of opbrengsten heeft een categorie.",
+                 "Every stakeholder with inputs or outcomes has a category.")(lang)
+    which = "; ".join(f"{name} ({analysis})" for name, analysis, _ in p.uncategorised)
+    none = schema.NO_CATEGORY(lang)
+    return T(f"Zonder categorie: {len(p.uncategorised)} van de {p.stakeholder_count} "
+             f"belanghebbenden met inbreng of opbrengsten, geteld als '{none}': {which}.",
+             f"Without a category: {len(p.uncategorised)} of the {p.stakeholder_count} "
+             f"stakeholders with inputs or outcomes, counted as '{none}': {which}.")(lang)
+
+
+def _category_sheet(book, fmt, p: Portfolio, lang: str) -> None:
+    """Who pays and who gains by category: the totals per category and scenario, the net per
+    category as a pivot with a chart, and which stakeholders each category holds."""
+    ws = _sheet(book, T("Per categorie", "By category")(lang))
+    # The category, the scenario or stakeholder, the number or name of the analyses, figures.
+    ws.set_column(0, 1, 26)
+    ws.set_column(2, 2, 44)
+    ws.set_column(3, 3, 17)
+    ws.set_column(4, len(CATEGORY_KEYS) - 1, 14)
+    ws.write_string(0, 0, T("Per categorie: wie betaalt, wie wint, opgeteld over de analyses",
+                            "By category: who pays, who gains, summed across the analyses"
+                            )(lang), fmt["title"])
+    ws.write_string(1, 0, T(
+        "Belanghebbenden opgeteld naar hun categorie (kolom Categorie op het tabblad "
+        "Belanghebbenden), ook waar ze per analyse anders heten. Aandelen: van de totale "
+        "inbreng en opbrengsten van het scenario.",
+        "Stakeholders summed by their category (column Category on the Stakeholders sheet), "
+        "also where they are named differently per analysis. Shares: of the scenario's total "
+        "inputs and outcomes.")(lang), fmt["subtitle"])
+    ws.write_string(2, 0, uncategorised_note(p, lang), fmt["subtitle"])
+    header = 4
+    first, last = header + 1, header + len(p.categories)
+    col = {k: xl_col_to_name(i) for i, k in enumerate(CATEGORY_KEYS)}
+
+    def span(key: str) -> str:
+        return f"${col[key]}${first + 1}:${col[key]}${last + 1}"
+
+    def shares(r: int) -> dict[str, str]:
+        out = {}
+        for key, over in (("share_inputs", "inputs"), ("share_value", "value")):
+            total = f"SUMPRODUCT(({span('scenario')}={col['scenario']}{r})*{span(over)})"
+            out[key] = f"=IF({total}=0,0,{col[over]}{r}/{total})"
+        return out
+
+    row = _table(ws, fmt, header, p.categories, CATEGORY_KEYS, lang,
+                 ("inputs", "value", "net"), more=shares) + 1
+    ws.write_string(row, 0, T("Netto per categorie", "Net by category")(lang), fmt["section"])
+    top, end, pivot_header = _category_pivot(ws, fmt, row + 1, p, lang, span)
+    title = T("Netto per categorie en scenario", "Net by category and scenario")(lang)
+    _chart(book, ws, p, pivot_header, top, end, (end + 3, 0), title)
+    row = end + 25
+    ws.write_string(row, 0, T("Welke belanghebbenden (basiswaarden)",
+                              "Which stakeholders (base values)")(lang), fmt["section"])
+    base = p.detail[p.detail["scenario"] == p.totals.iloc[0]["scenario"]]
+    members = pd.DataFrame(
+        sorted(((schema.category_label(r.category, lang), r.stakeholder, r.analysis, r.inputs,
+                 r.value, r.value - r.inputs, schema.category_rank(r.category))
+                for r in base.itertuples(index=False)), key=lambda x: x[-1]),
+        columns=["label", "stakeholder", "analysis", "inputs", "value", "net", "rank"])
+    _table(ws, fmt, row + 1, members, ("label", "stakeholder", "analysis", "inputs", "value",
+                                       "net"), lang, ("inputs", "value", "net"))
+
+
+def _category_pivot(ws, fmt, row: int, p: Portfolio, lang: str, span
+                    ) -> tuple[int, int, int]:
+    """Categories down, scenarios across: the net of each, a formula over the table above."""
+    header_row = _pivot_header(ws, fmt, row, p, LABELS["label"](lang))
+    labels = list(dict.fromkeys(p.categories["label"]))
+    for i, label in enumerate(labels):
+        r = header_row + 1 + i
+        ws.write_string(r, 0, label, fmt["text"])
+        for c, scenario in enumerate(p.totals["scenario"], 1):
+            found = p.categories[(p.categories["label"] == label)
+                                 & (p.categories["scenario"] == scenario)]
+            head = xl_rowcol_to_cell(header_row, c, row_abs=True)
+            text = (f"=SUMPRODUCT(({span('label')}=$A{r + 1})*({span('scenario')}={head})"
+                    f"*{span('net')})")
+            ws.write_formula(r, c, text, fmt["money"], float(found["net"].sum()))
+    first, last = header_row + 1, header_row + len(labels)
+    ws.write_string(last + 1, 0, T("Totaal", "Total")(lang), fmt["total_label"])
+    for c, scenario in enumerate(p.scenarios, 1):
+        cell = f"{xl_rowcol_to_cell(first, c)}:{xl_rowcol_to_cell(last, c)}"
+        ws.write_formula(last + 1, c, f"=SUM({cell})", fmt["total_money"],
+                         float(p.total(scenario)["npv"]))
+    return first, last, header_row

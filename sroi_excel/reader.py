@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from . import opc, schema, sheetxml
 from .exceptions import FileFormatError, Problem, ValidationError
-from .model import Model, collector_paused
+from .model import Model
 from .reader_assumptions import read_assumptions
 from .reader_cells import CellReader, Sheets, did_you_mean
 from .reader_formulas import Formulas
@@ -83,8 +83,7 @@ def read(source: str | os.PathLike | bytes, name: str | None = None) -> Reading:
             f"{name} could not be opened as an Excel workbook ({exc.__class__.__name__}: "
             f"{exc}); open it in Excel or LibreOffice and save it again as .xlsx") from None
     try:
-        with collector_paused():
-            return replace(read_sheets(Sheets(book)), parts=parts)
+        return replace(read_sheets(Sheets(book)), parts=parts)
     except FileFormatError as exc:  # a sheet found damaged while reading it
         raise FileFormatError(f"{name}: {exc}") from None
 
@@ -106,7 +105,7 @@ def read_sheets(sheets: Sheets) -> Reading:
                              settings)
     stakeholders = read_stakeholders(cells, found["stakeholders"])
     assumptions = read_assumptions(cells, found.get("assumptions"))
-    known = {s.name.casefold(): s.name for s in stakeholders}
+    known = {schema.name_key(s.name): s.name for s in stakeholders}
     inputs = read_inputs(cells, found.get("inputs"), known, settings)
     outcomes = read_outcomes(cells, found["outcomes"], known, settings)
     scenarios = read_scenarios(cells, found.get("scenarios"), assumptions)
@@ -138,7 +137,12 @@ def _language(found: dict[str, str]) -> str:
 
 def _checked_choices(sheets: Sheets, model: Model, known: dict[str, str]) -> Model:
     """The settings' scenario and switching-value stakeholder checked against their sheets;
-    the stakeholder spelt as on the stakeholders sheet."""
+    the stakeholder spelt as on the stakeholders sheet.
+
+    The stakeholder is optional, and the template's example names one: one not on the sheet
+    (the example's, after the user renamed the stakeholders) is a warning and is ignored, so
+    that it never blocks a fill.
+    """
     settings = model.settings
     if settings.scenario and model.scenario(settings.scenario) is None:
         at = settings.cell("scenario")
@@ -146,11 +150,14 @@ def _checked_choices(sheets: Sheets, model: Model, known: dict[str, str]) -> Mod
                      f"the scenario '{settings.scenario}' is not on the scenarios sheet"
                      + did_you_mean(settings.scenario, [s.name for s in model.scenarios]))
     chosen = settings.switching_stakeholder
-    if chosen and chosen.casefold() in known:
-        return replace(model, settings=replace(
-            settings, switching_stakeholder=known[chosen.casefold()]))
-    if chosen:
+    if not chosen:
+        return model
+    found = known.get(schema.name_key(chosen))
+    if found is None:
         at = settings.cell("switching_stakeholder")
-        sheets.error(at.sheet, at.ref, f"the stakeholder '{chosen}' (for switching values) is "
-                     "not on the stakeholders sheet" + did_you_mean(chosen, list(known.values())))
-    return model
+        sheets.warn(at.sheet, at.ref, (
+            f"the stakeholder '{chosen}' (for switching values) is not on the stakeholders "
+            "sheet, so it is ignored and switching values are computed for the analysis as a "
+            "whole only; type a stakeholder from that sheet or leave the cell empty"
+            + did_you_mean(chosen, list(known.values()))))
+    return replace(model, settings=replace(settings, switching_stakeholder=found))

@@ -6,11 +6,23 @@ from __future__ import annotations
 import re
 
 from . import formula, schema
+from .formulatext import column_index
 from .model import Amount, Assumption
 from .reader_cells import YEAR_HEADER, CellReader, Row, text
 
 MAX_CHAIN = 100  # assumptions computed from assumptions, each from the next, ...
-_NAME_OK = re.compile(r"^[^\W\d][\w.]*$")
+# Excel's rules for a defined name: a letter, _ or \ first, then letters, digits, _ and . (the
+# formula reader reads no other characters in a name either), at most 255 characters, and no
+# reference in the A1 style (up to XFD1048576) or the R1C1 style (R, C, RC, R2, C3, R2C3, ...).
+# Excel refuses more of R1C1 than it reads ("R1D" too), so any R or C followed by a digit is
+# refused, as is RC with a digit or alone.
+_NAME_CHARS = re.compile(r"^[^\W\d][\w.]*$|^\\[\w.]+$")
+_A1 = re.compile(r"^([A-Za-z]{1,3})([0-9]{1,7})$")
+_R1C1 = re.compile(r"^(?:[RrCc]|[Rr][Cc])(?:\d|$)")
+_R1C1_CELL = re.compile(r"^[Rr](\d+)[Cc](\d+)$")
+_MAX_COLUMN, _MAX_ROW = 16384, 1048576  # XFD, 1,048,576
+# A unit that makes an assumption a percentage, as the switching values read it too.
+PERCENT_UNIT = re.compile(r"%|procent|percent", re.IGNORECASE)
 
 
 def read_assumptions(cells: CellReader, title: str | None) -> list[Assumption]:
@@ -52,9 +64,10 @@ def _named_rows(cells: CellReader, table) -> list[tuple[str, Row]]:
                         f"{seen[name.casefold()]}); each name must be unique")
             continue
         seen[name.casefold()] = at.ref
-        if not _NAME_OK.match(name):
-            cells.warn(row.title, at.ref, f"the name '{name}' cannot be used in a formula (no "
-                       f"spaces, start with a letter); e.g. '{_suggest_name(name)}'")
+        why = name_refused(name)
+        if why:
+            cells.error(row.title, at.ref, f"the name '{name}' {why}; rename it, e.g. to "
+                        f"'{suggest_name(name)}', and use that name in formulas")
         cells.formulas.assumption_cells[(row.title.casefold(), row.at("value").ref)] = name
         named.append((name, row))
     return named
@@ -68,6 +81,10 @@ def _assumption(cells: CellReader, name: str, row: Row, year_cols: dict[int, int
         if value is None:
             cells.error(row.title, at.ref, f"the assumption '{name}' has no value")
         return None
+    unit = text(row.value("unit"))
+    percent = PERCENT_UNIT.search(unit) is not None
+    if percent:
+        cells.percent_unit(amount, at, f"the assumption '{name}'", unit)
     per_year = []
     for year, c in sorted(year_cols.items()):
         cell_value = row.raw[c] if c < len(row.raw) else None
@@ -76,8 +93,14 @@ def _assumption(cells: CellReader, name: str, row: Row, year_cols: dict[int, int
         year_amount = cells.amount(cell_value, row.cell(c), f"value for year {year}")
         if year_amount is not None:
             per_year.append((year, year_amount))
+            if percent:
+                cells.percent_unit(year_amount, row.cell(c),
+                                   f"the value for year {year} of '{name}'", unit)
     low = cells.number_constant(*row.get("low", (None, at)), "low")
     high = cells.number_constant(*row.get("high", (None, at)), "high")
+    if percent:
+        for key, bound in (("low", low), ("high", high)):
+            cells.percent_unit(bound, row.at(key), f"the {key} of '{name}'", unit)
     if low is not None and high is not None and low > high:
         cells.error(row.title, row.at("low").ref,
                     f"low ({low:g}) is above high ({high:g}) for '{name}'")
@@ -85,7 +108,7 @@ def _assumption(cells: CellReader, name: str, row: Row, year_cols: dict[int, int
     source = text(row.value("source"))
     if not source:
         cells.warn(row.title, row.at("source", at).ref, f"the assumption '{name}' has no source")
-    return Assumption(name, amount, text(row.value("unit")), source, low, high,
+    return Assumption(name, amount, unit, source, low, high,
                       tuple(per_year), row.at("name"), distribution=distribution)
 
 
@@ -115,9 +138,41 @@ def _distribution(cells: CellReader, row: Row, name: str, amount: Amount, low, h
     return chosen
 
 
-def _suggest_name(name: str) -> str:
-    cleaned = re.sub(r"\W+", "_", name.strip()).strip("_") or "Naam"
-    return cleaned if not cleaned[0].isdigit() else "_" + cleaned
+def name_refused(name: str) -> str | None:
+    """Why Excel's Name Manager refuses ``name`` (as words that follow "the name 'X'"), or
+    None where it accepts it."""
+    if len(name) > 255:
+        return "is longer than the 255 characters Excel allows in a name"
+    if not _NAME_CHARS.match(name):
+        return ("cannot be a name in Excel (letters, digits, _ and . only, starting with a "
+                "letter or _)")
+    cell = _A1.match(name)
+    if (cell and column_index(cell.group(1)) <= _MAX_COLUMN
+            and 1 <= int(cell.group(2)) <= _MAX_ROW):
+        return (f"is also a cell reference (column {cell.group(1).upper()}, row "
+                f"{int(cell.group(2))}): a formula ={name} reads that cell, not this "
+                "assumption, and Excel cannot define such a name either")
+    if _R1C1.match(name):
+        r1c1, start = _R1C1_CELL.match(name), re.match(r"([RrCc])(\d+)", name)
+        what = (f"row {int(r1c1.group(1))}, column {int(r1c1.group(2))}" if r1c1
+                else f"{start.group(0)} is {'row' if start.group(1) in 'Rr' else 'column'} "
+                f"{int(start.group(2))}" if start
+                else "R and C alone are the current row and column" if len(name) == 1
+                else "the cell itself")
+        return f"is a reference in Excel's R1C1 style ({what}), so Excel cannot define such a name"
+    return None
+
+
+def suggest_name(name: str) -> str:
+    """A name like ``name`` that Excel accepts: Wmo2024 -> Wmo_2024, R -> R_."""
+    cleaned = re.sub(r"\W+", "_", name.strip()).strip("_")[:255] or "Naam"
+    if cleaned[0].isdigit():
+        cleaned = "_" + cleaned
+    for candidate in (cleaned, re.sub(r"(?<=[^\W\d_])(?=\d)", "_", cleaned, count=1),
+                      cleaned + "_"):
+        if name_refused(candidate) is None:
+            return candidate
+    return "_" + cleaned
 
 
 # -- chains and circles ----------------------------------------------------------------------

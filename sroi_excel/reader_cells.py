@@ -19,6 +19,7 @@ from . import schema
 from .exceptions import FileFormatError, FormulaError, Problem
 from .formulatext import column_letter, coordinate_from_string
 from .model import Amount, Cell, Settings
+from .reader_pasted import pasted_message, read_pasted
 from .sheetxml import ArrayFormula, DataTableFormula
 
 if TYPE_CHECKING:
@@ -393,7 +394,32 @@ class CellReader:
             self.error(at.sheet, at.ref, f"{label} is {number:.0%}; it must be between 0% and "
                        "100%")
             return None
+        self.one_as_hundred(number, at, label)
         return amount
+
+    def one_as_hundred(self, number: float, at: Cell, label: str, unit: str = "") -> None:
+        """Warn where a percentage is exactly 1 and its cell shows "1": probably one percent
+        meant, read as 100%. A cell that shows "100%" says the user meant it."""
+        if number == 1 and not self.sheets.book.shows_percent(at.sheet, at.ref):
+            self.warn(at.sheet, at.ref, f"{label} is 1{_in_unit(unit)}, which reads as 100%; "
+                      "type 1% if you mean one percent")
+
+    def percent_unit(self, amount: Amount | float | None, at: Cell | None, label: str,
+                     unit: str) -> None:
+        """A number typed for something measured in %: an error above 1 (55 reads as 5,500%),
+        a warning at exactly 1. Formulas are taken as they are."""
+        if isinstance(amount, Amount):
+            if amount.is_formula or amount.price is not None:
+                return
+            at, amount = amount.at or at, amount.node.value
+        if amount is None or at is None:
+            return
+        if amount > 1:
+            self.error(at.sheet, at.ref, (
+                f"{label} is {amount:g}{_in_unit(unit)}, which reads as {amount:,.0%}; type "
+                f"{amount:g}% (with the percent sign) or the fraction {amount / 100:g}"))
+        else:
+            self.one_as_hundred(amount, at, label, unit)
 
     def percent_constant(self, value, at: Cell, label: str) -> float | None:
         """A fraction typed as a number, not a formula."""
@@ -466,19 +492,24 @@ class CellReader:
         return parsed
 
     def stakeholder(self, value, at: Cell, known: dict[str, str]) -> str | None:
-        """A stakeholder named on the stakeholders sheet (``known``: folded name -> name)."""
+        """A stakeholder named on the stakeholders sheet (``known``: schema.name_key -> name)."""
         if value is None:
             self.error(at.sheet, at.ref, "the stakeholder is missing; pick one from the list")
             return None
         name = str(value).strip()
-        if name.casefold() in known:
-            return known[name.casefold()]
+        key = schema.name_key(name)
+        if key in known:
+            return known[key]
         self.error(at.sheet, at.ref, f"the stakeholder '{short(name)}' is not on the "
                    "stakeholders sheet" + did_you_mean(name, list(known.values())))
         return None
 
 
 # -- text in messages ------------------------------------------------------------------------
+
+def _in_unit(unit: str) -> str:
+    return f" with the unit '{unit}'" if unit else ""
+
 
 def text(value) -> str:
     """A cell as text: empty for an empty cell."""
@@ -505,21 +536,12 @@ def did_you_mean(name: str, options: list[str]) -> str:
 
 def numberish(text: str) -> bool:
     """Whether text looks like a number (which then cannot be the code of a price)."""
-    return re.fullmatch(r"[-+]?[\d.,\s]*\d[\d.,\s]*%?", text.replace("€", "").strip()) is not None
+    return read_pasted(text) is not None or re.fullmatch(
+        r"[-+]?[\d.,\s]*\d[\d.,\s]*%?", text.replace("€", "").strip()) is not None
 
 
 def text_number_message(text: str, label: str) -> str:
-    """Explain why a text cell is not a number, suggesting the number it probably is."""
+    """Explain why a text cell is not a number, with the number it would be where it is one."""
     shown = short(text)
-    cleaned = text.replace("€", "").replace(" ", "").strip()
-    dutch = re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?|-?\d+,\d+", cleaned)
-    if dutch and ("," in cleaned or "." in cleaned):  # plain digits: see below
-        number = float(cleaned.replace(".", "").replace(",", "."))
-        kind = "a decimal comma" if "," in cleaned else "thousands separators"
-        return (f"the {label} '{shown}' is text, not a number ({kind} stored as "
-                f"text); type it as the number {number:g} or format the cell as a number")
-    plain = re.fullmatch(r"-?[\d,]*\.?\d+%?", cleaned)
-    if plain:
-        return (f"the {label} '{shown}' is stored as text; re-type it as a number (Excel: "
-                "Convert to Number)")
-    return f"the {label} is text ('{shown}'); it must be a number or a formula"
+    return (pasted_message(text, shown, label)
+            or f"the {label} is text ('{shown}'); it must be a number or a formula")

@@ -14,6 +14,7 @@ from . import formula, schema
 from .exceptions import FormulaError
 from .formulatext import column_index, column_letter, coordinate_from_string, destinations
 from .model import Cell
+from .reader_assumptions import suggest_name
 from .reader_cells import EXCEL_ERRORS, Sheets, did_you_mean, short
 
 MAX_RANGE_CELLS = 10_000
@@ -76,6 +77,12 @@ class Formulas:
         if isinstance(node, formula.Name):
             return self._name(node, stack)
         if isinstance(node, formula.Ref):
+            if node.sheet is None and node.cell.casefold() in self.assumption_names:
+                # An assumption named like a cell (refused on its sheet): Excel reads the cell.
+                name = self.assumption_names[node.cell.casefold()]
+                raise FormulaError(f"{name} is the cell {node.cell} of this sheet, not the "
+                                   f"assumption '{name}'; rename the assumption (e.g. to "
+                                   f"'{suggest_name(name)}') and use that name")
             return self.cell_node(node.sheet or at.sheet, node.cell, stack)
         if isinstance(node, formula.Call):
             args = []

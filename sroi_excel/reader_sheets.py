@@ -6,6 +6,8 @@ the price index (reader_prices).
 
 from __future__ import annotations
 
+import unicodedata
+
 from . import schema
 from .model import (
     Amount,
@@ -17,6 +19,7 @@ from .model import (
     Settings,
     Stakeholder,
 )
+from .reader_assumptions import PERCENT_UNIT
 from .reader_cells import CellReader, Row, did_you_mean, text
 
 _TEXT_SETTINGS = ("name", "organisation", "currency", "note", "scenario")
@@ -131,16 +134,38 @@ def read_stakeholders(cells: CellReader, title: str) -> list[Stakeholder]:
         name, at = row["name"]
         if name is None:
             continue
-        name = str(name).strip()
-        if name.casefold() in seen:
+        name = unicodedata.normalize("NFC", str(name).strip())
+        key = schema.name_key(name)
+        if key in seen:
             cells.error(title, at.ref, f"the stakeholder '{name}' is listed twice (also at "
-                        f"{seen[name.casefold()].ref}); each name must be unique")
+                        f"{seen[key].ref}); each name must be unique")
             continue
-        seen[name.casefold()] = at
-        result.append(Stakeholder(name, text(row.value("description")), at))
+        seen[key] = at
+        result.append(Stakeholder(name, text(row.value("description")), at,
+                                  category=_category(cells, row)))
     if not result:
         cells.error(title, f"A{table.header + 1}", "no stakeholders are listed; add at least one")
     return result
+
+
+def _category(cells: CellReader, row: Row) -> str:
+    """The stakeholder's category; free text much like a kind of the list is a warning, since
+    a typing error makes a category of its own."""
+    value, at = row.get("category", (None, row.first))
+    category = schema.category_of(value)
+    if category and category not in schema.CATEGORIES:
+        import difflib  # here: only a category not on the list needs it
+
+        lang = cells.lang_of(at.sheet)
+        labels = {schema.normalise(word): kind(lang)
+                  for kind in schema.CATEGORIES.values() for word in kind.all()}
+        close = difflib.get_close_matches(schema.normalise(category), list(labels), n=1,
+                                          cutoff=0.8)
+        if close:
+            cells.warn(at.sheet, at.ref, (
+                f"the category '{category}' is not one of the list, so it counts as a "
+                f"category of its own; did you mean '{labels[close[0]]}'?"))
+    return category
 
 
 # -- inputs ----------------------------------------------------------------------------------
@@ -292,6 +317,7 @@ def read_scenarios(cells: CellReader, title: str | None, assumptions: list[Assum
     if title is None:
         return []
     known = {a.name.casefold(): a.name for a in assumptions}
+    units = {a.name: a.unit for a in assumptions if PERCENT_UNIT.search(a.unit)}
     grouped: dict[str, list] = {}
     names: dict[str, str] = {}
     seen: dict[tuple[str, str], str] = {}
@@ -319,6 +345,9 @@ def read_scenarios(cells: CellReader, title: str | None, assumptions: list[Assum
             if value is None:
                 cells.error(title, value_at.ref, "the scenario value is missing")
             continue
+        if assumption in units:
+            cells.percent_unit(amount, value_at, f"the value of '{assumption}' in scenario "
+                               f"'{str(scen).strip()}'", units[assumption])
         names.setdefault(key[0], str(scen).strip())
         grouped.setdefault(key[0], []).append((assumption, amount))
     return [Scenario(names[k], tuple(v)) for k, v in grouped.items()]

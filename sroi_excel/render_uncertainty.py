@@ -1,9 +1,9 @@
 """Uncertainty -> the sheets Gevoeligheid / Sensitivity and Monte Carlo, in the result workbook.
 
-Called from render.render_results with its xlsxwriter workbook and formats. The workbook is in
-constant-memory mode, so every sheet is written strictly row by row, top to bottom. The
-figures are values, not formulas: they come from many re-computations of the whole analysis,
-which no cell formula could show; each table says so and when it was made.
+Called from render.render_for_merge with its xlsxwriter workbook and formats; every sheet is
+written row by row, top to bottom (:class:`_Rows`). The figures are values, not formulas: they
+come from many re-computations of the whole analysis, which no cell formula could show; each
+table says so and when it was made.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import schema
 from .engine import Results
+from .render_layout import analysis_title, print_setup
 from .schema import RESULT_SHEETS, Text
 from .uncertainty import (
     DEDUCTION_LABELS,
@@ -76,7 +77,7 @@ def _own_formats(book) -> dict:
 
 
 class _Rows:
-    """Write a sheet top to bottom (constant-memory mode allows nothing else)."""
+    """Write a sheet top to bottom, keeping count of the row."""
 
     def __init__(self, ws):
         self.ws = ws
@@ -131,36 +132,27 @@ def _at(row: int, col: int) -> str:
 
 
 def _cell(ws, row: int, col: int, value, style) -> None:
-    # xlsxwriter's undecorated writers, which its public write_* call after checking for "A1"
-    # notation: these tables are thousands of cells (~7% of the render at 50 outcomes).
     if value is None:
         return
     if isinstance(value, _Formula):
-        ws._write_formula(row, col, value.text, style, value.value)
+        ws.write_formula(row, col, value.text, style, value.value)
     elif isinstance(value, int | float):
-        ws._write_number(row, col, float(value), style)
+        ws.write_number(row, col, float(value), style)
     else:
-        ws._write_string(row, col, str(value), style)  # user text never becomes a formula
+        ws.write_string(row, col, str(value), style)  # user text never becomes a formula
 
 
 def _setup(ws, results: Results, lang: str) -> None:
     """The print setup of the other result sheets: A4 landscape, their margins, the analysis
     name in the page header and page numbers in the footer; one page wide."""
-    from .render import _print_setup  # render imports this module, so not at the top
-
-    _print_setup(ws, _title(results, lang), lang)
+    print_setup(ws, analysis_title(results, lang), lang)
     ws.fit_to_pages(1, 0)
     ws.hide_gridlines(2)
 
 
-def _title(results: Results, lang: str) -> str:
-    """The analysis name, as render heads the other result sheets with it."""
-    return results.model.settings.name or T("SROI-analyse", "SROI analysis")(lang)
-
-
 def _heading(rows: _Rows, fmt, results: Results, uncertainty: Uncertainty | None, lang: str,
              sheet: Text, today: dt.date) -> str:
-    name = _title(results, lang)
+    name = analysis_title(results, lang)
     rows.line([(f"{sheet(lang)} · {name}", fmt["title"])])
     rows.line([(AS_OF(lang).format(date=today.isoformat()), fmt["subtitle"])])
     scenario = uncertainty.scenario if uncertainty is not None else results.scenario
@@ -223,23 +215,10 @@ def _scenario_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> 
         (T("Netto contante waarde", "Net present value"), "money", lambda s: s.npv),
     ]
     ratio_row = header + 1
-    value_row, inputs_row = ratio_row + 2, ratio_row + 3
     for number, (label, style, get) in enumerate(lines):
-        cells = [(label(lang), fmt["label"])]
-        for c, s in enumerate(columns, 1):
-            value = get(s)
-            if s.error:  # the reason once, in the first row
-                cells.append((s.error if number == 0 else None, fmt["warning"]))
-            elif value is None:
-                cells.append((NOT_APPLICABLE(lang), fmt[style]))
-            elif number in (0, 1, 4):  # ratio, net ratio, NPV: arithmetic on the rows below
-                top = _at(ratio_row + 4, c) if number == 1 else _at(value_row, c)
-                op = "-" if number == 4 else "/"
-                text = f"={top}{op}{_at(inputs_row, c)}"
-                cells.append((_Formula(text, value), fmt[style]))
-            else:
-                cells.append((value, fmt[style]))
-        rows.line(cells)
+        rows.line([(label(lang), fmt["label"])]
+                  + [_scenario_figure(s, c, number, get(s), fmt[style], ratio_row, fmt, lang)
+                     for c, s in enumerate(columns, 1)])
     names: list[str] = []
     for s in columns:
         names += [n for n, _, _ in s.stakeholders if n not in names]
@@ -252,22 +231,44 @@ def _scenario_section(book, rows: _Rows, fmt, results, u: Uncertainty, lang) -> 
                 cells.append((found[pick] if found else None, fmt["money"]))
             rows.line(cells)
     if len(columns) and any(s.ratio is not None for s in columns):
-        chart = book.add_chart({"type": "column"})
-        sheet = RESULT_SHEETS["sensitivity"](lang)
-        chart.add_series({
-            "name": T("SROI-ratio", "SROI ratio")(lang),
-            "categories": [sheet, header, 1, header, len(columns)],
-            "values": [sheet, ratio_row, 1, ratio_row, len(columns)],
-            "fill": {"color": BLUE}, "data_labels": {"value": True, "num_format": "0.00"},
-        })
-        chart.set_title({"name": T("SROI-ratio per scenario", "SROI ratio per scenario")(lang),
-                         "name_font": {"size": 11}})
-        chart.set_legend({"none": True})
-        chart.set_y_axis({"num_format": "0.0", "min": 0, "major_gridlines": {
-            "visible": True, "line": {"color": "#D9D9D9"}}})
-        chart.set_size({"width": 480, "height": 300})
-        rows.ws.insert_chart(start, max(len(columns) + 2, 5), chart)
+        _scenario_chart(book, rows, lang, header, ratio_row, len(columns))
     rows.pad_to(start + CHART_ROWS)
+
+
+def _scenario_figure(s: ScenarioFigures, c: int, number: int, value, style, ratio_row: int,
+                     fmt, lang: str) -> tuple:
+    """Figure ``number`` (ratio, net ratio, PV of outcomes, of inputs, NPV) of the scenario in
+    column ``c``, as a cell of _Rows.line; the figures start in row ``ratio_row``."""
+    value_row, inputs_row = ratio_row + 2, ratio_row + 3
+    if s.error:  # the reason once, in the first row
+        return (s.error if number == 0 else None, fmt["warning"])
+    if value is None:
+        return (NOT_APPLICABLE(lang), style)
+    if number in (0, 1, 4):  # ratio, net ratio, NPV: arithmetic on the rows below
+        top = _at(ratio_row + 4, c) if number == 1 else _at(value_row, c)
+        op = "-" if number == 4 else "/"
+        return (_Formula(f"={top}{op}{_at(inputs_row, c)}", value), style)
+    return (value, style)
+
+
+def _scenario_chart(book, rows: _Rows, lang: str, header: int, ratio_row: int,
+                    count: int) -> None:
+    """The ratio per scenario as columns, beside the table."""
+    chart = book.add_chart({"type": "column"})
+    sheet = RESULT_SHEETS["sensitivity"](lang)
+    chart.add_series({
+        "name": T("SROI-ratio", "SROI ratio")(lang),
+        "categories": [sheet, header, 1, header, count],
+        "values": [sheet, ratio_row, 1, ratio_row, count],
+        "fill": {"color": BLUE}, "data_labels": {"value": True, "num_format": "0.00"},
+    })
+    chart.set_title({"name": T("SROI-ratio per scenario", "SROI ratio per scenario")(lang),
+                     "name_font": {"size": 11}})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"num_format": "0.0", "min": 0, "major_gridlines": {
+        "visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_size({"width": 480, "height": 300})
+    rows.ws.insert_chart(header, max(count + 2, 5), chart)
 
 
 def _scenario_name(s: ScenarioFigures, lang: str) -> str:

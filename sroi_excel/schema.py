@@ -7,6 +7,7 @@ labels are what users see.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -131,9 +132,11 @@ SETTINGS = Sheet(
         _c("switching_stakeholder", "Omslagpunt voor belanghebbende",
            "Switching values for stakeholder",
            "Optioneel: een belanghebbende. Het tabblad Gevoeligheid toont dan ook bij welke "
-           "waarde de netto contante waarde van deze partij 0 is.",
+           "waarde de netto contante waarde van deze partij 0 is. Een naam die niet op het "
+           "tabblad Belanghebbenden staat, wordt genegeerd (met een waarschuwing).",
            "Optional: a stakeholder. The Sensitivity sheet then also shows at which value this "
-           "party's net present value is 0.", kind="stakeholder"),
+           "party's net present value is 0. A name that is not on the Stakeholders sheet is "
+           "ignored, with a warning.", kind="stakeholder"),
     ),
     Text("Vul kolom B in. Gele cellen zijn invoer.", "Fill in column B. Yellow cells are input."),
 )
@@ -152,6 +155,12 @@ STAKEHOLDERS = Sheet(
         _c("description", "Omschrijving", "Description",
            "Wie dit is en waarom de partij meetelt.",
            "Who this is and why they count.", width=60),
+        _c("category", "Categorie", "Category",
+           "Soort partij, voor 'wie betaalt, wie wint' per categorie over analyses heen: kies "
+           "uit de lijst (bijv. Gemeente, Zorgverzekeraar) of typ een eigen categorie.",
+           "Kind of party, for 'who pays, who gains' by category across analyses: pick from "
+           "the list (e.g. Municipality, Health insurer) or type a category of your own.",
+           kind="category", width=24, aliases=("Soort belanghebbende", "Stakeholder type")),
     ),
 )
 
@@ -392,6 +401,12 @@ RESULT_SHEETS = {
 }
 
 
+def name_key(name: str) -> str:
+    """A stakeholder's name folded for comparison: case ignored and in one Unicode form (NFC),
+    so that 'Cliënt' typed as one character or as e and a combining diaeresis is one name."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def normalise(label: object) -> str:
     """Header text folded for matching: case, accents, spacing and punctuation ignored."""
     text = unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode()
@@ -536,3 +551,102 @@ RESULT_COLUMNS: dict[str, tuple[Text, str]] = {
     "index_price_year": (Text("Index prijspeil", "Index price year"), "number"),
     "price_note": (Text("Toelichting prijs", "Price note"), "text"),
 }
+
+
+# -- stakeholder categories ------------------------------------------------------------------
+# The kinds of party a "who pays, who gains" table groups by. A category typed in either
+# language, in any case, with or without accents, or as one of the other words below names the
+# kind; any other text is a category of its own.
+CATEGORIES: dict[str, Text] = {
+    "municipality": Text("Gemeente", "Municipality"),
+    "central_government": Text("Rijk / centrale overheid", "Central government"),
+    "health_insurer": Text("Zorgverzekeraar", "Health insurer"),
+    "care_office": Text("Zorgkantoor / Wlz", "Care office / long-term care"),
+    "care_provider": Text("Zorgaanbieder", "Care provider"),
+    "employer": Text("Werkgever", "Employer"),
+    "participant": Text("Deelnemer / cliënt", "Participant / client"),
+    "informal_carer": Text("Mantelzorger", "Informal carer"),
+    "volunteer": Text("Vrijwilliger", "Volunteer"),
+    "housing_corporation": Text("Woningcorporatie", "Housing corporation"),
+    "other": Text("Overig", "Other"),
+}
+_CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "municipality": ("gemeenten", "gemeentes", "municipalities", "council", "local authority",
+                     "local council", "local government"),
+    "central_government": ("rijk", "rijksoverheid", "centrale overheid", "national government",
+                           "central governments"),
+    "health_insurer": ("zorgverzekeraars", "health insurers", "health insurance",
+                       "zorgverzekering"),
+    "care_office": ("zorgkantoor", "zorgkantoren", "wlz", "care office", "care offices",
+                    "long-term care", "wlz uitvoerder"),
+    "care_provider": ("zorgaanbieders", "care providers", "zorginstelling", "zorginstellingen",
+                      "healthcare provider", "health care provider"),
+    "employer": ("werkgevers", "employers"),
+    "participant": ("deelnemer", "deelnemers", "cliënt", "cliënten", "client", "clients",
+                    "participant", "participants", "deelnemers / cliënten"),
+    "informal_carer": ("mantelzorgers", "informal carers", "carer", "carers", "family carer"),
+    "volunteer": ("vrijwilligers", "volunteers"),
+    "housing_corporation": ("woningcorporaties", "housing corporations", "housing association",
+                            "housing associations", "woningbouwcorporatie"),
+    "other": ("overige", "others", "anders"),
+}
+NO_CATEGORY = Text("(geen categorie)", "(no category)")
+
+
+@functools.cache
+def _category_lookup() -> dict[str, str]:
+    """Folded word (key, either label, other words) -> category key."""
+    table: dict[str, str] = {}
+    for key, label in CATEGORIES.items():
+        for word in (key, *label.all(), *_CATEGORY_WORDS.get(key, ())):
+            table.setdefault(normalise(word), key)
+    return table
+
+
+def category_of(value: object) -> str:
+    """A typed category as the tool keeps it: the key of one of CATEGORIES when it names one
+    (either language, any case or Unicode form), otherwise the text itself (NFC, single
+    spaces); "" for none."""
+    if value is None:
+        return ""
+    typed = " ".join(unicodedata.normalize("NFC", str(value)).split())
+    if not typed:
+        return ""
+    folded = normalise(typed)
+    if folded in (normalise(NO_CATEGORY.nl), normalise(NO_CATEGORY.en)):
+        return ""  # the label the result sheets show for none, typed back
+    return _category_lookup().get(folded, typed) if folded else typed
+
+
+def category_key(value: object) -> str:
+    """What categories are grouped by: one key per kind, free text with case ignored."""
+    return category_of(value).casefold()
+
+
+def category_label(category: str, lang: str) -> str:
+    """A category as shown: a kind's label in ``lang``, free text as typed, or NO_CATEGORY."""
+    if not category:
+        return NO_CATEGORY(lang)
+    kind = CATEGORIES.get(category_of(category))
+    return kind(lang) if kind is not None else category
+
+
+def category_rank(category: str) -> int:
+    """Sort order: the kinds as listed, free text before "other", no category last."""
+    if not category:
+        return len(CATEGORIES) + 1
+    key = category_of(category)
+    if key == "other":
+        return len(CATEGORIES)
+    if key in CATEGORIES:
+        return list(CATEGORIES).index(key)
+    return len(CATEGORIES) - 1
+
+
+# Result columns of the tables by category (the engine's and the portfolio's).
+RESULT_COLUMNS.update({
+    "category": (Text("Categorie", "Category"), "text"),
+    "stakeholders": (Text("Aantal belanghebbenden", "Number of stakeholders"), "integer"),
+    "share_inputs": (Text("Aandeel inbreng", "Share of inputs"), "percent"),
+    "share_value": (Text("Aandeel opbrengsten", "Share of outcomes"), "percent"),
+})

@@ -1,4 +1,5 @@
-"""Sheet names, defined names and cell values of an .xlsx package, as openpyxl read them.
+"""Sheet names, defined names and cell values of an .xlsx package, as openpyxl read them, and
+whether a cell shows a percentage.
 
 The reader used openpyxl's read-only mode. Importing openpyxl (and the numpy it pulls in) cost
 about 0.3 s and reading 10,000 outcome rows about 3 s, so this module reads the few parts the
@@ -87,6 +88,8 @@ class Workbook:
         self.shared_strings: list[str] = []
         self.date_styles: frozenset[int] = frozenset()
         self.timedelta_styles: frozenset[int] = frozenset()
+        self.percent_styles: frozenset[int] = frozenset()
+        self._cell_styles: dict[str, dict[str, int]] = {}  # title -> {"B5": style}, when asked
         self.epoch = _WINDOWS_EPOCH
         for action, step in (("read manifest", self._read_manifest),
                              ("read strings", self._read_strings),
@@ -165,7 +168,7 @@ class Workbook:
     def _read_styles(self) -> None:
         if "xl/styles.xml" in self.parts:
             root = fromstring(self.parts["xl/styles.xml"])
-            self.date_styles, self.timedelta_styles = date_styles(root)
+            self.date_styles, self.timedelta_styles, self.percent_styles = number_styles(root)
 
     def _read_worksheets(self) -> None:
         rels = None
@@ -189,10 +192,31 @@ class Workbook:
             self.sheetnames.append(title)
 
     # -- per sheet ------------------------------------------------------------------------------
+    def sheet_part(self, title: str) -> str | None:
+        """The part of a worksheet (None for a chartsheet)."""
+        return self._paths[title]
+
     def sheet_xml(self, title: str) -> bytes:
         """The XML of a worksheet (empty for a chartsheet)."""
         path = self._paths[title]
         return b"" if path is None else self.parts[path]
+
+    def shows_percent(self, title: str, ref: str) -> bool:
+        """Whether a cell's number format shows its value as a percentage ("100%", not "1").
+
+        Asked for a few cells only (a rate of exactly 1), so the sheet's styles are read here
+        rather than while its rows are.
+        """
+        if not self.percent_styles:
+            return False
+        if title not in self._cell_styles:
+            styles: dict[str, int] = {}
+            for m in _CELL_TAG.finditer(self.sheet_xml(title)):
+                attributes = dict(_ATTRIBUTE.findall(m.group(1)))
+                if b"r" in attributes and b"s" in attributes:
+                    styles[attributes[b"r"].decode()] = int(attributes[b"s"])
+            self._cell_styles[title] = styles
+        return self._cell_styles[title].get(ref) in self.percent_styles
 
     def rows(self, title: str) -> Iterator[tuple[int, list]]:
         """(row number, values) of every row with cells, in order, as openpyxl's iter_rows.
@@ -331,8 +355,14 @@ def is_timedelta_format(fmt: str | None) -> bool:
     return fmt is not None and _TIMEDELTA.search(fmt.split(";")[0]) is not None
 
 
-def date_styles(root: Element) -> tuple[frozenset[int], frozenset[int]]:
-    """Indexes of the cell styles (cellXfs) that show dates, and those showing elapsed time."""
+def is_percent_format(fmt: str | None) -> bool:
+    """Whether a number format shows a percentage: a % outside quoted text and escapes."""
+    return fmt is not None and "%" in re.sub(r'".*?"|\\.', "", fmt.split(";")[0])
+
+
+def number_styles(root: Element) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    """Indexes of the cell styles (cellXfs) that show dates, those showing elapsed time, and
+    those showing percentages."""
     numfmts = cellxfs = None
     for el in root:
         tag = _local(el.tag)
@@ -348,7 +378,7 @@ def date_styles(root: Element) -> tuple[frozenset[int], frozenset[int]]:
             if code is None:
                 raise TypeError("expected <class 'str'>")
             custom[number] = code
-    dates, durations = set(), set()
+    dates, durations, percents = set(), set(), set()
     for index, xf in enumerate(el for el in (cellxfs if cellxfs is not None else ())
                                if _local(el.tag) == "xf"):
         number = _integer(xf.get("numFmtId", 0))
@@ -357,7 +387,9 @@ def date_styles(root: Element) -> tuple[frozenset[int], frozenset[int]]:
             dates.add(index)
         if is_timedelta_format(fmt):
             durations.add(index)
-    return frozenset(dates), frozenset(durations)
+        if is_percent_format(fmt):
+            percents.add(index)
+    return frozenset(dates), frozenset(durations), frozenset(percents)
 
 
 _WINDOWS_EPOCH = dt.datetime(1899, 12, 30)
@@ -527,6 +559,8 @@ def _rows(data: bytes, book: Workbook) -> Iterator[tuple[int, list]]:
 
 
 _PIECE = 1 << 16  # bytes of XML parsed at a time
+_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c\s([^>]*)>")  # a <c> element's attributes
+_ATTRIBUTE = re.compile(rb"""\b(r|s)\s*=\s*["']([^"']*)["']""")
 
 
 def _rows_of(parser: XMLPullParser, sheet: _Sheet) -> Iterator[tuple[int, list]]:

@@ -34,6 +34,8 @@ EXAMPLE = {
         (Text("Gemeente", "Council"), Text("Financiert de coach; bespaart op uitkeringen",
                                            "Funds the coach; saves on benefits")),
     ],
+    # The kind of each stakeholder above (Dutch name -> schema.CATEGORIES key).
+    "stakeholder_categories": {"Deelnemers": "participant", "Gemeente": "municipality"},
     "assumptions": [
         (Text("Deelnemers", "Participants"), 40, Text("personen per jaar", "people a year"),
          Text("Projectplan", "Project plan"), 30, 50),
@@ -211,6 +213,8 @@ def _prepare(ws, fmt, sheet: schema.Sheet, lang: str, first: int, rows: int = IN
         elif column.key == "kind" and sheet.key == "inputs":
             ws.data_validation(first, col, last, col, {
                 "validate": "list", "source": [t(lang) for t in schema.INPUT_KINDS.values()]})
+        elif column.kind == "category":
+            _category_validation(ws, first, col, last, lang)
         elif column.key == "distribution":
             ws.data_validation(first, col, last, col, {
                 "validate": "list", "source": [t(lang) for t in schema.DISTRIBUTIONS.values()]})
@@ -294,8 +298,30 @@ def _table(book, fmt, sheet: schema.Sheet, lang: str, rows: list[list]):
 
 
 def _stakeholders(book, fmt, lang):
+    kinds = EXAMPLE["stakeholder_categories"]
     _table(book, fmt, schema.STAKEHOLDERS, lang,
-           [[name, desc] for name, desc in EXAMPLE["stakeholders"]])
+           [[name, desc, *category_cells(schema.category_label(kinds[name.nl], lang))]
+            for name, desc in EXAMPLE["stakeholders"]])
+
+
+def category_cells(category: str) -> list:
+    """A stakeholder row's cells after the description: blank up to the Category column (other
+    columns may come between the two), then the category."""
+    keys = [c.key for c in schema.STAKEHOLDERS.columns]
+    at = keys.index("category")
+    return [None] * (at - keys.index("description") - 1) + [category]
+
+
+def _category_validation(ws, first: int, col: int, last: int, lang: str) -> None:
+    """The categories as a dropdown that suggests: any other text may be typed too."""
+    ws.data_validation(first, col, last, col, {
+        "validate": "list", "source": [t(lang) for t in schema.CATEGORIES.values()],
+        "error_type": "information",
+        "error_title": Text("Eigen categorie", "Category of your own")(lang),
+        "error_message": Text("Dit is geen categorie uit de lijst; hij telt als eigen "
+                              "categorie. Kies OK om hem te houden.",
+                              "This is not a category from the list; it counts as a category "
+                              "of its own. Choose OK to keep it.")(lang)})
 
 
 def _assumptions(book, fmt, lang):

@@ -8,9 +8,6 @@ import os
 import shutil
 from pathlib import Path
 
-# As the sroi-excel process does (cli._Program), before anything imports numpy (openpyxl does):
-# OpenBLAS's thread would make this process one the helper process may not be forked from.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # openpyxl words a damaged part as ElementTree does only without lxml, which openxml-audit
 # brings in: the tests that compare our messages with openpyxl's need one wording.
 os.environ.setdefault("OPENPYXL_LXML", "False")

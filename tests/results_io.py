@@ -15,7 +15,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from sroi_excel.render import RESULT_SHEETS, YEAR_KEY, column_header
+from sroi_excel.render_layout import RESULT_SHEETS, YEAR_KEY, column_header
 
 CENT = 0.005
 
@@ -85,7 +85,7 @@ def compare_frame(found: list[dict], frame, keys: list[str], where: str) -> list
 
 def headline(path: Path, lang: str) -> dict[str, object]:
     """Headline figures by key, read from the results sheet (label in A, figure in B)."""
-    from sroi_excel.render import HEADLINE
+    from sroi_excel.render_layout import HEADLINE
 
     rows = grid(path, RESULT_SHEETS["results"](lang))
     labels = {text(lang): key for key, text in HEADLINE.items()}

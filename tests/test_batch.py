@@ -1,6 +1,6 @@
 """fill with several workbooks: a process pool, one line per file, a summary, exit 5 on failure.
 
-Driven through the command line (CliRunner) and through ``api.fill_many``. The workbooks are
+Driven through the command line (CliRunner) and through ``batch.fill_many``. The workbooks are
 the small template (fill takes a fraction of a second) with --draws 0, so no Monte Carlo.
 """
 
@@ -21,6 +21,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import sroi_excel
 from sroi_excel import api, batch
 from sroi_excel.cli import _BatchProgress, main
 
@@ -162,7 +163,7 @@ def test_fill_many_jobs_1_and_2_agree(tmp_path, monkeypatch):
         make_folder(tmp_path / str(jobs))
         monkeypatch.chdir(tmp_path / str(jobs))
         seen[jobs] = []
-        reports[jobs] = api.fill_many(["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"], jobs=jobs,
+        reports[jobs] = batch.fill_many(["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"], jobs=jobs,
                                       draws=0, on_done=seen[jobs].append)
     one, two = reports[1], reports[2]
     assert outcomes(one) == outcomes(two)
@@ -184,7 +185,7 @@ def test_fill_many_jobs_1_and_2_agree(tmp_path, monkeypatch):
 def test_each_failure_keeps_the_single_file_exit_code(folder):
     shutil.copy(folder / "a.xlsx", folder / "open.xlsx")
     (folder / "~$open.xlsx").write_bytes(b"")  # Excel's lock file
-    report = api.fill_many(["open.xlsx", "missing.xlsx", "c.xlsx", "d.xlsx"], jobs=1,
+    report = batch.fill_many(["open.xlsx", "missing.xlsx", "c.xlsx", "d.xlsx"], jobs=1,
                            draws=0, backup=False)
     assert [r.exit_code for r in report.results] == [4, 3, 3, 1]
     assert report.results[0].line.startswith("fail  open.xlsx: open.xlsx is open in Excel")
@@ -201,7 +202,7 @@ def test_an_unexpected_exception_fails_only_that_file(folder, monkeypatch):
         return real(path, **kwargs)
 
     monkeypatch.setattr(api, "fill", fill)
-    report = api.fill_many(["a.xlsx", "b.xlsx"], jobs=1, draws=0)
+    report = batch.fill_many(["a.xlsx", "b.xlsx"], jobs=1, draws=0)
     assert [r.line for r in report.results] == [OK_A, "fail  b.xlsx: internal error: "
                                                       "RuntimeError: boom"]
     assert report.results[1].exit_code == 1 and report.exit_code == 5
@@ -258,15 +259,7 @@ def test_ctrl_c_stops_the_batch_without_tracebacks_or_damage(tmp_path):
         assert digest(path) == before[path] or "Rekenspoor" in result_sheets(path)
 
 
-def test_pool_workers_write_without_a_helper_process(monkeypatch):
-    from sroi_excel import forking
-
-    monkeypatch.setattr(forking, "parallel", True)
-    batch._one_process_each()  # the pool's initializer
-    assert forking.parallel is False
-
-
-def test_api_gives_batchs_names_without_importing_it_for_one_workbook():
+def test_one_workbook_does_not_import_the_batch():
     example = Path(__file__).parent.parent / "examples" / "youth-mentoring.xlsx"
     code = ("import sys; from sroi_excel import api, cli; "
             f"report = api.check({str(example)!r}, draws=0); "
@@ -276,7 +269,4 @@ def test_api_gives_batchs_names_without_importing_it_for_one_workbook():
                           check=True, timeout=120)
     assert done.stdout.splitlines()[0].startswith("a.xlsx: SROI ratio ")
     assert done.stdout.splitlines()[1] == "False"
-    assert api.fill_many is batch.fill_many
-    assert api.BatchReport is batch.BatchReport and api.FileResult is batch.FileResult
-    with pytest.raises(AttributeError, match="no_such_name"):
-        api.no_such_name  # noqa: B018
+    assert sroi_excel.fill_many is batch.fill_many

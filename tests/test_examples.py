@@ -18,7 +18,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from sroi_excel import api, reader, schema
-from sroi_excel.render import HEADLINE
+from sroi_excel.render_layout import HEADLINE
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

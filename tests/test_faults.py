@@ -290,7 +290,6 @@ def test_disk_full_while_copying_the_backup(wb: Path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(safefile.os, "link", no_link)
-    monkeypatch.setattr(safefile, "_exchange", None)  # nor can they swap names
     monkeypatch.setattr(safefile.shutil, "copyfileobj", full)
     result = run("fill", wb)
     assert result.exit_code == 4

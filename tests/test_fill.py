@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import io
 import math
-import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -18,7 +16,6 @@ from python_calamine import CalamineWorkbook
 from sroi_excel import api, render
 
 from .lo import convert
-from .processes import needs_fork, reaped, started_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "buurtcoach.xlsx"
@@ -130,24 +127,6 @@ def parts_of(data: bytes) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist()}
 
 
-@pytest.mark.parametrize("enabled", [True, False])
-def test_fill_leaves_the_cycle_collector_as_it_found_it(tmp_path, enabled):
-    path = tmp_path / "buurtcoach.xlsx"
-    shutil.copy(EXAMPLE, path)
-    bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(b"not a workbook")
-    was = gc.isenabled()
-    (gc.enable if enabled else gc.disable)()
-    try:
-        api.fill(path, backup=False)
-        assert gc.isenabled() is enabled
-        with pytest.raises(api.SroiError):
-            api.fill(bad, backup=False)
-        assert gc.isenabled() is enabled
-    finally:
-        (gc.enable if was else gc.disable)()
-
-
 def test_fill_unpacks_the_workbook_once(tmp_path, monkeypatch):
     from sroi_excel import opc, packager
 
@@ -165,96 +144,3 @@ def test_fill_unpacks_the_workbook_once(tmp_path, monkeypatch):
     api.fill(source, backup=False)
     assert unpacked.count("ym.xlsx") == 1  # the reader's parts serve the merge too
     assert "Calculation trail" in openpyxl.load_workbook(source).sheetnames
-
-
-
-def _asides(monkeypatch) -> list[int]:
-    """The processes fill starts for the uncertainty analysis (their pids)."""
-    from sroi_excel import aside
-
-    return started_pids(monkeypatch, aside, "Aside")
-
-
-@needs_fork
-@pytest.mark.parametrize("example", ["youth-mentoring", "debilt-sterk-door-vrijwilligerswerk"])
-def test_the_analysis_in_a_second_process_fills_the_same_workbook(tmp_path, monkeypatch,
-                                                                  example):
-    source = ROOT / "examples" / f"{example}.xlsx"
-    pids = _asides(monkeypatch)
-    monkeypatch.setattr(api, "ASIDE_OUTCOMES", 1)  # the examples are small
-    aside = api.fill(source, tmp_path / "aside.xlsx", backup=False)
-    assert len(pids) == 1 and reaped(pids[0])
-    monkeypatch.setattr(api, "ASIDE_OUTCOMES", 10**9)
-    here = api.fill(source, tmp_path / "here.xlsx", backup=False)
-    assert len(pids) == 1
-    assert (tmp_path / "aside.xlsx").read_bytes() == (tmp_path / "here.xlsx").read_bytes()
-    # every row of the analysis, also those the child did not send (made here when asked)
-    assert aside.uncertainty.to_dict() == here.uncertainty.to_dict()
-    assert aside.problems == here.problems
-
-
-@needs_fork
-def test_no_second_process_for_a_progress_bar_or_few_outcomes(tmp_path, monkeypatch):
-    source = ROOT / "examples" / "youth-mentoring.xlsx"
-    pids = _asides(monkeypatch)
-    api.fill(source, tmp_path / "small.xlsx", backup=False)  # below api.ASIDE_OUTCOMES
-    monkeypatch.setattr(api, "ASIDE_OUTCOMES", 1)
-    api.fill(source, tmp_path / "bar.xlsx", backup=False, progress=lambda done, total: None)
-    assert pids == []
-
-
-@needs_fork
-def test_a_failed_analysis_in_the_second_process_is_run_again_here(tmp_path, monkeypatch):
-    from sroi_excel import uncertainty
-
-    source = ROOT / "examples" / "youth-mentoring.xlsx"
-    parent = os.getpid()
-    sent = uncertainty.sent
-
-    def failing(u):
-        if os.getpid() != parent:
-            raise MemoryError("the child ran out of memory")
-        return sent(u)
-
-    monkeypatch.setattr(uncertainty, "sent", failing)
-    monkeypatch.setattr(api, "ASIDE_OUTCOMES", 1)
-    pids = _asides(monkeypatch)
-    report = api.fill(source, tmp_path / "out.xlsx", backup=False)
-    assert len(pids) == 1 and reaped(pids[0])
-    assert type(report.uncertainty.sensitivity) is uncertainty.Rows  # made here
-    monkeypatch.setattr(api, "ASIDE_OUTCOMES", 10**9)
-    api.fill(source, tmp_path / "here.xlsx", backup=False)
-    assert (tmp_path / "out.xlsx").read_bytes() == (tmp_path / "here.xlsx").read_bytes()
-
-
-@needs_fork
-def test_a_fill_refused_by_check_ends_the_second_process(tmp_path, monkeypatch):
-    path = tmp_path / "bad.xlsx"
-    book = openpyxl.load_workbook(ROOT / "examples" / "youth-mentoring.xlsx")
-    sheet = book["Outcomes"]
-    sheet["D2"] = "=1/0"  # a quantity that only evaluating finds wrong (check, not reader)
-    book.save(path)
-    monkeypatch.setattr(api, "ASIDE_OUTCOMES", 1)
-    pids = _asides(monkeypatch)
-    before = path.read_bytes()
-    with pytest.raises(api.ValidationError):
-        api.fill(path, backup=False)
-    assert len(pids) == 1 and reaped(pids[0])
-    assert path.read_bytes() == before
-
-
-@needs_fork
-def test_a_program_that_reaps_its_children_itself_gets_the_same_fill(tmp_path, monkeypatch):
-    import signal
-
-    source = ROOT / "examples" / "youth-mentoring.xlsx"
-    monkeypatch.setattr(api, "ASIDE_OUTCOMES", 1)
-    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the system
-    try:
-        aside = api.fill(source, tmp_path / "aside.xlsx", backup=False)
-    finally:
-        signal.signal(signal.SIGCHLD, before)
-    monkeypatch.setattr(api, "ASIDE_OUTCOMES", 10**9)
-    here = api.fill(source, tmp_path / "here.xlsx", backup=False)
-    assert (tmp_path / "aside.xlsx").read_bytes() == (tmp_path / "here.xlsx").read_bytes()
-    assert aside.uncertainty.to_dict() == here.uncertainty.to_dict()

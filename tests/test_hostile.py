@@ -364,6 +364,10 @@ def injection_workbook() -> bytes:
     renames = {book.ws("stakeholders")["A2"].value: PAYLOADS["stakeholder"],
                book.ws("stakeholders")["A3"].value: PAYLOADS["stakeholder2"]}
     for ws in book.wb.worksheets:
+        if ws is book.ws("assumptions"):
+            # The assumption Deelnemers keeps its name: an assumption cannot be named like a
+            # formula (Excel refuses such a name, and so does check).
+            continue
         for row in ws.iter_rows():
             for c in row:
                 if c.value in renames:

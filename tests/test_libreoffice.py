@@ -18,12 +18,20 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from sroi_excel import api, reader, render, schema
+from sroi_excel import api, reader, render, render_layout, schema
 from sroi_excel.engine import compute
 from sroi_excel.schema import RESULT_SHEETS
 
 from .lo import convert_all
-from .results_io import compare_frame, edit_cell, headline, sheet_table, trail_frame
+from .results_io import (
+    compare_frame,
+    edit_cell,
+    grid,
+    headline,
+    sheet_table,
+    table,
+    trail_frame,
+)
 from .test_render import variant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,10 +113,15 @@ def engine_differences(path: Path, results, name: str) -> list[str]:
                        ("years", results.years), ("trail", trail_frame(results)),
                        ("input_trail", inputs)):
         keys = [k for k in frame.columns
-                if (k in render.COLUMNS or k.startswith(render.YEAR_KEY)) and k not in ("kind",)
-                and not (len(frame) and frame[k].isna().all())]
+                if (k in render_layout.COLUMNS or k.startswith(render_layout.YEAR_KEY))
+                and k not in ("kind",) and not (len(frame) and frame[k].isna().all())]
         problems += compare_frame(sheet_table(path, key, keys, lang, first_year), frame, keys,
                                   f"{name} {key}")
+    if len(results.categories):
+        # The table by category, below the stakeholders (its header names the count column).
+        keys = list(results.categories.columns[1:])
+        problems += compare_frame(table(grid(path, RESULT_SHEETS["stakeholders"](lang)), keys,
+                                        lang), results.categories, keys, f"{name} categories")
     found = headline(path, lang)
     head = results.headline
     for key in ("pv_value", "pv_inputs", "npv", "value_nominal", "inputs_nominal"):
@@ -209,7 +222,7 @@ def test_result_sheets_print_whole(name, converted):
         assert title in printed.replace("\n", " ") or title in printed, title
     symbol = results.model.settings.currency
     assert money(results.headline.pv_value, symbol) in printed
-    assert render.HEADLINE["ratio"](lang) in printed
+    assert render_layout.HEADLINE["ratio"](lang) in printed
     # Table sheets: the last column's header and the grand total are printed (not cut off).
     for key, total_key in (("trail", "present_value"), ("input_trail", "present_value"),
                            ("outcomes", "present_value")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib.util
 import io
 import os
@@ -20,7 +21,6 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from sroi_excel import forking, opc
 from sroi_excel.exceptions import FileFormatError, UnsafeFileError, WorkbookError
 from sroi_excel.opc import Streamed, parse_xml, read_package, write_package
 from sroi_excel.packager import (
@@ -31,8 +31,7 @@ from sroi_excel.packager import (
     owned_sheets,
     sheet_names,
 )
-
-from .processes import needs_fork, reaped, started_pids
+from sroi_excel.sheetxml import Workbook
 
 
 def _load_generator():
@@ -451,6 +450,31 @@ def test_properties_are_set_replaced_and_others_kept():
     ) == text(parts_of(twice), "docProps/custom.xml")
     with pytest.raises(ValueError, match="reserved"):
         merge_result_sheets(user, RENDERED, properties={RESULT_PROPERTY: "x"})
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_written_properties_are_made_from_the_sheets_as_zipped(name):
+    # A property made once the result sheets are written, from the digests of their parts:
+    # those of the bytes in the package, which the merge rewrote from render's.
+    seen = []
+
+    def made(digests):
+        seen.append(dict(digests))
+        return "sheets: " + " ".join(digests)
+
+    out = merge_result_sheets(fixture(name), RENDERED, written={"made-later": made})
+    parts = parts_of(out)
+    book = Workbook(parts)
+    assert seen == [{sheet: hashlib.sha256(book.sheet_xml(sheet)).hexdigest()
+                     for sheet in RESULT_SHEETS}]
+    assert all(book.sheet_xml(sheet) not in parts_of(RENDERED).values()
+               for sheet in RESULT_SHEETS)
+    props = parse_xml(parts["docProps/custom.xml"], "custom")
+    found = {p.get("name"): "".join(p.itertext()) for p in props}
+    assert found["made-later"] == "sheets: Resultaten Details"
+    assert list(parts)[-1] == "docProps/custom.xml"  # zipped after the sheets
+    with pytest.raises(ValueError, match="reserved"):
+        merge_result_sheets(fixture(name), RENDERED, written={RESULT_PROPERTY: made})
 
 
 def test_owned_sheets_and_sheet_names_of_a_plain_workbook():
@@ -908,56 +932,66 @@ def test_fill_again_after_libreoffice_saved_it(tmp_path):
 # --------------------------------------------------------------------------------------
 
 
-def _late_book(late: bool) -> Rendered:
-    """A result sheet with a block of rows in two number formats, as render makes them."""
-    from sroi_excel import xlsx
+def _late_book(rows, *, style_names=("money", "pct"), cells_in=None) -> Rendered:
+    """A result sheet whose rows 2-4 are made as it is merged, in two number formats, as
+    render makes a large table."""
+    from sroi_excel import rowxml
 
     buffer = io.BytesIO()
-    late_rows: dict = {}
-    book = xlsx.ResultBook(buffer, {"in_memory": True}, late_rows=late_rows if late else None)
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     ws = book.add_worksheet("Resultaten")
-    money = book.add_format({"num_format": '#,##0.00 "EUR"'})
-    pct = book.add_format({"num_format": "0.0%"})
     ws.write_string(0, 0, "Kop")
-
-    def rows(attr):
-        for r in range(1, 4):
-            yield xlsx.row_xml(r, f'<c r="A{r + 1}"{attr["money"]}><v>{r * 1.5!r}</v></c>'
-                                  f'<c r="B{r + 1}"{attr["pct"]}><f>A{r + 1}/10</f>'
-                                  f"<v>{r * 15 / 100!r}</v></c>")
-
-    ws.write_block(1, 3, 1, xlsx.Block(rows, {"money": money, "pct": pct}))
-    ws.write_formula(4, 0, "=SUM(A2:A4)", money, 9.0)
+    if cells_in is not None:
+        ws.write_number(cells_in, 5, 1)
+    ws.write_formula(4, 0, "=SUM(A2:A4)", book.add_format({"bold": True}), 9.0)
     book.close()
-    return Rendered(buffer.getvalue(), late_rows)
+
+    def formats(book):
+        return {"money": book.add_format({"num_format": '#,##0.00 "EUR"'}),
+                "pct": book.add_format({"num_format": "0.0%"})}
+
+    block = rowxml.Block(1, 3, rows, style_names)
+    return Rendered(buffer.getvalue(), {"Resultaten": [block.late()]},
+                    rowxml.style_samples(formats, style_names))
 
 
-def test_late_rows_merge_as_rows_written_at_once(tmp_path):
-    late, now = _late_book(True), _late_book(False)
-    assert list(late.late_rows) == ["0"] and not now.late_rows
-    assert late.late_rows["0"].count == 3  # rows 2-4
-    assert b"<!--rows 0-->" in read_package(late.package)["xl/worksheets/sheet1.xml"]
+def _money_and_percent(attr):
+    from sroi_excel import rowxml
+
+    for r in range(1, 4):
+        yield rowxml.row_xml(r, f'<c r="A{r + 1}"{attr["money"]}><v>{r * 1.5!r}</v></c>'
+                                f'<c r="B{r + 1}"{attr["pct"]}><f>A{r + 1}/10</f>'
+                                f"<v>{r * 15 / 100!r}</v></c>")
+
+
+def test_late_rows_go_between_the_rows_around_them_in_the_users_styles(tmp_path):
     user = fixture("rich_libreoffice.xlsx")  # its own styles come first: every index moves
-    merged_late = merge_result_sheets(user, late, name="rich_libreoffice.xlsx")
-    merged_now = merge_result_sheets(user, now.package, name="rich_libreoffice.xlsx")
-    assert parts_of(merged_late) == parts_of(merged_now)  # compressed at another level
-    sheet = text(parts_of(merged_late), "xl/worksheets/sroi_sheet1.xml")
-    assert "<!--" not in sheet
+    merged = merge_result_sheets(user, _late_book(_money_and_percent),
+                                 name="rich_libreoffice.xlsx")
+    sheet = text(parts_of(merged), "xl/worksheets/sroi_sheet1.xml")
+    assert [int(n) for n in re.findall(r'<row r="([0-9]+)"', sheet)] == [1, 2, 3, 4, 5]
     path = tmp_path / "merged.xlsx"
-    path.write_bytes(merged_late)
+    path.write_bytes(merged)
     ws = openpyxl.load_workbook(path)["Resultaten"]
-    assert [[c.value for c in row] for row in ws["A2:B5"]] == [
-        [1.5, "=A2/10"], [3, "=A3/10"], [4.5, "=A4/10"], ["=SUM(A2:A4)", None]]
+    assert [[c.value for c in row] for row in ws["A1:B5"]] == [
+        ["Kop", None], [1.5, "=A2/10"], [3, "=A3/10"], [4.5, "=A4/10"], ["=SUM(A2:A4)", None]]
     assert ws["A3"].number_format == '#,##0.00 "EUR"' and ws["B3"].number_format == "0.0%"
+    assert ws["A5"].font.b and not ws["A3"].font.b
     values = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Resultaten").to_python()
     assert [row[:2] for row in values[1:5]] == [[1.5, 0.15], [3.0, 0.3], [4.5, 0.45],
                                                 [9.0, ""]]
 
 
-def test_late_rows_nobody_makes_are_refused():
-    late = _late_book(True)
-    with pytest.raises(ValueError, match="leaves rows 0 to be made, but nothing makes them"):
-        merge_result_sheets(fixture("rich_libreoffice.xlsx"), late.package)
+def test_cells_written_where_late_rows_go_are_refused():
+    with pytest.raises(ValueError, match="has cells in rows 2-4, which are made as it is"):
+        merge_result_sheets(fixture("rich_libreoffice.xlsx"),
+                            _late_book(_money_and_percent, cells_in=2))
+
+
+def test_late_rows_may_use_only_the_styles_they_declare():
+    with pytest.raises(ValueError, match="uses the style 'pct', which it did not declare"):
+        merge_result_sheets(fixture("rich_libreoffice.xlsx"),
+                            _late_book(_money_and_percent, style_names=("money",)))
 
 
 def test_streamed_parts_zip_as_their_bytes():
@@ -983,245 +1017,3 @@ def test_a_streamed_part_that_fails_stops_the_write():
 
     with pytest.raises(RuntimeError, match="the rows could not be made"):
         write_package({"big.xml": Streamed([b"<a>", rows(), b"</a>"])})
-
-
-# -- a second process makes the last large part ---------------------------------------------
-
-# Where the helper may be used at all; there the tests fail (not skip) if a thread in this
-# process keeps it from being used.
-
-
-def test_the_helper_needs_a_process_of_one_thread():
-    import threading
-
-    if not needs_fork.args[0]:
-        assert forking.can_fork()  # the test process itself: one thread (see conftest.py)
-    release = threading.Event()
-    waiting = threading.Thread(target=release.wait)
-    waiting.start()
-    try:
-        assert not forking.can_fork()
-    finally:
-        release.set()
-        waiting.join()
-
-
-def _rows(tag: str, made: list[str], n: int = 3000):
-    made.append(tag)  # a list in this process: what another process makes is not recorded
-    for i in range(n):
-        yield f"<row r='{i + 1}'>{tag}{i * 1.25!r}</row>"
-
-
-def _package(made: list[str], last=_rows) -> dict:
-    return {
-        "[Content_Types].xml": b"<Types/>",
-        "first.xml": Streamed([b"<a>", _rows("first", made), b"</a>"], rows=3000),
-        "second.xml": Streamed([b"<a>", last("second", made), b"</a>"], rows=3000),
-        "small.xml": Streamed([b"<a>", _rows("small", made, 10), b"</a>"], rows=10),
-    }
-
-
-def _sequential(monkeypatch, parts: dict) -> bytes:
-    with monkeypatch.context() as m:
-        m.setattr(forking, "parallel", False)
-        return write_package(parts)
-
-
-@needs_fork
-def test_a_second_process_makes_the_last_large_part_into_the_same_zip(monkeypatch):
-    made: list[str] = []
-    expected = _sequential(monkeypatch, _package([]))
-    assert write_package(_package(made)) == expected
-    assert made == ["first", "small"]  # "second" was made in the helper process
-    with zipfile.ZipFile(io.BytesIO(expected)) as archive:
-        assert archive.read("second.xml").startswith(b"<a><row r='1'>second0.0</row>")
-        assert archive.read("second.xml").endswith(b"second3748.75</row></a>")
-
-
-def test_no_second_process_for_few_rows_or_when_turned_off(monkeypatch):
-    made: list[str] = []
-    parts = _package(made)
-    parts["first.xml"].rows = opc.PARALLEL_ROWS - 1  # too little to do meanwhile
-    write_package(parts)
-    assert made == ["first", "second", "small"]
-    made.clear()
-    _sequential(monkeypatch, _package(made))
-    assert made == ["first", "second", "small"]
-
-
-@needs_fork
-def test_a_helper_that_fails_leaves_its_part_to_this_process(monkeypatch):
-    parent = os.getpid()
-
-    def only_here(tag, made):
-        if os.getpid() != parent:
-            raise RuntimeError("out of memory in the helper")
-        yield from _rows(tag, made)
-
-    made: list[str] = []
-    assert write_package(_package(made, only_here)) == _sequential(monkeypatch, _package([]))
-    assert made == ["first", "second", "small"]
-
-
-def _helper_pids(monkeypatch) -> list[int]:
-    return started_pids(monkeypatch, opc, "_Helper")
-
-
-@needs_fork
-def test_an_error_making_the_helper_part_is_raised_here(monkeypatch):
-    def broken(tag, made):
-        yield "<row/>"
-        raise RuntimeError("the rows could not be made")
-
-    pids = _helper_pids(monkeypatch)
-    with pytest.raises(RuntimeError, match="the rows could not be made"):
-        write_package(_package([], broken))
-    assert len(pids) == 1 and reaped(pids[0])
-
-
-def _slow(tag, made):
-    import time
-
-    for i in range(3000):
-        time.sleep(0.01)  # 30 s unless stopped
-        yield f"<row r='{i + 1}'/>"
-
-
-@needs_fork
-def test_a_failed_write_stops_the_helper(monkeypatch):
-    running = []
-    stop = opc._Helper.stop
-
-    def stopping(helper):
-        running.append(os.waitpid(helper.pid, os.WNOHANG) == (0, 0))
-        stop(helper)
-
-    monkeypatch.setattr(opc._Helper, "stop", stopping)
-    pids = _helper_pids(monkeypatch)
-    parts = _package([], _slow)
-    parts["first.xml"] = Streamed([b"<a>", iter(["<row/>"] * 3000), 5], rows=3000)  # not text
-    with pytest.raises(TypeError):
-        write_package(parts)
-    assert running == [True]  # stopped while it was still making its rows
-    assert len(pids) == 1 and reaped(pids[0])  # and waited for: no process left behind
-
-
-@needs_fork
-def test_a_fill_with_a_helper_process_writes_the_same_workbook(tmp_path, monkeypatch):
-    from sroi_excel import api
-
-    example = Path(__file__).parent.parent / "examples" / "youth-mentoring.xlsx"
-    pids = _helper_pids(monkeypatch)
-    monkeypatch.setattr(opc, "PARALLEL_ROWS", 3)  # the example's tables are small
-    api.fill(example, tmp_path / "parallel.xlsx", backup=False)
-    assert len(pids) == 1
-    monkeypatch.setattr(forking, "parallel", False)
-    api.fill(example, tmp_path / "sequential.xlsx", backup=False)
-    assert ((tmp_path / "parallel.xlsx").read_bytes()
-            == (tmp_path / "sequential.xlsx").read_bytes())
-
-
-@needs_fork
-@pytest.mark.parametrize("failing", ["fork", "temporary file"])
-def test_without_a_process_or_a_temporary_file_this_process_writes_it_all(monkeypatch, failing):
-    import tempfile
-
-    def refuse(*args, **kwargs):
-        raise OSError(11, "Resource temporarily unavailable")
-
-    expected = _sequential(monkeypatch, _package([]))
-    monkeypatch.setattr(*((os, "fork") if failing == "fork" else (tempfile, "TemporaryFile")),
-                        refuse)
-    made: list[str] = []
-    assert write_package(_package(made)) == expected
-    assert made == ["first", "second", "small"]
-
-
-@needs_fork
-def test_an_interrupted_wait_for_the_helper_still_ends_it(monkeypatch):
-    pids = _helper_pids(monkeypatch)
-    read = os.read
-    calls = []
-
-    def interrupted(fd, size):
-        calls.append(fd)
-        if len(calls) == 1:  # Ctrl-C while this process waits for the helper's rows
-            raise KeyboardInterrupt
-        return read(fd, size)
-
-    monkeypatch.setattr(os, "read", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        write_package(_package([], _slow))
-    monkeypatch.setattr(os, "read", read)
-    assert len(pids) == 1 and len(calls) == 1 and reaped(pids[0])
-
-
-@needs_fork
-def test_the_helpers_rows_are_zipped_as_they_come(monkeypatch):
-    # The helper's part is read while the helper still makes it: the first text is there
-    # before the helper has ended.
-    import time
-
-    def slowly(tag, made):
-        for i in range(4000):
-            if i == 2000:
-                time.sleep(1.0)  # after the first 2,000 rows (a chunk) are written
-            yield f"<row r='{i + 1}'>{tag}{i * 1.25!r}</row>"
-
-    seen = []
-    helper_chunks = opc._Helper.chunks
-
-    def watched(helper, part):
-        for chunk in helper_chunks(helper, part):
-            seen.append((time.monotonic(), helper.pid))
-            yield chunk
-
-    monkeypatch.setattr(opc._Helper, "chunks", watched)
-    parts = _package([], slowly)
-    parts["second.xml"].rows = 4000
-    expected = _sequential(monkeypatch, _package([], slowly))
-    assert write_package(parts) == expected
-    assert seen[0][1] != 0  # the first chunk came while the helper was still running
-
-
-
-@needs_fork
-def test_a_helper_that_fails_halfway_leaves_the_rest_to_this_process(monkeypatch):
-    parent = os.getpid()
-
-    def fails_late(tag, made):
-        made.append(tag)
-        for i in range(3000):
-            if i == 2500 and os.getpid() != parent:  # after its first chunk (2,000 rows)
-                raise RuntimeError("out of memory in the helper")
-            yield f"<row r='{i + 1}'>{tag}{i * 1.25!r}</row>"
-
-    running = []  # per chunk: whether it came while the helper had not been waited for
-    helper_chunks = opc._Helper.chunks
-
-    def watched(helper, part):
-        for chunk in helper_chunks(helper, part):
-            running.append(helper.pid != 0)
-            yield chunk
-
-    monkeypatch.setattr(opc._Helper, "chunks", watched)
-    made: list[str] = []
-    assert write_package(_package(made, fails_late)) == _sequential(monkeypatch, _package([]))
-    assert made == ["first", "second", "small"]  # "second" made here too, after the helper
-    assert running[0] and not running[-1]  # its first rows from the helper, the rest from here
-
-
-@needs_fork
-def test_a_program_that_reaps_its_children_itself_gets_the_same_zip(monkeypatch):
-    # SIGCHLD ignored: the system reaps the helper, and waiting for it finds no child. Its
-    # status unknown, this process makes the part again.
-    import signal
-
-    expected = _sequential(monkeypatch, _package([]))
-    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    try:
-        made: list[str] = []
-        assert write_package(_package(made)) == expected
-    finally:
-        signal.signal(signal.SIGCHLD, before)
-    assert made == ["first", "second", "small"]

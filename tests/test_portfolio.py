@@ -112,7 +112,7 @@ def test_de_bilt_closing_table(de_bilt):
 def test_de_bilt_overview_workbook(de_bilt):
     _, out = de_bilt
     book = CalamineWorkbook.from_path(str(out))
-    assert book.sheet_names == ["Overzicht", "Per belanghebbende"]
+    assert book.sheet_names == ["Overzicht", "Per belanghebbende", "Per categorie"]
     rows = book.get_sheet_by_name("Per belanghebbende").to_python()
     start = next(i for i, r in enumerate(rows) if r[0] == f"{GEMEENTE}: netto per analyse")
     header = rows[start + 1]

@@ -358,7 +358,8 @@ def test_unknown_name_gets_did_you_mean():
     assert errors({("Opbrengsten", f"{col(o, 'proxy')}2"): "Huisarts visit"})[0].endswith(
         "did you mean 'Huisarts, visite'?")
     # a number typed as text keeps its own advice
-    assert "decimal comma stored as text" in errors({("Opbrengsten", "E2"): "14,10"})[0]
+    assert "stored as text, with a decimal comma; type 14.1 instead" in errors(
+        {("Opbrengsten", "E2"): "14,10"})[0]
 
 
 def test_missing_index_year_names_cell_and_year():

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from sroi_excel import api, render
+from sroi_excel import api, render, render_layout
 from sroi_excel.cli import main
 from sroi_excel.model import Cell
 from sroi_excel.template import build_template
@@ -259,7 +259,7 @@ def test_headline_is_formulas_over_the_tables(filled):
     found = headline(path, "nl")
     labels = {v: k for k, v in cells.items() if isinstance(v, str)}
     row = {key: int(re.search(r"\d+", labels[text("nl")]).group(0))
-           for key, text in render.HEADLINE.items()}
+           for key, text in render_layout.HEADLINE.items()}
     assert cells[f"B{row['pv_value']}"].startswith("='Per jaar'!$H$")
     assert cells[f"B{row['npv']}"] == f"=B{row['pv_value']}-B{row['pv_inputs']}"
     assert cells[f"B{row['ratio']}"] == (f'=IF(B{row["pv_inputs"]}=0,"n.v.t. (geen inbreng)",'
@@ -275,9 +275,9 @@ def test_headline_is_formulas_over_the_tables(filled):
 
 
 def test_quoted_sheet_names():
-    assert render._link(Cell("Scenario's", "C2")) == "='Scenario''s'!C2"
-    assert render._link(Cell("Opbrengsten", "D2")) == "=Opbrengsten!D2"
-    assert render._q('say "hi"') == '"say ""hi"""'
+    assert render_layout.link(Cell("Scenario's", "C2")) == "='Scenario''s'!C2"
+    assert render_layout.link(Cell("Opbrengsten", "D2")) == "=Opbrengsten!D2"
+    assert render_layout.literal('say "hi"') == '"say ""hi"""'
 
 
 def test_user_text_is_never_a_formula(tmp_path):
@@ -439,7 +439,7 @@ def test_result_tables_equal_the_engine(filled):
         for key, frame in (("stakeholders", results.stakeholders),
                            ("trail", trail_frame(results)), ("years", results.years)):
             keys = [k for k in frame.columns
-                    if (k in render.COLUMNS or k.startswith(render.YEAR_KEY))
+                    if (k in render_layout.COLUMNS or k.startswith(render_layout.YEAR_KEY))
                     and not (len(frame) and frame[k].isna().all())]
             problems += compare_frame(
                 sheet_table(path, key, keys, lang, results.model.settings.first_year), frame,

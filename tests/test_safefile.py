@@ -21,11 +21,11 @@ import pytest
 
 from sroi_excel import safefile
 from sroi_excel.exceptions import FileMissingError, SroiError, WriteRefusedError
+from sroi_excel.locks import lock_file
 from sroi_excel.safefile import (
     Snapshot,
     check_writable,
     ignore_file_size_signal,
-    lock_file,
     read_snapshot,
     write_atomic,
 )
@@ -100,7 +100,6 @@ def test_backup_is_copied_when_hard_links_fail(wb: Path, monkeypatch: pytest.Mon
         raise OSError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(safefile.os, "link", no_link)
-    monkeypatch.setattr(safefile, "_exchange", None)  # such file systems cannot swap names
     backup = write_atomic(wb, NEW)
     assert backup is not None and backup.read_bytes() == OLD
     assert wb.read_bytes() == NEW
@@ -322,33 +321,6 @@ def test_change_during_the_write_wins(wb: Path, monkeypatch: pytest.MonkeyPatch)
     assert temps(wb.parent) == []
 
 
-@pytest.mark.skipif(safefile._exchange is None, reason="names are swapped in one step on Linux")
-def test_two_saves_in_the_instant_of_the_swap_keep_the_newer(
-    wb: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # One save lands just before the swap (so the swap takes it out), another just before the
-    # swap back (so it replaced our file): the newer one keeps the name, nothing else is left.
-    snap = read_snapshot(wb)
-    swap = safefile._exchange
-    calls = []
-
-    def saves_around(a: Path, b: Path) -> None:
-        calls.append(1)
-        if len(calls) == 1:
-            (wb.parent / "first").write_bytes(b"first save")
-            os.replace(wb.parent / "first", wb)
-        elif len(calls) == 2:
-            (wb.parent / "second").write_bytes(b"second save")
-            os.replace(wb.parent / "second", wb)
-        swap(a, b)
-
-    monkeypatch.setattr(safefile, "_exchange", saves_around)
-    with pytest.raises(WriteRefusedError, match="changed on disk"):
-        write_atomic(wb, NEW, source=snap)
-    assert wb.read_bytes() == b"second save"
-    assert sorted(p.name for p in wb.parent.iterdir()) == ["analysis.xlsx"]
-
-
 # --- failures while writing ----------------------------------------------------------------
 
 
@@ -398,20 +370,23 @@ def test_ctrl_c_before_replace_leaves_workbook_identical(
     assert temps(wb.parent) == []
 
 
-@pytest.mark.skipif(safefile._exchange is None or not hasattr(signal, "pthread_sigmask"),
-                    reason="names are swapped in one step on Linux")
-def test_ctrl_c_during_the_swap_waits_for_the_backup(
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="Ctrl-C cannot wait here")
+def test_ctrl_c_during_the_rename_waits_for_the_backup(
     wb: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    swap = safefile._exchange
+    real_replace = os.replace
+    calls = []
 
-    def swap_while_ctrl_c(a: Path, b: Path) -> None:
-        os.kill(os.getpid(), signal.SIGINT)  # arrives now, is taken once the backup is made
-        swap(a, b)
+    def rename_while_ctrl_c(src: Path, dst: Path) -> None:
+        calls.append(dst)
+        if len(calls) == 1:  # the new file takes the workbook's name; the backup's comes next
+            os.kill(os.getpid(), signal.SIGINT)  # arrives now, is taken once the backup is made
+        real_replace(src, dst)
 
-    monkeypatch.setattr(safefile, "_exchange", swap_while_ctrl_c)
+    monkeypatch.setattr(safefile.os, "replace", rename_while_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
         write_atomic(wb, NEW)
+    assert calls == [wb, wb.with_name("analysis.xlsx.bak")]
     assert wb.read_bytes() == NEW
     assert wb.with_name("analysis.xlsx.bak").read_bytes() == OLD
     assert temps(wb.parent) == []

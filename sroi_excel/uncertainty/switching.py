@@ -110,44 +110,46 @@ def _allowed_range(value: float, a, percent: bool) -> tuple[float, float]:
 
 
 def _deductions(base: Base, stakeholder: str | None) -> list[SwitchingValue]:
-    rows_of = {}
-    solved = {}
-    inside = [bool(cohorts) for cohorts in base.cohorts]
-    for key in DEDUCTIONS:
-        rows = np.array([i for i, o in enumerate(base.outcomes) if inside[i]
-                         and (key != "dropoff" or o.duration >= 2)], dtype=np.int64)
-        rows_of[key] = rows
-        x0 = np.array([getattr(base.cohorts[i][0], key) for i in rows.tolist()], dtype=float)
-        # (1 - deduction) is a factor of the outcome's value: affine, two points give the root.
-        # Drop-off: a polynomial in (1 - drop-off) of the outcome's duration, without poles.
-        affine = key != "dropoff"
-        grid = _ENDS if affine else _DROPOFF_GRID
-        ratio = (solve(_deduction_target(base, key, rows, None), x0, 0.0, 1.0, base.tol, True,
-                       True, grid, affine)
-                 if base.pv_inputs else [Solution(None, NO_INPUTS)] * rows.size)
-        npv = None
-        if stakeholder is not None:
-            npv = [Solution(None, OTHER_STAKEHOLDER)] * rows.size
-            own = np.array([k for k, i in enumerate(rows.tolist())
-                            if base.outcomes[i].stakeholder == stakeholder], dtype=np.int64)
-            if own.size:
-                mine = solve(_deduction_target(base, key, rows[own], stakeholder), x0[own],
-                             0.0, 1.0, base.tol, True, False, grid, affine)
-                for k, found in zip(own.tolist(), mine, strict=True):
-                    npv[k] = found
-        solved[key] = (x0, ratio, npv)
+    """Every outcome's deductions within the horizon, outcome by outcome: drop-off only where
+    the outcome lasts."""
+    solved = {key: _deduction(base, key, stakeholder) for key in DEDUCTIONS}
     found = []
-    place = {key: {i: k for k, i in enumerate(rows_of[key].tolist())} for key in DEDUCTIONS}
     for i, o in enumerate(base.outcomes):
         for key in DEDUCTIONS:
-            k = place[key].get(i)
-            if k is None:
-                continue
-            x0, ratio, npv = solved[key]
-            found.append(SwitchingValue(key, o.name, o.stakeholder, base.numbers[i],
-                                        float(x0[k]), None, None, True, ratio[k],
-                                        npv[k] if npv is not None else None))
+            row = solved[key].get(i)
+            if row is not None:
+                x0, ratio, npv = row
+                found.append(SwitchingValue(key, o.name, o.stakeholder, base.numbers[i], x0,
+                                            None, None, True, ratio, npv))
     return found
+
+
+def _deduction(base: Base, key: str, stakeholder: str | None
+               ) -> dict[int, tuple[float, Solution, Solution | None]]:
+    """One deduction of every outcome, solved together: outcome -> (its value, ratio 1,
+    the stakeholder's NPV 0)."""
+    rows = np.array([i for i, (o, cohorts) in enumerate(zip(base.outcomes, base.cohorts,
+                                                              strict=True))
+                     if cohorts and (key != "dropoff" or o.duration >= 2)], dtype=np.int64)
+    x0 = np.array([getattr(base.cohorts[i][0], key) for i in rows.tolist()], dtype=float)
+    # (1 - deduction) is a factor of the outcome's value: affine, two points give the root.
+    # Drop-off: a polynomial in (1 - drop-off) of the outcome's duration, without poles.
+    affine = key != "dropoff"
+    grid = _ENDS if affine else _DROPOFF_GRID
+    ratio = (solve(_deduction_target(base, key, rows, None), x0, 0.0, 1.0, base.tol, True, True,
+                   grid, affine) if base.pv_inputs else [Solution(None, NO_INPUTS)] * rows.size)
+    npv: list[Solution | None] = [None] * rows.size
+    if stakeholder is not None:
+        npv = [Solution(None, OTHER_STAKEHOLDER)] * rows.size
+        own = np.array([k for k, i in enumerate(rows.tolist())
+                        if base.outcomes[i].stakeholder == stakeholder], dtype=np.int64)
+        if own.size:
+            mine = solve(_deduction_target(base, key, rows[own], stakeholder), x0[own], 0.0,
+                         1.0, base.tol, True, False, grid, affine)
+            for k, found in zip(own.tolist(), mine, strict=True):
+                npv[k] = found
+    return {i: (x, r, n) for i, x, r, n in zip(rows.tolist(), x0.tolist(), ratio, npv,
+                                                strict=True)}
 
 
 def _deduction_target(base: Base, key: str, rows: np.ndarray, who: str | None) -> Target:
