@@ -450,27 +450,15 @@ def test_numberish(value, expected):
     assert numberish(value) is expected
 
 
+# The number a pasted text stands for is reader_pasted's (tests/test_misread_input.py); here:
+# that its sentence is used, and the plain one where the text is no number at all.
 @pytest.mark.parametrize("value,message", [
-    ("1.234,56", "the proxy '1.234,56' is text, not a number (a decimal comma stored as text); "
-                 "type it as the number 1234.56 or format the cell as a number"),
-    ("1 500,25", "the proxy '1 500,25' is text, not a number (a decimal comma stored as text); "
-                 "type it as the number 1500.25 or format the cell as a number"),
-    ("12,5", "the proxy '12,5' is text, not a number (a decimal comma stored as text); type it "
-             "as the number 12.5 or format the cell as a number"),
-    ("€ 1.500", "the proxy '€ 1.500' is text, not a number (thousands separators stored as "
-                "text); type it as the number 1500 or format the cell as a number"),
-    ("-2.000.000", "the proxy '-2.000.000' is text, not a number (thousands separators stored "
-                   "as text); type it as the number -2e+06 or format the cell as a number"),
-    ("1500", "the proxy '1500' is stored as text; re-type it as a number (Excel: Convert to "
-             "Number)"),
-    ("1,500.25", "the proxy '1,500.25' is stored as text; re-type it as a number (Excel: "
-                 "Convert to Number)"),
-    ("25%", "the proxy '25%' is stored as text; re-type it as a number (Excel: Convert to "
-            "Number)"),
-    ("-.5", "the proxy '-.5' is stored as text; re-type it as a number (Excel: Convert to "
-            "Number)"),
-    ("12 euro", "the proxy is text ('12 euro'); it must be a number or a formula"),
+    ("12,5", "the proxy '12,5' is stored as text, with a decimal comma; type 12.5 instead"),
+    ("1500", "the proxy '1500' is a number stored as text; type 1500 instead (Excel: Convert "
+             "to Number)"),
+    ("veel", "the proxy is text ('veel'); it must be a number or a formula"),
     ("1.2.3,4,5", "the proxy is text ('1.2.3,4,5'); it must be a number or a formula"),
+    ("x" * 41, "the proxy is text ('" + "x" * 39 + "…'); it must be a number or a formula"),
 ])
 def test_why_text_is_not_a_number(value, message):
     assert text_number_message(value, "proxy") == message
