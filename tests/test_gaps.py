@@ -243,23 +243,16 @@ def test_the_outcomes_sheet_holds_and_computes_each_deduction(tmp_path):
 
 # -- the backup where a hard link cannot be made ---------------------------------------------
 
-# Run in a child process on a system without hard links and without renameat2 (FAT and some
-# network shares; macOS): os.link fails and the C library has no renameat2, so the workbook's
-# previous version must be copied to the backup. Both are made so before sroi_excel is
-# imported, the way the system would be, whichever module decides.
+# Run in a child process on a file system without hard links (FAT, some network shares):
+# os.link fails there, so the workbook's previous version has to be copied to the backup.
+# os.link is made to fail before sroi_excel is imported, as such a system would, whichever
+# module of the package does the linking.
 NO_LINKS = """
-import ctypes, errno, os, sys
-
-class NoRenameat2(ctypes.CDLL):
-    def __getattr__(self, name):
-        if name == "renameat2":
-            raise AttributeError(name)
-        return super().__getattr__(name)
+import errno, os, sys
 
 def no_link(*args, **kwargs):
     raise OSError(errno.EPERM, "Operation not permitted")
 
-ctypes.CDLL = NoRenameat2
 os.link = no_link
 how, path = sys.argv[1], sys.argv[2]
 if how == "fill":
