@@ -37,7 +37,7 @@ class Example:
     lang: str
     readme: list[tuple[str, str]]
     settings: dict
-    stakeholders: list[tuple[str, str]]
+    stakeholders: list[tuple[str, ...]]  # name, description and how it was involved
     assumptions: list[dict]
     inputs: list[dict]
     outcomes: list[dict]
@@ -61,12 +61,13 @@ def Inp(stakeholder, description, kind, amount=None, hours=None, rate=None, year
 
 
 def Out(stakeholder, outcome, indicator, quantity, proxy, proxy_source, deadweight=None,
-        attribution=None, dropoff=None, duration=None, recurring=True) -> dict:
-    """A monetised outcome row."""
+        attribution=None, dropoff=None, duration=None, recurring=True, evidence=None) -> dict:
+    """A monetised outcome row; evidence: the report's own words on its deductions."""
     return {"stakeholder": stakeholder, "outcome": outcome, "indicator": indicator,
             "quantity": quantity, "proxy": proxy, "proxy_source": proxy_source,
             "deadweight": deadweight, "attribution": attribution, "dropoff": dropoff,
-            "duration": duration, "first_year": 1, "recurring": recurring, "monetised": True}
+            "duration": duration, "first_year": 1, "recurring": recurring, "monetised": True,
+            "evidence": evidence}
 
 
 def Qual(stakeholder, outcome, indicator, note) -> dict:
@@ -85,6 +86,28 @@ def Scen(scenario, assumption, value, note) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 BC = "Blended Care SROI (2016), "
+# The report's "Impact Claim" paragraph for each stakeholder: why deadweight and attribution are
+# what they are. It says nothing of displacement or drop-off (every outcome lasts one year).
+BC_CLIENTS = ("§7.1 Impact Claim: 'Economische zelfstandigheid wordt bijgehouden door het CBS. "
+              "Het percentage economisch zelfstandigen is de afgelopen jaren gedaald. [...] Wel "
+              "zijn er andere initiatieven te vinden die ook gericht zijn op ondersteuning, de "
+              "impact claim bedraag daarom 20% (Deadweight 50%- Attributie 60%).'")
+BC_WELFARE = ("§7.2 Impact Claim: 'Van zowel de reiskosten als de no-show percentages is de "
+              "meetdata van de afgelopen jaren beschikbaar. [...] Er zijn geen andere initiatieven "
+              "gesignaleerd die dezelfde effecten beogen. Wel zien we eHealth initiatieven [...] "
+              "Daarom stellen we een impact claim van 25% (Deadweight 50% - Attributie 50%).'")
+BC_MENTAL = ("§7.3 Impact Claim: 'Binnen de GGZ wordt op dit moment ook gezocht over hoe de "
+             "trajecten efficiënter in te delen. [...] We stellen de impact claim daarom op 8% "
+             "(Deadweight 60%- Attributie 80%).'")
+BC_INSURERS = ("§7.7 Impact Claim: 'Er zijn talloze initiatieven en systeemveranderingen gericht "
+               "op het vermijden van consulten in de formele zorg. [...] We houden de impact claim "
+               "beperkt op 12% (60% deadweight – 70% attributie).'")
+BC_EMPLOYERS = ("§7.8 Impact claim: 'De afgelopen jaren is er een daling te zien in het "
+                "werkverzuim. Ook zijn er initiatieven die zich richten op het verbeteren van de "
+                "mentale gezondheid van werknemers. We houden daarom ook hier de impact claim "
+                "beperkt, op 12% (Deadweight 60%- Attributie 70%).'")
+
+
 BLENDED_CARE = Example(
     file="blended-care.xlsx",
     lang="nl",
@@ -119,21 +142,39 @@ BLENDED_CARE = Example(
             "(€ 83.689); het gemiddelde van € 9,07 en € 18,13 is eigenlijk € 13,60. Het "
             "implementatietraject is 658 uur zoals in het rapport (80% x 822 = 657,6, "
             "afgerond)."),
+        "counterfactual": (
+            "Regulier maatschappelijk welzijnswerk zonder Blended Care. §3: 'het verschil tussen "
+            "de uitgangssituatie (regulier maatschappelijk welzijnswerk zoals dat de afgelopen "
+            "jaren binnen de gemeente is geweest) versus de voorgestelde situatie'; §7: 'de "
+            "extra inbreng en uitkomsten ten opzichte van de traditionele situatie zonder "
+            "Blended Care'."),
     },
     stakeholders=[
-        ("Cliënten", "Burgers met een begeleidingstraject bij de welzijnsorganisatie (§7.1)"),
+        ("Cliënten", "Burgers met een begeleidingstraject bij de welzijnsorganisatie (§7.1)",
+         "geen: het rapport noemt geen gesprek of enquête met cliënten"),
         ("Welzijnsorganisatie", "Organisatie voor maatschappelijk welzijn die Blended Care "
-                                "invoert en betaalt (§7.2)"),
+                                "invoert en betaalt (§7.2)",
+         "workshop, interview (§7: 'meerdere workshops [...] met stakeholders'; §7.2: aanname "
+         "'getoetst met een verantwoordelijke voor registratie & interne verantwoording, een "
+         "manager en teamleden')"),
         ("GGZ-instelling", "Geestelijke gezondheidszorg waarnaar cliënten doorverwezen worden "
-                           "(§7.3)"),
-        ("Gemeente", "Opdrachtgever; zet samenwerkingsverbanden op (§7.4)"),
-        ("Huisartsen", "Verwijzen naar Blended Care (§7.5); alleen kwalitatieve uitkomsten"),
+                           "(§7.3)",
+         "workshop (§1: tot stand gekomen in samenwerking met GGzE; §7: workshops)"),
+        ("Gemeente", "Opdrachtgever; zet samenwerkingsverbanden op (§7.4)",
+         "workshop (§1: in samenwerking met de gemeenten Veldhoven en Zoetermeer; §7: "
+         "workshops)"),
+        ("Huisartsen", "Verwijzen naar Blended Care (§7.5); alleen kwalitatieve uitkomsten",
+         "interview (§7.5: 'de bevraagde huisartsen')"),
         ("Onderwijsinstellingen", "Plaatsen medewerkers van welzijnsorganisaties (§7.6); "
-                                  "alleen kwalitatieve uitkomsten"),
-        ("Zorgverzekeraars", "Betalen huisartsconsulten en GGZ-trajecten (§7.7); geen inbreng"),
-        ("Werkgevers", "Werkgevers van cliënten met financiële problemen (§7.8); geen inbreng"),
+                                  "alleen kwalitatieve uitkomsten",
+         "geen: het rapport noemt geen contact"),
+        ("Zorgverzekeraars", "Betalen huisartsconsulten en GGZ-trajecten (§7.7); geen inbreng",
+         "workshop (§1: in samenwerking met VGZ; §7: workshops)"),
+        ("Werkgevers", "Werkgevers van cliënten met financiële problemen (§7.8); geen inbreng",
+         "literatuur (§7.8: 'Volgens het Nibud heeft 80% van de bedrijven werknemers met "
+         "financiële problemen')"),
         ("Woningcorporaties", "Kunnen naar Blended Care verwijzen (§7.9); alleen kwalitatieve "
-                              "uitkomsten"),
+                              "uitkomsten", "geen: het rapport noemt geen contact"),
     ],
     assumptions=[
         A("Trajecten", 1300, "trajecten per jaar",
@@ -283,7 +324,7 @@ BLENDED_CARE = Example(
             "=Trajecten*Extra_bereik*Financiele_vraag*Succes_schuldhulp", "=Schade_voorkomen",
             "§7.1: '1.300 trajecten * 10% vergroot bereik * 60% financiële vraag * 20% "
             "succesvolle interventie * €200 = €3.120 sociale waarde per jaar.'",
-            "=DW_clienten", "=Attr_clienten"),
+            "=DW_clienten", "=Attr_clienten", evidence=BC_CLIENTS),
         Out("Cliënten", "Hogere arbeidsparticipatie en financiële zelfredzaamheid",
             "Stijging leefgebied financieel (zelfredzaamheidmatrix) x sociaal minimum",
             "=Trajecten*Extra_bereik*Financiele_vraag*Stijging_financieel",
@@ -291,7 +332,7 @@ BLENDED_CARE = Example(
             "§7.1: UWV sociaal minimum 2015, € 303,80 per week = € 15.797,60 per jaar; "
             "'1.300 trajecten * 10% vergroot bereik * 60% financiële vraag * 4,8% stijging * "
             "€15.797,60 = €59.146,21 sociale waarde per jaar.'",
-            "=DW_clienten", "=Attr_clienten"),
+            "=DW_clienten", "=Attr_clienten", evidence=BC_CLIENTS),
         Qual("Cliënten", "Hoger psychosociaal welbevinden",
              "Stijging van 2,7% op de totale zelfredzaamheidsmatrix",
              "§7.1: 'Vanwege de zachtheid in deze waarden zijn hier verder geen schattingen over "
@@ -303,19 +344,22 @@ BLENDED_CARE = Example(
              "effecten.'"),
         Out("Welzijnsorganisatie", "Minder reiskosten", "Aandeel van de jaarlijkse reiskosten",
             "=Reductie_reizen", "=Reiskosten",
-            "§7.2: '25% * €3.065 = €766,25 per jaar.'", "=DW_welzijn", "=Attr_welzijn"),
+            "§7.2: '25% * €3.065 = €766,25 per jaar.'", "=DW_welzijn", "=Attr_welzijn",
+            evidence=BC_WELFARE),
         Out("Welzijnsorganisatie", "Minder reistijd", "Uren reistijd omgezet in productieve tijd",
             "=Reductie_reizen*Reisuren", "=Uurtarief",
             "§7.2: '25% * 2.000 uur * €75 = €37.500,- per jaar.'", "=DW_welzijn",
-            "=Attr_welzijn"),
+            "=Attr_welzijn", evidence=BC_WELFARE),
         Out("Welzijnsorganisatie", "Hogere productiviteit bij no-show",
             "Uren van gemiste consulten die productief worden", "=No_show*Duur_consult",
             "=Uurtarief", "§7.2: '570 consulten * 30 minuten / €75 per uur = €21.375,-.'",
-            "=DW_welzijn", "=Attr_welzijn"),
+            "=DW_welzijn", "=Attr_welzijn",
+            evidence=BC_WELFARE),
         Out("GGZ-instelling", "Efficiënter verloop traject: snellere intake",
             "Doorverwezen cliënten bij wie een intake-uur vervalt",
             "=Trajecten*Doorverwijzing_GGZ", "=Kosten_intake",
-            "§7.3: '1.300 cliënten * 4% * €100,- = €5200,-'", "=DW_GGZ", "=Attr_GGZ"),
+            "§7.3: '1.300 cliënten * 4% * €100,- = €5200,-'", "=DW_GGZ", "=Attr_GGZ",
+            evidence=BC_MENTAL),
         Qual("Gemeente", "Betere leefbaarheid, minder jeugdzorg en Wmo",
              "Alleen kwalitatief",
              "§7.4: 'Uiteindelijk hopen we deze terug te zien in een verbeterde leefbaarheid van "
@@ -333,17 +377,20 @@ BLENDED_CARE = Example(
             "=Tarief_consult",
             "§7.7: '2% * 60 FTE huisartsen * 8900 consulten * 60% psychosociaal/psychisch/"
             "psychosomatisch * €13,06 per consult = €83.689,-' (NZa-tarieven)",
-            "=DW_verzekeraars", "=Attr_verzekeraars"),
+            "=DW_verzekeraars", "=Attr_verzekeraars",
+            evidence=BC_INSURERS),
         Out("Zorgverzekeraars", "Minder GGZ-trajecten", "Bespaarde (lichtere) GGZ-trajecten",
             "=GGZ_besparingen", "=Besparing_GGZ",
             "§7.7: 'Verwachte besparing bij 2 trajecten * €3.000,- per besparing = €6.000,- "
-            "per jaar.'", "=DW_verzekeraars", "=Attr_verzekeraars"),
+            "per jaar.'", "=DW_verzekeraars", "=Attr_verzekeraars",
+            evidence=BC_INSURERS),
         Out("Werkgevers", "Hogere arbeidsproductiviteit (minder verzuim)",
             "Werknemers in een traject voor wie het relevant is (1.430 / 2)",
             "=Trajecten*(1+Extra_bereik)*Relevant_werkgevers",
             "=Loonkosten*Verzuim*Verzuimreductie",
             "§7.8: '1.430 trajecten / 2 * €55.380,- * 4% * 5% = € 79.193,- per jaar.'",
-            "=DW_werkgevers", "=Attr_werkgevers"),
+            "=DW_werkgevers", "=Attr_werkgevers",
+            evidence=BC_EMPLOYERS),
         Qual("Woningcorporaties", "Service en klantwaardering", "Alleen kwalitatief",
              "§7.9: '... maar brengt verder geen significante kwantitatieve opbrengsten mee.'"),
     ],
@@ -367,11 +414,21 @@ GEMEENTE = "Gemeente De Bilt"
 VERZEKERAARS = "Zorgverzekeraars"
 DEBILT_STAKEHOLDERS = [
     (GEMEENTE, "Betaalt de investering (Wmo- en jeugdbudget) en ontvangt de besparingen op "
-               "gemeentelijke budgetten"),
+               "gemeentelijke budgetten",
+     "workshop (§2.2: projectteam met de beleidsadviseurs Wmo en jeugd/onderwijs en de "
+     "controller sociaal domein; 'Het projectteam is drie keer bijeengekomen')"),
     (VERZEKERAARS, "Huisartsenzorg valt onder de Zorgverzekeringswet (Zvw), niet onder het "
-                   "gemeentelijk budget"),
+                   "gemeentelijk budget", "geen: niet in het projectteam (§2.2)"),
 ]
 DEBILT_CATEGORIES = {GEMEENTE: "municipality", VERZEKERAARS: "health_insurer"}
+# Who said what the effects are (§2.3, steps 3 and 4): the project team, mostly the providers.
+DB_CLIENTS_NOT_ASKED = "geen: alleen de uitvoerende organisatie zat in het projectteam (§2.2)"
+# Step 4 of the method (§2.3) is the report's only word on attribution; it shows no
+# percentage, so the shares of the effect are taken to be what is attributed. Deadweight and
+# displacement are not discussed; every outcome is counted for one year (§1.3).
+DB_EVIDENCE = ("Attributie: §2.3 stap 4: 'Daarnaast hebben wij een inschatting gemaakt welk "
+               "deel van het effect naar verwachting kan worden toegeschreven aan de "
+               "interventie.' Duur: §1.3: 'De meettermijn van deze mBC is 1 jaar'. ")
 DEBILT_SETTINGS = {
     "organisation": "Gemeente De Bilt; Nautus (8 mei 2019)", "analysis_type": "forecast",
     "first_year": 2019, "years": 1, "discount_rate": 0.0, "discount_rate_inputs": None,
@@ -401,6 +458,9 @@ def debilt_readme(title: str, chapter: str, extra: str) -> list[tuple[str, str]]
     ]
 
 
+OL_EVIDENCE = DB_EVIDENCE + ("§4.2: de aandelen zijn ouders die 'als gevolg van deelname via "
+                             "Ouders Lokaal minder vaak een beroep' doen op huisarts, CJG of "
+                             "jeugdhulp.")
 OUDERS_LOKAAL = Example(
     file="debilt-ouders-lokaal.xlsx",
     lang="nl",
@@ -419,9 +479,15 @@ OUDERS_LOKAAL = Example(
             "alleen mee in de ratio's van de hele analyse. In tabel 2 en 4 staat jeugdhulp als "
             "€ 40.782, maar 40 x 13 x € 78,60 = € 40.872 en dat bedrag zit in het totaal "
             "€ 98.072. " + DEBILT_COMMON),
+        "counterfactual": (
+            "De huidige inzet: een coördinator 9 uur per week die ongeveer 160 ouders per jaar "
+            "bereikt (§4.2, tabel 1-3). De uitbreiding met 7 uur bereikt volgens het CJG 'twee "
+            "keer zoveel ouders'; alleen die extra ouders tellen."),
     },
     stakeholders=[*DEBILT_STAKEHOLDERS,
-                  ("Ouders", "Ouders en opvoeders die Ouders Lokaal bereikt")],
+                  ("Ouders", "Ouders en opvoeders die Ouders Lokaal bereikt",
+                   "workshop, via een vertegenwoordiger: het Hoofd Ouders Lokaal zat in het "
+                   "projectteam (§2.2)")],
     assumptions=[
         A("Ouders", 160, "ouders per jaar",
           DB + "§4.2: 'Momenteel bereikt Ouders Lokaal in één jaar ongeveer 160 ouders.' en "
@@ -469,13 +535,14 @@ OUDERS_LOKAAL = Example(
         Out(VERZEKERAARS, "Minder beroep op de huisarts", "Contactmomenten huisarts",
             "=Ouders*Aandeel_huisarts*Contacten_huisarts", "=Tarief_huisarts",
             "Tabel 2: 'Huisarts 40 4 € 80 € 12.800'; 'De kosten voor de huisarts worden namelijk "
-            "bekostigd uit de Zorgverzekeringswet (Zvw).'"),
+            "bekostigd uit de Zorgverzekeringswet (Zvw).'", evidence=OL_EVIDENCE),
         Out(GEMEENTE, "Minder beroep op het CJG", "Uren CJG",
             "=Ouders*Aandeel_CJG*Contacten_CJG", "=Tarief_CJG",
-            "Tabel 4: '80 13 uren € 55 € 57.200'"),
+            "Tabel 4: '80 13 uren € 55 € 57.200'", evidence=OL_EVIDENCE),
         Out(GEMEENTE, "Minder jeugdhulp (individuele begeleiding)", "Uren jeugdhulp",
             "=Ouders*Aandeel_jeugdhulp*Contacten_jeugdhulp", "=Tarief_jeugdhulp",
-            "Tabel 4: '40 13 uren € 78,60'; 40 x 13 x € 78,60 = € 40.872 (gedrukt: € 40.782)"),
+            "Tabel 4: '40 13 uren € 78,60'; 40 x 13 x € 78,60 = € 40.872 (gedrukt: € 40.782)",
+            evidence=OL_EVIDENCE),
         Qual("Ouders", "Eigen kracht en informeel netwerk rond ouders versterkt",
              "Alleen kwalitatief",
              "§4.1 Effecten cliënten: 'Versterken eigen kracht. Versterken informeel netwerk rond "
@@ -489,6 +556,9 @@ OUDERS_LOKAAL = Example(
     categories={**DEBILT_CATEGORIES, "Ouders": "participant"},
 )
 
+MAATJES_EVIDENCE = DB_EVIDENCE + ("§5.2: 'Door het contact met een maatje heeft een "
+                                  "aanvrager per jaar' minder zorg nodig (aannames van het "
+                                  "projectteam).")
 MAATJES = Example(
     file="debilt-maatjesproject.xlsx",
     lang="nl",
@@ -508,10 +578,13 @@ MAATJES = Example(
             "(ROUND). De tekst noemt 30 dagdelen dagbesteding, tabel 5 rekent met 52; we volgen "
             "de tabel. De huisarts/POH (€ 320 per koppeling) valt bij de zorgverzekeraars. "
             + DEBILT_COMMON),
+        "counterfactual": (
+            "De huidige 90 koppelingen per jaar met 54 uur inzet van sociaal werkers (§5.2); "
+            "alleen de 15 of 30 extra koppelingen tellen."),
     },
     stakeholders=[*DEBILT_STAKEHOLDERS,
                   ("Deelnemers", "Inwoners met een mager netwerk, psychosociale klachten of "
-                                 "dementie die een maatje krijgen")],
+                                 "dementie die een maatje krijgen", DB_CLIENTS_NOT_ASKED)],
     assumptions=[
         A("Extra_koppelingen", 15, "koppelingen per jaar",
           DB + "§5.2: 'In deze mBC berekenen we de uitbreiding met 15 koppelingen en 30 "
@@ -550,14 +623,16 @@ MAATJES = Example(
     outcomes=[
         Out(VERZEKERAARS, "Minder contact met huisarts of POH", "Extra koppelingen",
             "=Extra_koppelingen", "=Contacten_huisarts*Tarief_huisarts",
-            "Tabel 5: 'Huisarts 4 € 80 € 320' per koppeling; Zvw, niet in 'Totaal gemeente'"),
+            "Tabel 5: 'Huisarts 4 € 80 € 320' per koppeling; Zvw, niet in 'Totaal gemeente'",
+            evidence=MAATJES_EVIDENCE),
         Out(GEMEENTE, "Minder individuele begeleiding (Wmo)", "Extra koppelingen",
             "=Extra_koppelingen", "=Uren_begeleiding*Tarief_begeleiding",
-            "Tabel 5: 'Begeleiding (Wmo) 20 € 46,80 € 936' per koppeling"),
+            "Tabel 5: 'Begeleiding (Wmo) 20 € 46,80 € 936' per koppeling",
+            evidence=MAATJES_EVIDENCE),
         Out(GEMEENTE, "Minder dagbesteding (Wmo)", "Extra koppelingen", "=Extra_koppelingen",
             "=ROUND(Dagdelen_dagbesteding*Tarief_dagbesteding,0)",
             "Tabel 5: 'Dagbesteding (Wmo) 52 € 35,19 € 1.830' per koppeling (afgerond, zoals "
-            "het rapport: 15 x € 2.766 = € 41.490)"),
+            "het rapport: 15 x € 2.766 = € 41.490)", evidence=MAATJES_EVIDENCE),
         Qual("Deelnemers", "Groter eigen netwerk, meer zelfvertrouwen en energie",
              "Alleen kwalitatief",
              "§5.1 Effecten cliënten: 'Uitbreiden van het eigen netwerk. Groeien in "
@@ -571,6 +646,9 @@ MAATJES = Example(
     categories={**DEBILT_CATEGORIES, "Deelnemers": "participant"},
 )
 
+STERK_EVIDENCE = DB_EVIDENCE + ("§6.2: 'Daarmee heeft dit project volgens MENS De Bilt een "
+                                "bijdrage geleverd aan het verminderen van de kosten voor "
+                                "dagbesteding onder de Wmo.'")
 STERK = Example(
     file="debilt-sterk-door-vrijwilligerswerk.xlsx",
     lang="nl",
@@ -591,11 +669,16 @@ STERK = Example(
             "te reproduceren; naar rato (36/24 x € 56.000 = € 84.000) zou de netto besparing "
             "-€ 1.938 / € 61.404 zijn. Het tarief dagbesteding € 70,38 heet in de tabel 'per "
             "dagdeel' maar geldt per dag (450 eenheden = 900 x ½ dag). " + DEBILT_COMMON),
+        "counterfactual": (
+            "Dagbesteding onder de Wmo: 'Alle mensen die vrijwilligerswerk hebben verricht zijn "
+            "mensen die een indicatie dagbesteding zouden kunnen krijgen' (§6.2). Vergeleken "
+            "met het project voor 25 deelnemers in 2018; de uitbreiding gaat naar 50."),
     },
     stakeholders=[
         DEBILT_STAKEHOLDERS[0],
-        ("Deelnemers", "Inwoners met beginnende dementie, NAH of psychische kwetsbaarheid"),
-        ("Mantelzorgers", "Partners en familie van de deelnemers"),
+        ("Deelnemers", "Inwoners met beginnende dementie, NAH of psychische kwetsbaarheid",
+         DB_CLIENTS_NOT_ASKED),
+        ("Mantelzorgers", "Partners en familie van de deelnemers", DB_CLIENTS_NOT_ASKED),
     ],
     assumptions=[
         A("Deelnemers", 50, "personen",
@@ -631,10 +714,11 @@ STERK = Example(
         Out(GEMEENTE, "Minder dagbesteding (Wmo)", "Dagen dagbesteding",
             "=Activiteiten_2018*Deelnemers/Deelnemers_2018*Dagen_per_activiteit",
             "=Tarief_dagbesteding",
-            "Tabel 9: minimum 900 x € 70,38 = € 63.342, maximum 1.800 x € 70,38 = € 126.684"),
+            "Tabel 9: minimum 900 x € 70,38 = € 63.342, maximum 1.800 x € 70,38 = € 126.684",
+            evidence=STERK_EVIDENCE),
         Out(GEMEENTE, "Minder individuele begeleiding (Wmo)", "Uren begeleiding",
             "=Uren_begeleiding_2018*Deelnemers/Deelnemers_2018", "=Tarief_begeleiding",
-            "Tabel 9: 'Begeleiding (Wmo) 400 € 46,80 € 18.720'"),
+            "Tabel 9: 'Begeleiding (Wmo) 400 € 46,80 € 18.720'", evidence=STERK_EVIDENCE),
         Qual("Deelnemers", "Weer van waarde, onderdeel van de maatschappij",
              "Alleen kwalitatief",
              "§6.2: 'De kandidaat ervaart weer onderdeel te zijn van de maatschappij;'"),
@@ -654,6 +738,9 @@ STERK = Example(
                 "Mantelzorgers": "informal_carer"},
 )
 
+SAMEN_EVIDENCE = DB_EVIDENCE + ("§7.2: 'MENS De Bilt schat in dat door de inzet van Samen "
+                                "Oplopen de vraag naar hulp op verschillende andere terreinen "
+                                "vermindert'.")
 SAMEN_OPLOPEN = Example(
     file="debilt-samen-oplopen.xlsx",
     lang="nl",
@@ -674,10 +761,14 @@ SAMEN_OPLOPEN = Example(
             "telt het rapport het multi-probleemgezin apart (24 + 1 = 25), het zegt dat niet. "
             "Met 25 gezinnen zou de gemeente € 131.235 besparen, netto € 75.235. De huisarts/"
             "POH valt bij de zorgverzekeraars. " + DEBILT_COMMON),
+        "counterfactual": (
+            "Zonder Samen Oplopen: gezinnen doen vaker een beroep op huisarts/POH, CJG en "
+            "Sociaal Team (§7.2: 'MENS De Bilt schat in dat door de inzet van Samen Oplopen de "
+            "vraag naar hulp op verschillende andere terreinen vermindert')."),
     },
     stakeholders=[*DEBILT_STAKEHOLDERS,
                   ("Gezinnen", "Gezinnen met kinderen onder de 24 jaar die een lastige periode "
-                               "doormaken")],
+                               "doormaken", DB_CLIENTS_NOT_ASKED)],
     assumptions=[
         A("Gezinnen", 25, "gezinnen per jaar",
           DB + "tabel 10: 'Minimum scenario 25 gezinnen (zonder multi-probleemsituatie)'. "
@@ -713,15 +804,17 @@ SAMEN_OPLOPEN = Example(
     outcomes=[
         Out(VERZEKERAARS, "Minder beroep op huisarts/POH", "Contactmomenten huisarts/POH",
             "=Gezinnen*Contacten_huisarts", "=Tarief_huisarts",
-            "Tabel 10: huisarts/POH, niet in 'Totaal gemeente' (Zvw)"),
+            "Tabel 10: huisarts/POH, niet in 'Totaal gemeente' (Zvw)", evidence=SAMEN_EVIDENCE),
         Out(GEMEENTE, "Minder beroep op het CJG", "Contactmomenten CJG",
-            "=Gezinnen*Contacten_CJG", "=Tarief_CJG", "Tabel 10: CJG € 55"),
+            "=Gezinnen*Contacten_CJG", "=Tarief_CJG", "Tabel 10: CJG € 55",
+            evidence=SAMEN_EVIDENCE),
         Out(GEMEENTE, "Minder beroep op het Sociaal Team", "Uren Sociaal Team",
             "=Gezinnen*Uren_sociaal_team", "=Tarief_sociaal_team",
-            "Tabel 10: Sociaal Team € 46,80"),
+            "Tabel 10: Sociaal Team € 46,80", evidence=SAMEN_EVIDENCE),
         Out(GEMEENTE, "Multi-probleemsituatie voorkomen", "Gezinnen",
             "=Multiprobleemgezinnen", "=Kosten_multiprobleem",
-            "Tabel 10: 'Multiprobleem 1 € 104.000' (alleen in het maximum)"),
+            "Tabel 10: 'Multiprobleem 1 € 104.000' (alleen in het maximum)",
+            evidence=SAMEN_EVIDENCE),
         Qual("Gezinnen", "Gezinnen ontlast, kinderen groeien stabieler op", "Alleen kwalitatief",
              "§7.1 Effecten cliënten: 'Gezinnen worden ontlast, hierdoor escaleren problemen "
              "minder snel. Kinderen kunnen stabielere opgroeien.'"),
@@ -858,8 +951,8 @@ def build(example: Example, cached: dict | None = None) -> bytes:
     template._settings(book, fmt, lang, example.settings)
     template._table(book, fmt, schema.STAKEHOLDERS, lang,
                     [[name, desc, *template.category_cells(
-                        schema.category_label(example.categories[name], lang))]
-                     for name, desc in example.stakeholders])
+                        schema.category_label(example.categories[name], lang)), *rest]
+                     for name, desc, *rest in example.stakeholders])
 
     sheet = schema.ASSUMPTIONS
     title = sheet.name(lang)

@@ -12,7 +12,18 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, locks, ownsheets, packager, reader, render, safefile, schema, uncertainty
+from . import (
+    __version__,
+    locks,
+    ownsheets,
+    packager,
+    quality,
+    reader,
+    render,
+    safefile,
+    schema,
+    uncertainty,
+)
 from .check import validate
 from .engine import Results, compute
 from .exceptions import (
@@ -41,6 +52,7 @@ class Report:
     sheets: tuple[str, ...] = field(default=())
     stale: bool = False  # check only: result sheets older than the inputs
     uncertainty: uncertainty.Uncertainty | None = None
+    quality: quality.Quality | None = None  # the checklist of the quality sheet
 
     @property
     def errors(self) -> list[Problem]:
@@ -88,6 +100,8 @@ class Report:
             }
         if self.uncertainty is not None:
             data["uncertainty"] = self.uncertainty.to_dict()
+        if self.quality is not None:
+            data["quality"] = self.quality.to_dict()
         return data
 
 
@@ -152,13 +166,15 @@ def check(path: str | os.PathLike, scenario: str | None = None, *, draws: int | 
     """
     snapshot = safefile.read_snapshot(path)
     reading, problems = _analyse(snapshot.data, Path(path).name, scenario)
-    results = unsure = None
+    results = unsure = checklist = None
     if reading.model is not None and not any(p.severity == "error" for p in problems):
         results = compute(reading.model, scenario)
         problems += list(results.warnings)
         unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
+        checklist = quality.assess(results, unsure)
     stale = _is_stale(snapshot.data, reading.fingerprint)
-    return Report(Path(path), tuple(problems), results, stale=stale, uncertainty=unsure)
+    return Report(Path(path), tuple(problems), results, stale=stale, uncertainty=unsure,
+                  quality=checklist)
 
 
 def _uncertainty(results, scenario, draws, seed, progress, problems: list[Problem]):
@@ -215,7 +231,8 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
     problems += list(results.warnings)
     unsure = _uncertainty(results, scenario, draws, seed, progress, problems)
     results = _with_warnings(results, problems)
-    rendered = render.render_for_merge(results, lang, uncertainty=unsure)
+    checklist = quality.assess(results, unsure)
+    rendered = render.render_for_merge(results, lang, uncertainty=unsure, checklist=checklist)
     # Written elsewhere (-o), the workbook keeps whatever was typed into its result sheets.
     record = ownsheets.checked(reading.parts, rendered, problems=problems,
                                force=force or not _same(source, target))
@@ -228,7 +245,7 @@ def fill(path: str | os.PathLike, output: str | os.PathLike | None = None,
                                  else None, backup=backup)
     problems += linked
     return Report(source, tuple(problems), results, output=target, backup=kept,
-                  sheets=tuple(render.sheet_names(lang)), uncertainty=unsure)
+                  sheets=tuple(render.sheet_names(lang)), uncertainty=unsure, quality=checklist)
 
 
 def _link_warnings(snapshot: safefile.Snapshot, source: Path, target: Path) -> list[Problem]:

@@ -191,14 +191,22 @@ def _run_pool(paths: list[str], options: dict, processes: int,
 
 @contextmanager
 def _workers_ignore_ctrl_c() -> Iterator[None]:
-    """Processes started inside ignore Ctrl-C (an ignored signal stays ignored in a child, and
-    Python then leaves it so). Ctrl-C reaches every process of the terminal's group: a worker
-    starting up or waiting for work printed a traceback, and one filling a workbook gave it
-    up. Now only this process stops; a worker finishes its workbook (the write is atomic)."""
+    """Processes started inside never see Ctrl-C. It reaches every process of the terminal's
+    group: a worker starting up or waiting for work printed a traceback, and one filling a
+    workbook gave it up. Now only this process stops; a worker finishes its workbook (the
+    write is atomic). Blocking, not ignoring, where the system can: a child keeps the blocked
+    mask, and a Ctrl-C pressed while the workers start waits and stops this process after."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers; such a caller handles Ctrl-C itself
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # an ignored signal stays so
     try:
         yield
     finally:

@@ -111,6 +111,9 @@ def check(path: str, scenario: str | None, as_json: bool, draws: int | None,
         if report.results is not None:
             click.echo(api.headline(path, report.results))
             _echo_uncertainty(report.uncertainty)
+        if report.quality is not None:
+            for line in report.quality.lines():
+                click.echo(line)
         if not report.errors:
             click.echo(f"{path}: no errors, {len(report.warnings)} warning(s)")
     if report.errors:
@@ -163,6 +166,9 @@ def fill(paths: tuple[str, ...], output: str | None, scenario: str | None, no_ba
     _print_problems(report.problems)
     click.echo(api.headline(path, report.results))
     _echo_uncertainty(report.uncertainty)
+    if report.quality is not None:
+        adjusted = report.quality.adjusted_line()
+        click.echo(report.quality.summary() + (f"; {adjusted}" if adjusted else ""))
     backup = f" (previous version kept as {report.backup.name})" if report.backup else ""
     click.echo(f"wrote {', '.join(report.sheets)} to {report.output}{backup}")
 

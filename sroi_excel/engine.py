@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .check import plausibility
 from .core import Frame, evaluate_amount, input_rate
 from .exceptions import Problem, WorkbookError
-from .model import Amount, Model
-from .schema import category_of, category_rank, name_key
+from .model import Amount, Model, Outcome
+from .schema import EXCLUSIONS, category_of, category_rank, name_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -324,12 +324,21 @@ def compute(model: Model, scenario: str | None = None) -> Results:
                                             inputs.by_stakeholder)),
         "years": Rows(YEAR_COLUMNS, year_rows),
         "qualitative": Rows(QUALITATIVE_COLUMNS, [
-            (o.stakeholder, o.name, o.indicator, o.proxy_source)
+            (o.stakeholder, o.name, o.indicator, _not_valued_note(o, model.language))
             for o in model.outcomes if not o.monetised]),
     }
     results = Results(model=model, scenario=frame.scenario, headline=headline, tables=tables,
                       warnings=tuple(outcomes.warnings))
     return replace(results, warnings=(*results.warnings, *plausibility(results)))
+
+
+def _not_valued_note(o: Outcome, lang: str) -> str:
+    """The note beside an outcome that is not valued: why it is excluded, if it is."""
+    if o.excluded is None:
+        return o.proxy_source
+    why = EXCLUSIONS[o.excluded](lang)
+    label = "Uitgesloten" if lang == "nl" else "Excluded"
+    return f"{label} ({why}): {o.exclusion_reason}" if o.exclusion_reason else f"{label} ({why})"
 
 
 def _outcomes(frame: Frame, years: list) -> _Outcomes:

@@ -108,6 +108,13 @@ class Settings:
     switching_stakeholder: str | None = None
     # Where each setting was read ((key, cell) pairs), so result formulas can refer to it.
     cells: tuple[tuple[str, Cell], ...] = field(default=(), compare=False)
+    # For the quality checklist: what would happen without the intervention, and the values
+    # the adjusted view gives an unevidenced 0% deduction (None: the shipped default).
+    counterfactual: str = ""
+    adjusted_deadweight: float | None = None
+    adjusted_attribution: float | None = None
+    adjusted_displacement: float | None = None
+    adjusted_dropoff: float | None = None
 
     def cell(self, key: str) -> Cell | None:
         return dict(self.cells).get(key)
@@ -128,6 +135,11 @@ class Stakeholder:
     at: Cell | None = None
     # The kind of party (schema.category_of): a key of schema.CATEGORIES, free text, or "".
     category: str = ""
+    involvement: str = ""  # how the party was involved in the analysis, as typed
+    cells: tuple[tuple[str, Cell], ...] = field(default=(), compare=False)  # (key, cell)
+
+    def cell(self, key: str) -> Cell | None:
+        return dict(self.cells).get(key)
 
 
 @dataclass(frozen=True)
@@ -181,9 +193,17 @@ class Outcome:
     duration: int = 1
     first_year: int = 1
     recurring: bool = False
-    monetised: bool = True
+    monetised: bool = True  # False also for an excluded outcome: listed, not valued
     row: int = 0
     at: Cell | None = None
+    evidence: str = ""  # the source or reasoning behind the deductions and the duration
+    excluded: str | None = None  # a key of schema.EXCLUSIONS: not material, double counted, ...
+    exclusion_reason: str = ""
+    # Where the evidence, exclusion and proxy source were read ((key, cell) pairs).
+    cells: tuple[tuple[str, Cell], ...] = field(default=(), compare=False)
+
+    def cell(self, key: str) -> Cell | None:
+        return dict(self.cells).get(key)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ def read_settings(cells: CellReader, title: str) -> Settings:
         value, at = get(key)
         out[key] = cells.yesno(value, at, default, schema.SETTINGS.column(key).header("en"))
     out.update(_uncertainty_settings(cells, get, lang))
+    out.update(_quality_settings(cells, get, lang))
     out["cells"] = tuple((key, at) for key, (_, at) in found.items())
     return Settings(**out)
 
@@ -123,6 +124,23 @@ def _uncertainty_settings(cells: CellReader, get, lang: str) -> dict[str, object
     return out
 
 
+def _quality_settings(cells: CellReader, get, lang: str) -> dict[str, object]:
+    """The counterfactual, and the values the adjusted view gives unevidenced 0% deductions."""
+    out: dict[str, object] = {}
+    value, _ = get("counterfactual")
+    if value is not None:
+        out["counterfactual"] = str(value).strip()
+    for key in ("deadweight", "attribution", "displacement", "dropoff"):
+        value, at = get(f"adjusted_{key}")
+        if value is None:
+            continue
+        label = schema.SETTINGS.column(f"adjusted_{key}").header(lang)
+        rate = cells.percent_constant(value, at, label)
+        if rate is not None:
+            out[f"adjusted_{key}"] = rate
+    return out
+
+
 # -- stakeholders ----------------------------------------------------------------------------
 
 def read_stakeholders(cells: CellReader, title: str) -> list[Stakeholder]:
@@ -142,7 +160,9 @@ def read_stakeholders(cells: CellReader, title: str) -> list[Stakeholder]:
             continue
         seen[key] = at
         result.append(Stakeholder(name, text(row.value("description")), at,
-                                  category=_category(cells, row)))
+                                  category=_category(cells, row),
+                                  involvement=text(row.value("involvement")),
+                                  cells=_cells(row, ("involvement",))))
     if not result:
         cells.error(title, f"A{table.header + 1}", "no stakeholders are listed; add at least one")
     return result
@@ -236,6 +256,9 @@ def _outcome(cells: CellReader, row: Row, known: dict[str, str], settings: Setti
         return None
     name = str(name_value).strip()
     monetised = cells.yesno(*row.get("monetised", (None, first)), True, "monetised")
+    excluded = _excluded(cells, row)
+    if excluded is not None:  # listed, not valued, like a qualitative outcome
+        monetised = False
     recurring = cells.yesno(*row.get("recurring", (None, first)), False, "every year")
     fields = _valued(cells, row, name) if monetised else {"quantity": None, "proxy": None}
     if fields is None:
@@ -251,7 +274,30 @@ def _outcome(cells: CellReader, row: Row, known: dict[str, str], settings: Setti
         stakeholder=who, name=name, indicator=text(row.value("indicator")),
         proxy_source=text(row.value("proxy_source")) or _price_source(fields.get("proxy")),
         duration=duration, first_year=first_year, recurring=recurring, monetised=monetised,
-        row=row.r, at=first, **fields)
+        row=row.r, at=first, evidence=text(row.value("evidence")), excluded=excluded or None,
+        exclusion_reason=text(row.value("exclusion_reason")),
+        cells=_cells(row, ("evidence", "excluded", "exclusion_reason", "proxy_source")),
+        **fields)
+
+
+def _excluded(cells: CellReader, row: Row) -> str | None:
+    """Why an outcome is left out (a key of schema.EXCLUSIONS), or None when it counts; ""
+    for a word that is not known, which is an error (the row is then not checked further)."""
+    value, at = row.get("excluded", (None, row.first))
+    if value is None or schema.parse_yesno(value) is False:
+        return None
+    kind = schema.parse_choice(value, schema.EXCLUSIONS)
+    if kind is None:
+        cells.error(at.sheet, at.ref, f"excluded is '{value}'; use niet materieel/not "
+                    "material, dubbeltelling/double counted or buiten scope/out of scope, or "
+                    "leave it blank")
+        return ""
+    return kind
+
+
+def _cells(row: Row, keys: tuple[str, ...]) -> tuple[tuple[str, Cell], ...]:
+    """(key, cell) of those columns the table has, for a model's ``cells``."""
+    return tuple((key, row.at(key)) for key in keys if key in row)
 
 
 def _valued(cells: CellReader, row: Row, name: str) -> dict[str, Amount] | None:

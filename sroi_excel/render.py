@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import xlsxwriter
 
-from . import charts, packager, render_uncertainty, rowxml, schema
+from . import charts, packager, quality, render_quality, render_uncertainty, rowxml, schema
 from .engine import Results
 from .packager import Rendered
 from .render_layout import Context, fill_date, formats
@@ -38,17 +38,19 @@ from .uncertainty import Uncertainty
 
 
 def render_results(results: Results, lang: str | None = None,
-                   today: dt.date | None = None, uncertainty: Uncertainty | None = None) -> bytes:
+                   today: dt.date | None = None, uncertainty: Uncertainty | None = None,
+                   checklist: quality.Quality | None = None) -> bytes:
     """The result sheets as a workbook of their own (.xlsx bytes).
 
-    ``uncertainty`` (uncertainty.analyse) fills the sensitivity and Monte Carlo sheets.
+    ``uncertainty`` (uncertainty.analyse) fills the sensitivity and Monte Carlo sheets;
+    ``checklist`` (quality.assess, made here when not given) the quality sheet.
     """
-    return packager.alone(render_for_merge(results, lang, today, uncertainty))
+    return packager.alone(render_for_merge(results, lang, today, uncertainty, checklist))
 
 
 def render_for_merge(results: Results, lang: str | None = None,
-                     today: dt.date | None = None, uncertainty: Uncertainty | None = None
-                     ) -> Rendered:
+                     today: dt.date | None = None, uncertainty: Uncertainty | None = None,
+                     checklist: quality.Quality | None = None) -> Rendered:
     """The result sheets for :func:`packager.merge_result_sheets`, the large tables' rows
     made only while the merged workbook is written (see rowxml)."""
     lang = lang or results.model.language
@@ -61,6 +63,9 @@ def render_for_merge(results: Results, lang: str | None = None,
     for write in writers():
         write(ctx)
     render_uncertainty.write_sheets(book, ctx.fmt, results, uncertainty, lang, today)
+    if checklist is None:
+        checklist = quality.assess(results, uncertainty)
+    render_quality.write_sheet(book, ctx.fmt, results, checklist, lang, uncertainty, today)
     book.close()
     names = list(dict.fromkeys(name for block in ctx.blocks.values() for name in block.styles))
     samples = None

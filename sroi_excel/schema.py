@@ -137,6 +137,39 @@ SETTINGS = Sheet(
            "Optional: a stakeholder. The Sensitivity sheet then also shows at which value this "
            "party's net present value is 0. A name that is not on the Stakeholders sheet is "
            "ignored, with a warning.", kind="stakeholder"),
+        _c("counterfactual", "Nulalternatief", "Counterfactual",
+           "Wat er zonder de interventie zou gebeuren: de situatie waarmee elke opbrengst wordt "
+           "vergeleken (en waaruit deadweight volgt). Het tabblad Kwaliteit meldt het als dit "
+           "leeg is.",
+           "What would happen without the intervention: the situation every outcome is compared "
+           "with (and deadweight follows from). The Quality sheet says so when it is blank.",
+           width=60),
+        *(_c(f"adjusted_{key}", f"Aangepast beeld: {nl}", f"Adjusted view: {en}",
+             f"Wat-als op het tabblad Kwaliteit (verandert de resultaten niet): een {nl} van 0% "
+             f"zonder onderbouwing telt daar als deze waarde. {note_nl}",
+             f"What-if on the Quality sheet (does not change the results): a {en} of 0% without "
+             f"evidence counts there as this value. {note_en}", kind="percent")
+          for key, nl, en, note_nl, note_en in (
+              ("deadweight", "deadweight", "deadweight",
+               "Leeg = 20%, de mediaan van 154 SROI-rapporten (Muñoz Mora, SROI Adjustment "
+               "Factor Benchmarks, 2026); 0% = niet aanpassen.",
+               "Blank = 20%, the median of 154 SROI reports (Muñoz Mora, SROI Adjustment Factor "
+               "Benchmarks, 2026); 0% = do not adjust."),
+              ("attribution", "attributie", "attribution",
+               "Leeg = 25,5%, de mediaan van 216 SROI-rapporten (zelfde bron); 0% = niet "
+               "aanpassen.",
+               "Blank = 25.5%, the median of 216 SROI reports (same source); 0% = do not "
+               "adjust."),
+              ("displacement", "verplaatsing", "displacement",
+               "Leeg = niet aanpassen: er is geen gepubliceerde typische waarde meegeleverd; "
+               "vul je eigen waarde in en noem de bron.",
+               "Blank = do not adjust: no published typical value is shipped; type your own and "
+               "name its source."),
+              ("dropoff", "uitdoving", "drop-off",
+               "Alleen voor opbrengsten die langer dan een jaar duren. Leeg = 21,5%, de mediaan "
+               "van 90 SROI-rapporten (zelfde bron); 0% = niet aanpassen.",
+               "Only for outcomes lasting more than a year. Blank = 21.5%, the median of 90 SROI "
+               "reports (same source); 0% = do not adjust."))),
     ),
     Text("Vul kolom B in. Gele cellen zijn invoer.", "Fill in column B. Yellow cells are input."),
 )
@@ -161,6 +194,13 @@ STAKEHOLDERS = Sheet(
            "Kind of party, for 'who pays, who gains' by category across analyses: pick from "
            "the list (e.g. Municipality, Health insurer) or type a category of your own.",
            kind="category", width=24, aliases=("Soort belanghebbende", "Stakeholder type")),
+        _c("involvement", "Betrokken via", "Involved through",
+           "Hoe deze partij bij de analyse is betrokken: interview, enquête, workshop, "
+           "literatuur of geen; een korte toelichting mag erachter. Het tabblad Kwaliteit meldt "
+           "elke partij met opbrengsten waarbij dit leeg of geen is.",
+           "How this party was involved in the analysis: interview, survey, workshop, "
+           "literature or none; a short note may follow. The Quality sheet names every party "
+           "with outcomes for which this is blank or none.", kind="choice", width=28),
     ),
 )
 
@@ -290,6 +330,25 @@ OUTCOMES = Sheet(
         _c("monetised", "Gemonetariseerd", "Monetised",
            "nee: kwalitatieve opbrengst, wordt vermeld maar niet gewaardeerd.",
            "no: qualitative outcome, listed but not valued.", kind="yesno", width=14),
+        _c("evidence", "Onderbouwing correcties", "Evidence for adjustments",
+           "Bron of redenering achter deadweight, attributie, verplaatsing, uitdoving en duur "
+           "(rapport, paragraaf, meting). Tekst die een correctie noemt, onderbouwt die; tekst "
+           "die er geen noemt, geldt voor alle vier. Een correctie van 0% zonder onderbouwing "
+           "meldt het tabblad Kwaliteit. Bevestig hier een mogelijke dubbeltelling met het "
+           "woord dubbeltelling.",
+           "Source or reasoning behind deadweight, attribution, displacement, drop-off and "
+           "duration (report, section, measurement). Text that names an adjustment evidences "
+           "it; text that names none counts for all four. The Quality sheet names a 0% "
+           "adjustment without evidence. Confirm a possible double count here with the words "
+           "double count.", width=48),
+        _c("excluded", "Uitgesloten", "Excluded",
+           "Leeg = telt mee. Anders niet materieel, dubbeltelling of buiten scope: de opbrengst "
+           "wordt vermeld maar niet gewaardeerd (materialiteitslog op het tabblad Kwaliteit).",
+           "Blank = counted. Otherwise not material, double counted or out of scope: the "
+           "outcome is listed but not valued (materiality log on the Quality sheet).",
+           kind="choice", width=16),
+        _c("exclusion_reason", "Reden uitsluiting", "Reason for exclusion",
+           "Waarom de opbrengst is uitgesloten.", "Why the outcome is excluded.", width=36),
     ),
 )
 
@@ -383,6 +442,14 @@ YES = Text("ja", "yes")
 NO = Text("nee", "no")
 ANALYSIS_TYPES = {"forecast": Text("prognose", "forecast"),
                   "evaluative": Text("evaluatief", "evaluative")}
+INVOLVEMENT = {"interview": Text("interview", "interview"),
+               "survey": Text("enquête", "survey"),
+               "workshop": Text("workshop", "workshop"),
+               "literature": Text("literatuur", "literature"),
+               "none": Text("geen", "none")}
+EXCLUSIONS = {"not_material": Text("niet materieel", "not material"),
+              "double_counted": Text("dubbeltelling", "double counted"),
+              "out_of_scope": Text("buiten scope", "out of scope")}
 DISTRIBUTIONS = {"uniform": Text("uniform", "uniform"),
                  "triangular": Text("driehoek", "triangular"),
                  "pert": Text("PERT", "PERT"),
@@ -398,6 +465,7 @@ RESULT_SHEETS = {
     "input_trail": Text("Rekenspoor inbreng", "Input trail"),
     "sensitivity": Text("Gevoeligheid", "Sensitivity"),
     "monte_carlo": Text("Monte Carlo", "Monte Carlo"),
+    "quality": Text("Kwaliteit", "Quality"),
 }
 
 

@@ -27,12 +27,18 @@ EXAMPLE = {
         "switching_stakeholder": Text("Gemeente", "Council"),
         "note": Text("Voorbeeld; vervang door je eigen analyse.",
                      "An example; replace it with your own analysis."),
+        "counterfactual": Text("Zonder coach: de gewone begeleiding door het werkplein "
+                               "(voorbeeld).",
+                               "Without the coach: the usual support by the job centre "
+                               "(example)."),
     },
     "stakeholders": [
         (Text("Deelnemers", "Participants"),
-         Text("Bewoners zonder werk die de coach begeleidt", "Residents out of work")),
+         Text("Bewoners zonder werk die de coach begeleidt", "Residents out of work"),
+         Text("interview (voorbeeld)", "interview (example)")),
         (Text("Gemeente", "Council"), Text("Financiert de coach; bespaart op uitkeringen",
-                                           "Funds the coach; saves on benefits")),
+                                           "Funds the coach; saves on benefits"),
+         Text("workshop (voorbeeld)", "workshop (example)")),
     ],
     # The kind of each stakeholder above (Dutch name -> schema.CATEGORIES key).
     "stakeholder_categories": {"Deelnemers": "participant", "Gemeente": "municipality"},
@@ -51,10 +57,12 @@ EXAMPLE = {
          Text("Aantal mensen uit de uitkering", "People leaving benefits"),
          "=Deelnemers*Succes", "=Participants*Success", 15000,
          Text("Gemiddelde uitkering (CPB)", "Average benefit payment"), 0.3, 0.2, 0, 0.5, 2, 1,
-         True, True),
+         True, True,
+         Text("Deadweight en attributie: evaluatie vergelijkbaar project (voorbeeld).",
+              "Deadweight and attribution: evaluation of a similar project (example).")),
         ("Deelnemers", Text("Meer zelfvertrouwen", "More self-confidence"),
          Text("Zelfrapportage", "Self-report"), None, None, None, None, None, None, None, None,
-         None, 1, False, False),
+         None, 1, False, False, None),
     ],
     "scenarios": [
         ("minimum", Text("Succes", "Success"), 0.15, Text("Laagste succes uit de evaluatie",
@@ -218,6 +226,13 @@ def _prepare(ws, fmt, sheet: schema.Sheet, lang: str, first: int, rows: int = IN
         elif column.key == "distribution":
             ws.data_validation(first, col, last, col, {
                 "validate": "list", "source": [t(lang) for t in schema.DISTRIBUTIONS.values()]})
+        elif column.key in _LISTS:  # a choice, or a few words of one's own after a warning
+            ws.data_validation(first, col, last, col, {
+                "validate": "list", "error_type": "warning",
+                "source": [t(lang) for t in _LISTS[column.key].values()]})
+
+
+_LISTS = {"involvement": schema.INVOLVEMENT, "excluded": schema.EXCLUSIONS}
 
 
 def _settings(book, fmt, lang, values: dict | None = None):
@@ -300,8 +315,8 @@ def _table(book, fmt, sheet: schema.Sheet, lang: str, rows: list[list]):
 def _stakeholders(book, fmt, lang):
     kinds = EXAMPLE["stakeholder_categories"]
     _table(book, fmt, schema.STAKEHOLDERS, lang,
-           [[name, desc, *category_cells(schema.category_label(kinds[name.nl], lang))]
-            for name, desc in EXAMPLE["stakeholders"]])
+           [[name, desc, *category_cells(schema.category_label(kinds[name.nl], lang)), involvement]
+            for name, desc, involvement in EXAMPLE["stakeholders"]])
 
 
 def category_cells(category: str) -> list:
@@ -360,10 +375,10 @@ def _inputs(book, fmt, lang):
 def _outcomes(book, fmt, lang):
     rows = []
     for (who, name, indicator, q_nl, q_en, proxy, source, dw, attr, disp, drop, duration,
-         first, recurring, monetised) in EXAMPLE["outcomes"]:
+         first, recurring, monetised, evidence) in EXAMPLE["outcomes"]:
         rows.append([_stakeholder(who, lang), name, indicator, q_nl if lang == "nl" else q_en,
                      proxy, source, dw, attr, disp, drop, duration, first, recurring,
-                     monetised])
+                     monetised, evidence])
     _table(book, fmt, schema.OUTCOMES, lang, rows)
 
 
@@ -404,7 +419,7 @@ def _price_index(book, fmt, lang):
 
 
 def _stakeholder(dutch: str, lang: str) -> str:
-    for name, _ in EXAMPLE["stakeholders"]:
+    for name, *_ in EXAMPLE["stakeholders"]:
         if name.nl == dutch:
             return name(lang)
     return dutch

@@ -122,8 +122,12 @@ def test_one_path_with_jobs_is_the_single_file_fill(folder):
     assert result.stdout.splitlines() == [
         "warning: Monte Carlo: the number of draws is 0, so it was not computed",
         f"a.xlsx: {TAIL.removesuffix(' · 1 warning(s)')}",
+        "quality checklist (documentation and plausibility, not truth): 8 met, 1 not met, 2 n/a; "
+        "Adjusted view (what-if, not the results): ratio 1.86, unchanged; not adjusted: "
+        "displacement (1x, no value).",
         "wrote Resultaten, Per belanghebbende, Per opbrengst, Per jaar, Rekenspoor, Rekenspoor "
-        "inbreng, Gevoeligheid, Monte Carlo to a.xlsx (previous version kept as a.xlsx.bak)"]
+        "inbreng, Gevoeligheid, Monte Carlo, Kwaliteit to a.xlsx (previous version kept as "
+        "a.xlsx.bak)"]
 
 
 def test_json(folder):

@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "buurtcoach.xlsx"  # has the scenarios minimum and maximum
 EPOCH = "1767225600"  # 2026-01-01: fills give the same bytes every time
 RESULT_SHEETS_NL = ["Resultaten", "Per belanghebbende", "Per opbrengst", "Per jaar",
-                    "Rekenspoor", "Rekenspoor inbreng", "Gevoeligheid", "Monte Carlo"]
+                    "Rekenspoor", "Rekenspoor inbreng", "Gevoeligheid", "Monte Carlo",
+                    "Kwaliteit"]
 
 
 @pytest.fixture(autouse=True)

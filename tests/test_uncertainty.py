@@ -412,7 +412,7 @@ def test_fill_writes_the_sheets_and_json_with_figures_by_hand(workbook, tmp_path
                                        "--seed", "5"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["sheets"][-2:] == ["Gevoeligheid", "Monte Carlo"]
+    assert data["sheets"][-3:] == ["Gevoeligheid", "Monte Carlo", "Kwaliteit"]
     u = data["uncertainty"]
     # The example: 40 x 25% = 10 people a year x 15,000 x (1 - 30%) x (1 - 20%) = 84,000 a
     # year, lasting 2 years with 50% drop-off, every year, horizon 3: value by year 84,000,
