@@ -7,6 +7,7 @@ Fast on purpose: mutation testing (``make mutate``) runs these for every change 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -124,6 +125,8 @@ def message(text: str) -> str:
     ("=", "the formula is empty; " + S),
     ("=  ", "the formula is empty; " + S),
     ("=1+", "the formula ends after '+'; a number, name or cell reference is missing"),
+    ("=(", "the formula ends after '('; a number, name or cell reference is missing"),
+    ("=-", "the formula ends after '-'; a number, name or cell reference is missing"),
     ("=*2", "a number, name or cell reference is missing before '*'"),
     ("=()", "a number, name or cell reference is missing before ')'"),
     # sheets, columns, rows and ranges
@@ -152,6 +155,9 @@ def message(text: str) -> str:
                       "as in B2:B4"),
     ("=SUM(Blad!B2:5)", "the range Blad!B2:5 is incomplete; write both corners as cell "
                         "references, as in B2:B4"),
+    # the corner after the second sheet is a sheet name itself, 'B4'!
+    ("=SUM(Blad!B2:Blad!B4!)", "the range Blad!B2: is incomplete; write both corners as cell "
+                               "references, as in B2:B4"),
     ("=SUM(Blad!B2:Andere!B4)", "a range must stay on one sheet, as in Aannames!B2:B4"),
     ("=SUM(B2:Blad!B4)", "a range must stay on one sheet, as in Aannames!B2:B4"),
     ("=B2:B4", "the range B2:B4 can only be used inside SUM, MIN, MAX, AVERAGE or PRODUCT, as "
@@ -223,7 +229,11 @@ def test_max_arguments_and_depth_are_allowed():
 
 def test_a_long_chain_is_walked_in_a_loop():
     # 1,000 terms: a left-deep tree that recursion would not get through
-    assert evaluate(parse("=" + "+".join(["1"] * 1000)), MappingResolver()) == 1000
+    text = "+".join(["1"] * 1000)
+    assert evaluate(parse("=" + text), MappingResolver()) == 1000
+    assert to_text(parse("=" + text)) == text
+    mixed = "-".join(["A1*2"] * 1000)  # * binds tighter: each term is one step of the chain
+    assert to_text(parse("=" + mixed)) == mixed
 
 
 def test_names_with_combining_marks():
@@ -394,6 +404,14 @@ NAN = float("nan")
 ])
 def test_arrays_element_by_element(text, values, expected):
     assert same(draws(text, **values), expected)
+
+
+def test_no_value_in_an_array_is_nan_without_a_warning():
+    # numpy would warn "invalid value encountered in power" and "divide by zero"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert same(draws("=A^B", A=[-8, 0, 4], B=[0.5, -1, 0.5]), [NAN, NAN, 2])
+        assert same(draws("=A/B", A=[1, 1], B=[0, 4]), [NAN, 0.25])
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered")
