@@ -417,3 +417,28 @@ def test_an_input_too_large_to_compute():
 
 def test_the_module_names_its_deductions():
     assert core.DEDUCTIONS == ("deadweight", "attribution", "displacement", "dropoff")
+
+
+def test_an_input_amount_too_large_to_compute():
+    # a price of 1e308 indexed from 10 to 100 in the price year is 1e309: more than a float holds
+    big = ReferencePrice("Licence", 1e308, code="LIC", base_year=2014)
+    paid = Amount(n(0).node, "LIC", Cell("Inbreng", "D4"), big)
+    item = InputItem("A", "licence", "money", amount=paid, year=1)
+    m = replace(model([], [item]), price_index=(PriceIndexPoint(2014, 10.0),
+                                                PriceIndexPoint(2021, 100.0)),
+                settings=Settings(years=1, price_year=2021))
+    fr = Frame(m, None)
+    with pytest.raises(WorkbookError) as info:
+        fr.input_amounts(item, fr.years())
+    assert problem(info.value) == ("Inbreng", "D4", "the input 'licence' in year 1: inf is too "
+                                   "large to compute; check the amount for a typing error")
+
+
+def test_an_element_without_value_that_computes_alone_is_still_an_error():
+    # the last resort when the point alone gives no error: the amount's cell and the count
+    values = frame(years=1).years()[1]
+    bad = np.array([False, True, True])
+    with pytest.raises(WorkbookError) as info:
+        core._explain(f("=A/B"), values, bad, lambda point: 1.0)
+    assert problem(info.value) == ("Opbrengsten", "D2", "=A/B: the result is too large to "
+                                   "calculate (for 2 of 3 values tried)")
