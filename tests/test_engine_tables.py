@@ -28,6 +28,7 @@ from sroi_excel.engine import (
     TRAIL_COLUMNS,
     YEAR_COLUMNS,
     Rows,
+    _table_frame,
     compute,
     payback_period,
 )
@@ -327,3 +328,45 @@ def test_price_notes_in_the_language_of_the_workbook():
     note = "geïndexeerd van 2014 naar 2021 met prijsindex (x 1,0966)"
     assert results.tables["cohorts"].record(0).price_note == note
     assert results.tables["inputs"].record(0).price_note == note
+
+
+def test_the_hours_of_an_input_at_the_start_are_those_of_year_0():
+    # Deelnemers is 2 at the start and 7 from year 1: 2 x 10 h and 7 x 10 h at 50 an hour
+    m = model([outcome("A", 1, 1)],
+              [InputItem("A", "coach", "hours", hours=f("=Deelnemers*10"), rate=n(50), year=0,
+                         recurring=True)],
+              [assume("Deelnemers", 2, per_year=[(1, 7)])], years=1)
+    rows = compute(m).tables["inputs"].records()
+    assert [(r.year, r.hours, r.rate, r.amount) for r in rows] == [(0, 20, 50, 1000),
+                                                                  (1, 70, 50, 3500)]
+
+
+@pytest.mark.parametrize("language,reason,note", [
+    ("nl", "", "Uitgesloten (dubbeltelling)"),
+    ("nl", "al in Werk", "Uitgesloten (dubbeltelling): al in Werk"),
+    ("en", "", "Excluded (double counted)"),
+    ("en", "already in Work", "Excluded (double counted): already in Work"),
+])
+def test_an_excluded_outcome_is_listed_with_why(language, reason, note):
+    left_out = replace(outcome("B", None, None, name="Zorg", monetised=False),
+                       excluded="double_counted", exclusion_reason=reason,
+                       proxy_source="not used")
+    m = replace(model([outcome("A", 1, 1), left_out]), language=language)
+    assert compute(m).tables["qualitative"].rows == [("B", "Zorg", "", note)]
+
+
+def test_the_plausibility_warnings_come_with_the_results():
+    # a quantity of 0 adds nothing: the check's warning is among the results' warnings
+    m = model([replace(outcome("A", 0, 100, name="Werk"), at=Cell("Opbrengsten", "A2"))],
+              [money("A", 10)])
+    (warning,) = compute(m).warnings
+    assert (warning.sheet, warning.cell, warning.severity) == ("Opbrengsten", "A2", "warning")
+    assert warning.message == ("the quantity of 'Werk' is 0, so the outcome adds nothing; type "
+                               "the quantity, or mark the outcome as not monetised")
+
+
+def test_a_table_as_a_data_frame():
+    results = compute(analysis())
+    years = _table_frame("years").func(results)
+    assert list(years.columns) == list(YEAR_COLUMNS)
+    assert years["inputs"].tolist() == pytest.approx([1000, 200, 250])
