@@ -6,11 +6,12 @@ written, so that mutation testing can run them for every change it makes.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 
 from sroi_excel import formula, opc, schema, sheetxml
-from sroi_excel.model import Amount, Cell, Settings
+from sroi_excel.model import Amount, Cell, ReferencePrice, Settings
 from sroi_excel.reader_cells import (
     CellReader,
     Row,
@@ -134,7 +135,10 @@ def test_a_formula_too_deep_to_follow_is_said(cells, monkeypatch):
     assert cells.amount("=" + "A1+" * 20 + "A1", AT, "quantity") is None  # 62 characters
     said_ = ("the formula refers to cells that refer to other cells in a chain too long to "
              "follow; put the intermediate values in assumptions")
-    assert said(cells) == error(f"=A1: {said_}") + error("=" + "A1+" * 20 + f"A1: {said_}")
+    longer = "=" + "A1+" * 26 + "A1"  # 81 characters: shown to 80
+    assert cells.amount(longer, AT, "quantity") is None
+    assert said(cells) == error(f"=A1: {said_}") + error("=" + "A1+" * 20 + f"A1: {said_}") \
+        + error(f"{longer[:79]}…: {said_}")
 
 
 class Prices:
@@ -462,3 +466,68 @@ def test_numberish(value, expected):
 ])
 def test_why_text_is_not_a_number(value, message):
     assert text_number_message(value, "proxy") == message
+
+
+# -- mistakes that mutation testing showed no test would notice ---------------------------------
+
+PLAIN = Cell("Opbrengsten", "D2")  # a quantity: not formatted as a percentage
+
+
+def test_zero_and_minus_zero_keep_their_sign_in_either_order(cells):
+    # -0.0 is read as Number(-0.0): a 0 read before it must not make it +0.0, nor the reverse
+    signs = [math.copysign(1, cells.amount(v, AT, "amount").node.value)
+             for v in (0, -0.0, 0.0, -0.0)]
+    assert signs == [1, -1, 1, -1]
+
+
+def test_text_before_the_prices_are_read_is_text(cells):
+    assert cells.prices is None
+    assert cells.amount("HA", AT, "proxy", priced=True) is None
+    assert said(cells) == error("the proxy is text ('HA'); it must be a number or a formula")
+
+
+def test_a_percentage_of_1_in_a_cell_not_shown_as_a_percentage_is_a_warning(cells):
+    assert cells.percent(1, PLAIN, "the deadweight").node.value == 1
+    assert cells.percent(0.5, PLAIN, "the deadweight").node.value == 0.5
+    assert cells.percent(1, AT, "the deadweight").node.value == 1  # shown as 100%: meant
+    assert said(cells) == [("warning", "Opbrengsten", "D2", "the deadweight is 1, which reads as "
+                            "100%; type 1% if you mean one percent")]
+
+
+@pytest.mark.parametrize("typed,unit,problems", [
+    (0.5, "%", []),
+    (1, "%", [("warning", "the value is 1 with the unit '%', which reads as 100%; type 1% if "
+                          "you mean one percent")]),
+    (1, "", [("warning", "the value is 1, which reads as 100%; type 1% if you mean one "
+                         "percent")]),
+    (1.5, "%", [("error", "the value is 1.5 with the unit '%', which reads as 150%; type 1.5% "
+                          "(with the percent sign) or the fraction 0.015")]),
+    (55, "procent", [("error", "the value is 55 with the unit 'procent', which reads as "
+                               "5,500%; type 55% (with the percent sign) or the fraction 0.55")]),
+])
+def test_a_number_for_something_measured_in_percent(cells, typed, unit, problems):
+    cells.percent_unit(cells.amount(typed, PLAIN, "value"), None, "the value", unit)
+    cells.percent_unit(float(typed), PLAIN, "the value", unit)  # a number and its cell
+    assert said(cells) == [(severity, "Opbrengsten", "D2", message)
+                           for severity, message in problems] * 2
+
+
+def test_a_formula_price_or_nothing_measured_in_percent_is_not_checked(cells):
+    priced = Amount(formula.Number(55.0), "HA", PLAIN, ReferencePrice("GP", 55.0, code="HA"))
+    for amount, at in [(cells.amount("=Deelnemers*55", PLAIN, "value"), None), (priced, None),
+                       (None, PLAIN), (55.0, None)]:
+        cells.percent_unit(amount, at, "the value", "%")
+    assert said(cells) == []
+
+
+def test_a_suggestion_prefers_the_name_in_the_same_case():
+    # "ABd" is as close to "ABc" as "abx" is to "abc"; the same case decides
+    assert did_you_mean("ABc", ["ABd", "abx"]) == "; did you mean 'ABd'?"
+    # only in another case: alike, and difflib takes the later in the alphabet
+    assert did_you_mean("abc", ["ABD", "ABX"]) == "; did you mean 'ABX'?"
+
+
+@pytest.mark.parametrize("value", ["1.2.3", "1.2.3 €"])
+def test_numberish_without_a_pasted_reading(value):
+    # not a number pasted from a report, but digits and separators all the same
+    assert numberish(value) is True
