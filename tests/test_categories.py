@@ -116,6 +116,22 @@ def test_without_categories_the_tables_are_as_before():
     assert len(results.tables["categories"]) == 0 and results.categories.empty
 
 
+def test_categories_in_their_order_with_nothing_to_share():
+    # free text comes after the kinds of the list, a party not on the sheet has no category;
+    # with no inputs and no value there are no shares either
+    m = make_model([outcome("School", 0, 100), outcome("Council", 0, 50),
+                    outcome("Visitor", 0, 10)], stakeholders=())
+    m = replace(m, stakeholders=(Stakeholder("School", category="Scholen"),
+                                 Stakeholder("Council", category="gemeente")))
+    tables = engine.compute(m).tables
+    assert tables["categories"].rows == [
+        ("municipality", 1, 0, 0, 0, None, None, 0.0, 0.0),
+        ("Scholen", 1, 0, 0, 0, None, None, 0.0, 0.0),
+        ("", 1, 0, 0, 0, None, None, 0.0, 0.0)]
+    assert [r[:2] for r in tables["stakeholders"].rows] == [
+        ("School", "Scholen"), ("Council", "municipality"), ("Visitor", "")]
+
+
 # -- a workbook ---------------------------------------------------------------------------
 
 # The template's example (a job coach; the council pays and gains) with two health insurers

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,6 +29,8 @@ from sroi_excel.model import (
     Settings,
     Stakeholder,
 )
+
+from .results_io import headline, sheet_table
 
 PROFILE = settings(max_examples=150, deadline=None, database=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -132,9 +135,96 @@ def test_any_valid_model_computes(model: Model):
 @settings(max_examples=25, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(models())
-def test_any_valid_model_renders(model: Model):
-    data = render.render_results(compute(model))
-    assert data[:2] == b"PK"
+def test_any_valid_model_renders(tmp_path_factory, model: Model):
+    """The result sheets hold the figures the model's numbers give, worked out here."""
+    path = tmp_path_factory.mktemp("render") / "results.xlsx"
+    path.write_bytes(render.render_results(compute(model)))
+    want, scale = expected_figures(model)
+    lang = model.language
+
+    def same(found, expected) -> bool:
+        return math.isclose(found, expected, rel_tol=1e-9, abs_tol=1e-9 * scale)
+
+    shown = headline(path, lang)
+    for key in ("pv_value", "pv_inputs", "npv", "value_nominal", "inputs_nominal"):
+        assert same(shown[key], want[key]), (key, shown[key], want[key])
+    rows = sheet_table(path, "outcomes", ["outcome_no", "value", "present_value"], lang)
+    assert [int(r["outcome_no"]) for r in rows] == list(want["outcomes"])
+    for r in rows:
+        value, pv = want["outcomes"][int(r["outcome_no"])]
+        assert same(r["value"], value) and same(r["present_value"], pv), (r, value, pv)
+    rows = sheet_table(path, "stakeholders", ["stakeholder", "inputs", "value"], lang)
+    assert len(rows) == len(model.stakeholders)
+    for r, s in zip(rows, model.stakeholders, strict=True):
+        inputs, value = want["stakeholders"][s.name]
+        assert same(r["inputs"], inputs) and same(r["value"], value), (r, inputs, value)
+    rows = sheet_table(path, "years", ["year", "inputs", "value"], lang,
+                       model.settings.first_year)
+    assert [int(r["year"]) for r in rows] == list(range(len(want["years"])))
+    for r, (inputs, value) in zip(rows, want["years"], strict=True):
+        assert same(r["inputs"], inputs) and same(r["value"], value), (r, inputs, value)
+
+
+def expected_figures(model: Model) -> tuple[dict, float]:
+    """The method worked through for the models drawn here (numbers, and formulas of the
+    three shapes over assumptions), apart from the engine; and the size of the figures
+    summed, which bounds their rounding error."""
+    s = model.settings
+    horizon = s.years
+    monetised = [(n, o) for n, o in enumerate(model.outcomes, 1) if o.monetised]
+    last = horizon
+    if s.beyond_horizon:
+        for _, o in monetised:
+            last = max(last, (horizon if o.recurring else o.first_year) + o.duration - 1)
+
+    def amount(a: Amount, t: int) -> float:
+        node = a.node
+        if isinstance(node, Number):
+            return node.value
+        inner = node if isinstance(node, Binary) else node.args[0]
+        name = (inner.left if isinstance(inner, Binary) else inner).name
+        assumption = next(x for x in model.assumptions if x.name == name)
+        v = dict(assumption.per_year).get(t, assumption.value).node.value
+        if isinstance(node, Binary):
+            return v * node.right.value
+        if node.func == "SUM":
+            return v + node.args[1].value
+        # Excel's ROUND: the 15 significant digits Excel shows, ties away from zero
+        exact = Context(prec=15, rounding=ROUND_HALF_UP).plus(Decimal(repr(v * inner.right.value)))
+        return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+    values, inputs = [0.0] * (last + 1), [0.0] * (last + 1)
+    outcomes, by_stakeholder = {}, {st.name: [0.0, 0.0] for st in model.stakeholders}
+    scale = 1.0
+    for n, o in monetised:
+        value = pv = 0.0
+        occurs = range(o.first_year, horizon + 1) if o.recurring else [o.first_year]
+        for t in occurs:
+            claim = ((1 - o.deadweight.node.value) * (1 - o.displacement.node.value)
+                     * (1 - o.attribution.node.value))
+            impact = amount(o.quantity, t) * amount(o.proxy, t) * claim
+            for age in range(min(o.duration, last - t + 1)):
+                counted = impact * (1 - o.dropoff.node.value) ** age
+                values[t + age] += counted
+                value += counted
+                pv += counted / (1 + s.discount_rate) ** (t + age)
+                scale += abs(counted)
+        outcomes[n] = (value, pv)
+        by_stakeholder[o.stakeholder][1] += pv
+    rate = (s.input_rate if s.discount_inputs else 0.0)
+    for item in model.inputs:
+        for t in range(max(item.year, 0), horizon + 1) if item.recurring else [item.year]:
+            put_in = (amount(item.hours, t) * amount(item.rate, t) if item.kind == "hours"
+                      else amount(item.amount, t))
+            inputs[t] += put_in
+            by_stakeholder[item.stakeholder][0] += put_in / (1 + rate) ** t
+            scale += abs(put_in)
+    pv_value = sum(v / (1 + s.discount_rate) ** t for t, v in enumerate(values))
+    pv_inputs = sum(v / (1 + rate) ** t for t, v in enumerate(inputs))
+    return {"pv_value": pv_value, "pv_inputs": pv_inputs, "npv": pv_value - pv_inputs,
+            "value_nominal": sum(values), "inputs_nominal": sum(inputs), "outcomes": outcomes,
+            "stakeholders": by_stakeholder,
+            "years": list(zip(inputs, values, strict=True))}, scale
 
 
 @PROFILE
