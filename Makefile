@@ -69,7 +69,7 @@ bench: install
 mutate: $(PYTHON)
 	$(PYTHON) -m pip install $(PIP_FLAGS) -e ".[test,mutate]"
 	rm -rf mutants && mkdir mutants
-	for module in formula core engine; do \
+	for module in formula formula_messages core engine; do \
 	  echo "mutating sroi_excel/$$module.py"; \
 	  nice -n 10 $(BIN)/mutmut run --max-children 2 "sroi_excel.$$module.*" \
 	    > mutants/$$module.log 2>&1 || { tail -n 30 mutants/$$module.log; exit 1; }; \

@@ -22,7 +22,7 @@ from mutation_equivalent import equivalent
 # module -> the mutant names that count (reader_cells: the parsing of one cell, not the
 # finding of tables); the Makefile's `mutate` target runs the same names.
 MODULES = {
-    "formula": ["sroi_excel.formula.*"],
+    "formula": ["sroi_excel.formula.*", "sroi_excel.formula_messages.*"],
     "core": ["sroi_excel.core.*"],
     "engine": ["sroi_excel.engine.*"],
     "reader_cells": ["sroi_excel.reader_cells.x_*", "sroi_excel.reader_cells.x*CellReader*"],
