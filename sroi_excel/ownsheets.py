@@ -66,9 +66,9 @@ from . import render
 from .exceptions import Problem, ValidationError, WorkbookError
 from .formulatext import column_letter, coordinate_to_tuple
 from .opc import read_package
-from .packager import Rendered, owned_beside, owned_sheets, read_property
+from .packager import Rendered, owned_beside, owned_sheets
 from .packager import sheet_names as workbook_sheet_names
-from .packager_parts import MAX_PROPERTY, read_list_property
+from .packager_parts import MAX_PROPERTY, numbered_key, read_list_property, stale_keys
 from .packager_sheets import late_places
 from .sheetxml import Workbook
 
@@ -191,15 +191,9 @@ def _as_properties(parts: dict[str, bytes], lines: int, make: Made) -> dict[str,
         return value
 
     count = max(1, -(-lines // _LINES_PER_PROPERTY))
-    out = {_key(n): chunk(n) for n in range(count)}
-    while read_property(parts, _key(count)) is not None:
-        out[_key(count)] = lambda written: ""
-        count += 1
+    out = {numbered_key(PROPERTY, n + 1): chunk(n) for n in range(count)}
+    out.update(dict.fromkeys(stale_keys(parts, PROPERTY, count), lambda written: ""))
     return out
-
-
-def _key(number: int) -> str:
-    return PROPERTY if number == 0 else f"{PROPERTY} {number + 1}"
 
 
 def _recorded(parts: dict[str, bytes]) -> dict[str, _Recorded]:

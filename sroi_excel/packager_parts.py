@@ -342,7 +342,7 @@ def read_list_property(parts: Mapping[str, bytes], key: str) -> list[str]:
     (see :func:`list_properties`)."""
     lines: list[str] = []
     for number in count(1):
-        value = read_property(parts, key if number == 1 else f"{key} {number}")
+        value = read_property(parts, numbered_key(key, number))
         if value is None:
             break
         lines += value.splitlines()
@@ -360,12 +360,23 @@ def list_properties(key: str, items: Sequence[str], parts: Mapping[str, bytes] |
             chunks.append(item)
         else:
             chunks[-1] += ("\n" if chunks[-1] else "") + item
-    values = {key if n == 1 else f"{key} {n}": chunk for n, chunk in enumerate(chunks, 1)}
-    for number in count(len(chunks) + 1):
-        if parts is None or read_property(parts, f"{key} {number}") is None:
-            break
-        values[f"{key} {number}"] = ""
+    values = {numbered_key(key, n): chunk for n, chunk in enumerate(chunks, 1)}
+    if parts is not None:
+        values.update(dict.fromkeys(stale_keys(parts, key, len(chunks)), ""))
     return values
+
+
+def numbered_key(key: str, number: int) -> str:
+    """The name of the ``number``-th (from 1) property of a list: ``key``, ``key 2``, ..."""
+    return key if number == 1 else f"{key} {number}"
+
+
+def stale_keys(parts: Mapping[str, bytes], key: str, used: int) -> list[str]:
+    """The properties of a list in ``parts`` after its first ``used``: to be emptied."""
+    stale = []
+    while read_property(parts, numbered_key(key, used + len(stale) + 1)) is not None:
+        stale.append(numbered_key(key, used + len(stale) + 1))
+    return stale
 
 
 def edit_app(user: UserParts, book: UserBook, ours: Sequence[Sheet]) -> None:
