@@ -83,8 +83,18 @@ class PriceIndexPoint:
     at: Cell | None = None
 
 
+class Located:
+    """A record that keeps where some of its fields were read: ``cells`` of (key, cell, ...)."""
+
+    cells: tuple[tuple, ...]
+
+    def cell(self, key: str) -> Cell | None:
+        """The cell the field ``key`` was read from, if the sheet has it."""
+        return next((found[1] for found in self.cells if found[0] == key), None)
+
+
 @dataclass(frozen=True)
-class Settings:
+class Settings(Located):
     """The analysis' settings, from the settings sheet."""
 
     name: str = ""
@@ -116,9 +126,6 @@ class Settings:
     adjusted_displacement: float | None = None
     adjusted_dropoff: float | None = None
 
-    def cell(self, key: str) -> Cell | None:
-        return dict(self.cells).get(key)
-
     @property
     def input_rate(self) -> float:
         if self.discount_rate_inputs is None:
@@ -127,7 +134,7 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Stakeholder:
+class Stakeholder(Located):
     """A stakeholder, from the stakeholders sheet."""
 
     name: str
@@ -137,9 +144,6 @@ class Stakeholder:
     category: str = ""
     involvement: str = ""  # how the party was involved in the analysis, as typed
     cells: tuple[tuple[str, Cell], ...] = field(default=(), compare=False)  # (key, cell)
-
-    def cell(self, key: str) -> Cell | None:
-        return dict(self.cells).get(key)
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,7 @@ class InputItem:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Outcome(Located):
     """One row of the outcomes sheet: a quantity, its financial proxy and deductions."""
 
     stakeholder: str
@@ -203,9 +207,6 @@ class Outcome:
     # outcome counts were read, and what the cell held (None: empty): (key, cell, value), so
     # messages can name them and result formulas refer to them.
     cells: tuple[tuple[str, Cell, object], ...] = field(default=(), compare=False)
-
-    def cell(self, key: str) -> Cell | None:
-        return next((at for k, at, _ in self.cells if k == key), None)
 
 
 @dataclass(frozen=True)

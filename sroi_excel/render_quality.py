@@ -12,7 +12,6 @@ import datetime as dt
 
 from . import quality as q
 from .engine import Results
-from .measure import line_count
 from .quality import Quality
 from .render_layout import literal
 from .render_uncertainty import _at, _Formula, _own_formats, _Rows, _start_sheet
@@ -78,13 +77,6 @@ def _section(rows: _Rows, fmt, title: str) -> None:
     rows.line([(title, fmt["u_section"])] + [("", fmt["u_section"])] * LAST_COL)
 
 
-def _wrapped(rows: _Rows, cells: list[tuple]) -> int:
-    """A row of (value, style) per column, as tall as its longest wrapped text."""
-    lines = max((line_count(str(v), WIDTHS[c]) for c, (v, _) in enumerate(cells)
-                 if isinstance(v, str)), default=1)
-    return rows.line(cells, height=15 * lines + 2 if lines > 1 else None)
-
-
 def _header(rows: _Rows, fmt, heads: list[Text], lang: str) -> int:
     """A table's header row, as tall as its longest header, repeated on the next page when
     the table runs on."""
@@ -118,7 +110,7 @@ def _checklist(rows: _Rows, fmt, found: Quality, lang: str) -> None:
         T("In gepubliceerde rapporten", "In published reports")], lang)
     for item in found.items:
         share = item.share
-        _wrapped(rows, [
+        rows.line([
             (q.PRINCIPLES[item.principle](lang), fmt["u_wrap"]),
             (item.title(lang), fmt["u_wrap"]),
             (q.STATUS[item.status](lang), fmt[STATUS_STYLE[item.status]]),
@@ -183,7 +175,7 @@ def _adjusted(rows: _Rows, fmt, results: Results, found: Quality, lang: str) -> 
             elif rows.row == ratios + 1 and before is not None:
                 value = _Formula(f"={_at(ratios, col)}-1", value)
             cells.append((value, fmt[style]))
-        _wrapped(rows, cells)
+        rows.line(cells)
     if not a.effects:
         return
     rows.skip()
@@ -194,10 +186,10 @@ def _adjusted(rows: _Rows, fmt, results: Results, found: Quality, lang: str) -> 
                         T("In het aangepaste beeld", "In the adjusted view")], lang)
     for e in a.effects[:MAX_EFFECTS]:
         kinds = ", ".join(DEDUCTION_LABELS[k](lang) for k in e.deductions)
-        _wrapped(rows, [(e.outcome, fmt["u_wrap"]), (e.stakeholder, fmt["u_wrap"]),
-                        (e.ratio_drop if e.ratio_drop is not None else "-", fmt["ratio"]),
-                        (kinds, fmt["u_wrap"]), (e.pv, fmt["money"]),
-                        (e.pv_adjusted, fmt["money"])])
+        rows.line([(e.outcome, fmt["u_wrap"]), (e.stakeholder, fmt["u_wrap"]),
+                   (e.ratio_drop if e.ratio_drop is not None else "-", fmt["ratio"]),
+                   (kinds, fmt["u_wrap"]), (e.pv, fmt["money"]),
+                   (e.pv_adjusted, fmt["money"])])
     if len(a.effects) > MAX_EFFECTS:
         more = len(a.effects) - MAX_EFFECTS
         rows.line([(T(f"en nog {more} opbrengsten (fill --json geeft ze allemaal)",
@@ -235,9 +227,9 @@ def _materiality(rows: _Rows, fmt, found: Quality, lang: str) -> None:
                         T("Uitgesloten", "Excluded"), T("Reden", "Reason"), T("Cel", "Cell")],
             lang)
     for x in found.excluded:
-        _wrapped(rows, [(x.stakeholder, fmt["u_wrap"]), (x.outcome, fmt["u_wrap"]),
-                        (EXCLUSIONS[x.why](lang), fmt["u_wrap"]), (x.reason, fmt["u_wrap"]),
-                        (str(x.at) if x.at else "", fmt["u_wrap"])])
+        rows.line([(x.stakeholder, fmt["u_wrap"]), (x.outcome, fmt["u_wrap"]),
+                   (EXCLUSIONS[x.why](lang), fmt["u_wrap"]), (x.reason, fmt["u_wrap"]),
+                   (str(x.at) if x.at else "", fmt["u_wrap"])])
 
 
 def _sources(rows: _Rows, fmt, lang: str) -> None:
